@@ -1,0 +1,90 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "saba-recon",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "saba-recon", targets: ["saba-recon"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
+        // Already under Hummingbird; named so the sandbox can use NIOCore and HTTPTypes directly.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
+    ],
+    targets: [
+        // libcurl through pkg-config; the shim wraps the variadic setopt/getinfo calls.
+        .systemLibrary(
+            name: "CCurl",
+            path: "Sources/CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "CurlShim",
+            dependencies: ["CCurl"],
+            path: "Sources/CurlShim"
+        ),
+        .target(
+            name: "SabaReconCore",
+            path: "Sources/SabaReconCore"
+        ),
+        .target(
+            name: "SabaReconIO",
+            dependencies: [
+                "SabaReconCore",
+                "CCurl",
+                "CurlShim",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/SabaReconIO"
+        ),
+        .target(
+            name: "SabaSandbox",
+            dependencies: [
+                "SabaReconCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/SabaSandbox"
+        ),
+        .executableTarget(
+            name: "saba-recon",
+            dependencies: [
+                "SabaReconCore",
+                "SabaReconIO",
+                "SabaSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/saba-recon"
+        ),
+        .testTarget(
+            name: "SabaReconCoreTests",
+            dependencies: ["SabaReconCore"],
+            path: "Tests/SabaReconCoreTests"
+        ),
+        .testTarget(
+            name: "SabaReconIOTests",
+            dependencies: [
+                "SabaReconIO", "SabaReconCore", "SabaSandbox",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Tests/SabaReconIOTests"
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["SabaReconCore", "SabaSandbox", "SabaReconIO"],
+            path: "Tests/EndToEndTests",
+            resources: [.copy("Expected")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

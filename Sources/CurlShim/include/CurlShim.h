@@ -1,0 +1,17 @@
+#ifndef SABA_CURL_SHIM_H
+#define SABA_CURL_SHIM_H
+#include <curl/curl.h>
+
+// curl_easy_setopt and curl_easy_getinfo are variadic: Swift cannot call them.
+// These typed wrappers are the only calls the Swift side needs.
+typedef size_t (*sr_data_callback)(char *ptr, size_t size, size_t nmemb, void *userdata);
+
+CURLcode sr_setopt_long(CURL *handle, CURLoption option, long value);
+CURLcode sr_setopt_string(CURL *handle, CURLoption option, const char *value);
+CURLcode sr_setopt_pointer(CURL *handle, CURLoption option, void *value);
+CURLcode sr_setopt_callback(CURL *handle, CURLoption option, sr_data_callback value);
+CURLcode sr_getinfo_long(CURL *handle, CURLINFO info, long *value);
+CURLcode sr_getinfo_double(CURL *handle, CURLINFO info, double *value);
+CURLcode sr_getinfo_off(CURL *handle, CURLINFO info, curl_off_t *value);
+
+#endif

@@ -1,0 +1,41 @@
+/// RFC 4180 rendering: CRLF line ends, quoting where needed, and the spreadsheet
+/// formula guard on text cells only (numbers are never altered).
+public enum CSVCell: Sendable {
+    case text(String)
+    case number(String)
+}
+
+public enum CSVWriter {
+    public static let lineEnd = "\r\n"
+    public static let byteOrderMark = "\u{FEFF}"
+
+    static let formulaStarts: Set<Character> = ["=", "+", "-", "@", "\t", "\r"]
+
+    public static func line(_ cells: [CSVCell]) -> String {
+        cells.map(render).joined(separator: ",") + lineEnd
+    }
+
+    public static func header(_ names: [String]) -> String {
+        line(names.map { .text($0) })
+    }
+
+    public static func render(_ cell: CSVCell) -> String {
+        switch cell {
+        case .number(let n):
+            return n
+        case .text(let raw):
+            var s = raw
+            if let first = s.first, formulaStarts.contains(first) { s = "'" + s }
+            if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) {
+                return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            }
+            return s
+        }
+    }
+}
+
+extension String {
+    func replacingOccurrences(of target: String, with replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

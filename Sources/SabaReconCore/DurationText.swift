@@ -1,0 +1,25 @@
+import Foundation
+
+/// Durations on the command line: `90` or `90s`, `15m`, `2h`, `1d`.
+public enum DurationText {
+    public static func parse(_ text: String) -> TimeInterval? {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        guard let last = t.last else { return nil }
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+        let (number, factor) = units[last].map { (String(t.dropLast()), $0) } ?? (t, 1)
+        guard let value = Double(number), value >= 0, value.isFinite else { return nil }
+        return value * factor
+    }
+
+    /// Hours east of UTC such as `-4`, `+8`, `-04:00`, `5:30`, in seconds.
+    public static func parseOffset(_ text: String) -> Int? {
+        var t = text.trimmingCharacters(in: .whitespaces)
+        var sign = 1
+        if t.hasPrefix("-") { sign = -1; t.removeFirst() } else if t.hasPrefix("+") { t.removeFirst() }
+        let parts = t.split(separator: ":")
+        guard parts.count >= 1, parts.count <= 2, let h = Int(parts[0]), h <= 14 else { return nil }
+        let m = parts.count == 2 ? Int(parts[1]) : 0
+        guard let m, m < 60 else { return nil }
+        return sign * (h * 3600 + m * 60)
+    }
+}

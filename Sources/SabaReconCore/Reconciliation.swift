@@ -1,0 +1,39 @@
+import Foundation
+
+/// The run's findings, gathered group by group and then put in report order.
+public struct Reconciliation: Sendable, Equatable {
+    public private(set) var rows: [Discrepancy] = []
+    public private(set) var pending: [PendingItem] = []
+    public private(set) var controls: [String: ControlTotals] = [:]
+    public private(set) var groupsJudged = 0
+
+    public init() {}
+
+    public mutating func add(_ outcome: GroupOutcome) {
+        rows.append(contentsOf: outcome.rows)
+        if let p = outcome.pending { pending.append(p) }
+        if let c = outcome.control {
+            groupsJudged += 1
+            controls[c.currency, default: ControlTotals(currency: c.currency)].add(c)
+        }
+    }
+
+    public mutating func add(rows more: [Discrepancy]) {
+        rows.append(contentsOf: more)
+    }
+
+    /// Rows in report order, pending items by id: same inputs give the same order.
+    public func sorted() -> Reconciliation {
+        var copy = self
+        copy.rows.sort(by: Discrepancy.reportOrder)
+        copy.pending.sort { ($0.provider, $0.transId) < ($1.provider, $1.transId) }
+        return copy
+    }
+
+    /// Exit status per SPEC §5 for a completed run.
+    public var exitStatus: Int32 { rows.isEmpty ? 0 : 1 }
+
+    public var countsByKind: [DiscrepancyKind: Int] {
+        rows.reduce(into: [:]) { $0[$1.kind, default: 0] += 1 }
+    }
+}

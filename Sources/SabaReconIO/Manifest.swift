@@ -1,0 +1,79 @@
+import Foundation
+import SabaReconCore
+
+/// `manifest.json`: what ran, on what, with which rules, and what it wrote.
+public struct Manifest: Sendable, Codable {
+    public struct Window: Sendable, Codable {
+        public var start: String
+        public var end: String
+        public var is_edge: Bool
+        public var is_settled: Bool
+        public var tickets: Int
+        public var bytes: Int
+        public var attempts: Int
+        public var seconds: Double
+    }
+
+    public struct Input: Sendable, Codable {
+        public var name: String
+        public var description: String
+        public var records: Int
+        public var sha256: String
+    }
+
+    public var run_id: String
+    public var tool: String
+    public var tool_version: String
+    public var command_line: [String]
+    public var now: String
+    public var range_start: String
+    public var range_end: String
+    public var range_clamped: Bool
+    public var api_url: String
+    public var api_version: String
+    public var windows: [Window]
+    public var inputs: [Input]
+    public var tolerance: String
+    public var grace_seconds: Double
+    public var edge_margin_seconds: Double
+    public var tickets_staged: Int
+    public var discrepancies: Int
+    public var discrepancies_by_kind: [String: Int]
+    public var pending: Int
+    public var reports: [String: String]
+    public var started_at: String
+    public var finished_at: String
+    /// `reconciled`, `discrepancies` or `failed`.
+    public var outcome: String
+    public var exit_status: Int32
+    public var error: String?
+}
+
+/// Hides secrets in a command line before it is written anywhere.
+public enum CommandLineRedactor {
+    static let secretOptions: Set<String> = ["--jwt", "--token", "--password"]
+
+    public static func redact(_ arguments: [String], secrets: [String] = []) -> [String] {
+        var out: [String] = []
+        var hideNext = false
+        for arg in arguments {
+            if hideNext { out.append("[REDACTED]"); hideNext = false; continue }
+            if secretOptions.contains(arg) { out.append(arg); hideNext = true; continue }
+            if let eq = arg.firstIndex(of: "="), secretOptions.contains(String(arg[..<eq])) {
+                out.append(String(arg[...eq]) + "[REDACTED]"); continue
+            }
+            var cleaned = redactURLPassword(arg)
+            for secret in secrets where !secret.isEmpty { cleaned = cleaned.replacingOccurrences(of: secret, with: "[REDACTED]") }
+            out.append(cleaned)
+        }
+        return out
+    }
+
+    /// `postgres://user:secret@host/db` -> `postgres://user:[REDACTED]@host/db`.
+    public static func redactURLPassword(_ text: String) -> String {
+        guard let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@") else { return text }
+        let userInfo = text[scheme.upperBound..<at]
+        guard let colon = userInfo.firstIndex(of: ":") else { return text }
+        return String(text[..<text.index(after: colon)]) + "[REDACTED]" + String(text[at...])
+    }
+}

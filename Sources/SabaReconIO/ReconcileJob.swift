@@ -1,0 +1,161 @@
+import Foundation
+import Logging
+import SabaReconCore
+
+/// Everything one reconciliation run needs besides its edges.
+public struct ReconcileOptions: Sendable {
+    public var requested: TimeRange
+    public var clamp: Bool
+    /// The run's "now": the 180-day limit and the grace period are measured from it.
+    public var now: Date
+    public var grace: TimeInterval
+    public var tolerance: Decimal
+    public var edgeMargin: TimeInterval
+    public var outRoot: URL
+    public var byteOrderMark: Bool
+    public var currencies: CurrencyTable
+    /// Already redacted.
+    public var commandLine: [String]
+    public var toolVersion: String
+
+    public init(requested: TimeRange, clamp: Bool = false, now: Date, grace: TimeInterval = 900, tolerance: Decimal = 0,
+                edgeMargin: TimeInterval = 120, outRoot: URL, byteOrderMark: Bool = false, currencies: CurrencyTable = .builtIn,
+                commandLine: [String] = [], toolVersion: String) {
+        self.requested = requested
+        self.clamp = clamp
+        self.now = now
+        self.grace = grace
+        self.tolerance = tolerance
+        self.edgeMargin = edgeMargin
+        self.outRoot = outRoot
+        self.byteOrderMark = byteOrderMark
+        self.currencies = currencies
+        self.commandLine = commandLine
+        self.toolVersion = toolVersion
+    }
+}
+
+public struct JobResult: Sendable {
+    public var runId: String
+    public var folder: URL
+    public var reconciliation: Reconciliation
+    public var ticketsStaged: Int
+    public var exitStatus: Int32 { reconciliation.exitStatus }
+}
+
+/// A run that failed after its folder existed: the folder keeps the evidence.
+public struct JobError: Error, Sendable, CustomStringConvertible {
+    public var underlying: String
+    public var runFolder: String?
+    public var description: String { underlying }
+}
+
+/// plan -> fetch -> stage -> match -> report, for one run.
+public struct ReconcileJob: Sendable {
+    public var options: ReconcileOptions
+    public var client: SabaClient
+    public var ledger: any LedgerSource
+    /// Real time, for the run id and start/finish stamps (the run's `now` may be fixed).
+    public var clock: any WallClock
+    public var logger: Logger
+
+    public init(options: ReconcileOptions, client: SabaClient, ledger: any LedgerSource, clock: any WallClock,
+                logger: Logger = Logger(label: "saba-recon.run")) {
+        self.options = options
+        self.client = client
+        self.ledger = ledger
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public func run() throws -> JobResult {
+        let started = clock.now()
+        let planner = WindowPlanner(edgeMargin: options.edgeMargin)
+        let plan = try planner.plan(options.requested, now: options.now, clamp: options.clamp)
+        if plan.clamped { logger.warning("range clamped to start at \(UTCTime.iso(plan.range.start)) (180-day limit)") }
+        // Fail on a bad ledger or token before the first provider call.
+        try ledger.validate()
+        _ = try client.tokens.token(now: client.clock.now())
+
+        try FileManager.default.createDirectory(at: options.outRoot, withIntermediateDirectories: true)
+        let (runId, folder) = try makeRunFolder(started: started)
+        var manifest = Manifest(
+            run_id: runId, tool: "saba-recon", tool_version: options.toolVersion, command_line: options.commandLine,
+            now: UTCTime.iso(options.now), range_start: UTCTime.iso(plan.range.start), range_end: UTCTime.iso(plan.range.end),
+            range_clamped: plan.clamped, api_url: CommandLineRedactor.redactURLPassword(client.config.apiURL),
+            api_version: client.config.apiVersion, windows: [], inputs: [], tolerance: Money.format(options.tolerance),
+            grace_seconds: options.grace, edge_margin_seconds: options.edgeMargin, tickets_staged: 0, discrepancies: 0,
+            discrepancies_by_kind: [:], pending: 0, reports: [:], started_at: UTCTime.iso(started), finished_at: "",
+            outcome: "failed", exit_status: 2, error: nil)
+        let writer = ReportWriter(folder: folder)
+        do {
+            let store = try RunStore.file(folder.appendingPathComponent("run.sqlite").path)
+            let windows = plan.allWindows
+            for (n, window) in windows.enumerated() {
+                for settled in [false, true] {
+                    let stats = try store.stageWindow(window, settled: settled) { stage in
+                        try client.fetch(window: window, settled: settled, onTicket: stage)
+                    }
+                    logger.info("window \(n + 1)/\(windows.count) \(UTCTime.iso(window.start))..\(UTCTime.iso(window.end)) isSettled=\(settled): \(stats.tickets) tickets, \(stats.bytes) bytes in \(String(format: "%.2f", stats.seconds)) s")
+                }
+            }
+            manifest.windows = try store.windowRecords().map {
+                Manifest.Window(start: $0.start, end: $0.end, is_edge: $0.isEdge, is_settled: $0.settled, tickets: $0.tickets,
+                                bytes: $0.bytes, attempts: $0.attempts, seconds: $0.seconds)
+            }
+            let since = windows.first?.start ?? plan.range.start
+            let staged = try store.stageLedger(from: ledger, provider: "saba", since: since)
+            manifest.inputs.append(Manifest.Input(name: "ledger", description: ledger.displayName, records: staged.count, sha256: staged.sha256))
+            logger.info("ledger: \(staged.count) saba entries since \(UTCTime.iso(since))")
+
+            let matcher = TicketMatcher(policy: MatchPolicy(plan: plan, now: options.now, grace: options.grace,
+                                                             tolerance: options.tolerance, currencies: options.currencies))
+            var reconciliation = Reconciliation()
+            var ticketHasher = SHA256()
+            try store.forEachGroup { ticket, entries in
+                if let t = ticket { ticketHasher.update("\(t.transId)\t\(t.settlementKey)\t\(t.status)\t\(Money.format(t.stake))\n") }
+                reconciliation.add(matcher.match(ticket: ticket, entries: entries))
+            }
+            let ticketsStaged = try store.ticketCount()
+            manifest.inputs.append(Manifest.Input(name: "tickets", description: "GetBetDetails \(client.config.apiVersion)",
+                                                  records: ticketsStaged, sha256: ticketHasher.hexDigest()))
+            let result = reconciliation.sorted()
+            let renderer = ReportRenderer(runId: runId, byteOrderMark: options.byteOrderMark)
+            manifest.reports["discrepancies.csv"] = try writer.write(Data(renderer.discrepanciesCSV(result).utf8), as: "discrepancies.csv")
+            manifest.reports["discrepancies.json"] = try writer.write(renderer.discrepanciesJSON(result), as: "discrepancies.json")
+            manifest.reports["summary.csv"] = try writer.write(Data(renderer.summaryCSV(result).utf8), as: "summary.csv")
+            manifest.tickets_staged = ticketsStaged
+            manifest.discrepancies = result.rows.count
+            manifest.discrepancies_by_kind = Dictionary(uniqueKeysWithValues: result.countsByKind.map { ($0.key.rawValue, $0.value) })
+            manifest.pending = result.pending.count
+            manifest.exit_status = result.exitStatus
+            manifest.outcome = result.rows.isEmpty ? "reconciled" : "discrepancies"
+            manifest.finished_at = UTCTime.iso(clock.now())
+            try writer.write(ReportRenderer.encode(manifest), as: "manifest.json")
+            try ReportWriter.moveLatest(root: options.outRoot, to: runId)
+            return JobResult(runId: runId, folder: folder, reconciliation: result, ticketsStaged: ticketsStaged)
+        } catch {
+            manifest.error = String(describing: error)
+            manifest.finished_at = UTCTime.iso(clock.now())
+            _ = try? writer.write(ReportRenderer.encode(manifest), as: "manifest.json")
+            throw JobError(underlying: String(describing: error), runFolder: folder.path)
+        }
+    }
+
+    /// `YYYYMMDDTHHMMSSZ-xxxx`: sortable by start, unique with a random suffix.
+    func makeRunFolder(started: Date) throws -> (String, URL) {
+        let stamp = UTCTime.formatLocal(started).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
+        for _ in 0..<16 {
+            let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
+            let runId = "\(stamp)Z-\(String(repeating: "0", count: 4 - suffix.count))\(suffix)"
+            let folder = options.outRoot.appendingPathComponent(runId)
+            do {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
+                return (runId, folder)
+            } catch CocoaError.fileWriteFileExists {
+                continue
+            }
+        }
+        throw JobError(underlying: "cannot create a unique run folder under \(options.outRoot.path)")
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+import Logging
+import SabaReconCore
+
+/// Settings of the GetBetDetails client.
+public struct SabaClientConfig: Sendable {
+    public var apiURL: String
+    public var apiVersion: String
+    public var language: String
+    /// Sent as `X-Forwarded-For` when set (Saba asks for it behind a proxy).
+    public var forwardedFor: String?
+    /// Seconds east of UTC that Saba's `start`/`end` and ticket times are in.
+    public var timeOffset: Int
+    public var maxAttempts: Int
+    public var baseBackoff: TimeInterval
+    public var maxBackoff: TimeInterval
+    /// A `Retry-After` longer than this is capped, so one answer cannot stall the night.
+    public var maxRetryAfter: TimeInterval
+    public var connectTimeout: Int
+    public var lowSpeedTime: Int
+
+    public init(apiURL: String, apiVersion: String = "v1", language: String = "en", forwardedFor: String? = nil,
+                timeOffset: Int = 0, maxAttempts: Int = 5, baseBackoff: TimeInterval = 1, maxBackoff: TimeInterval = 60,
+                maxRetryAfter: TimeInterval = 300, connectTimeout: Int = 15, lowSpeedTime: Int = 120) {
+        self.apiURL = apiURL
+        self.apiVersion = apiVersion
+        self.language = language
+        self.forwardedFor = forwardedFor
+        self.timeOffset = timeOffset
+        self.maxAttempts = maxAttempts
+        self.baseBackoff = baseBackoff
+        self.maxBackoff = maxBackoff
+        self.maxRetryAfter = maxRetryAfter
+        self.connectTimeout = connectTimeout
+        self.lowSpeedTime = lowSpeedTime
+    }
+}
+
+/// What one GetBetDetails call moved.
+public struct FetchStats: Sendable, Equatable, Codable {
+    public var tickets: Int
+    public var bytes: Int
+    public var attempts: Int
+    public var seconds: Double
+
+    public init(tickets: Int = 0, bytes: Int = 0, attempts: Int = 0, seconds: Double = 0) {
+        self.tickets = tickets
+        self.bytes = bytes
+        self.attempts = attempts
+        self.seconds = seconds
+    }
+}
+
+/// GetBetDetails over an `HTTPTransport`: streaming decode, retries with backoff and
+/// jitter on transport errors, 429, 5xx and `E009`; 400/401/403 fail at once.
+public struct SabaClient: Sendable {
+    public var config: SabaClientConfig
+    public var transport: any HTTPTransport
+    public var tokens: any TokenSource
+    public var clock: any WallClock
+    /// Waits between attempts; tests pass one that only records.
+    public var sleep: @Sendable (TimeInterval) -> Void
+    public var logger: Logger
+
+    public init(config: SabaClientConfig, transport: any HTTPTransport, tokens: any TokenSource, clock: any WallClock,
+                sleep: @escaping @Sendable (TimeInterval) -> Void = { Thread.sleep(forTimeInterval: $0) },
+                logger: Logger = Logger(label: "saba-recon.saba")) {
+        self.config = config
+        self.transport = transport
+        self.tokens = tokens
+        self.clock = clock
+        self.sleep = sleep
+        self.logger = logger
+    }
+
+    public func url(for window: FetchWindow, settled: Bool) -> String {
+        var base = config.apiURL
+        while base.hasSuffix("/") { base.removeLast() }
+        let start = UTCTime.formatLocal(window.start, offset: config.timeOffset)
+        let end = UTCTime.formatLocal(window.end, offset: config.timeOffset)
+        func enc(_ s: String) -> String { s.replacingOccurrences(of: ":", with: "%3A") }
+        return "\(base)/betting/\(config.apiVersion)/GetBetDetails?start=\(enc(start))&end=\(enc(end))&isSettled=\(settled)&Language=\(config.language)"
+    }
+
+    enum Attempt {
+        case done(FetchStats)
+        case retry(after: TimeInterval?, reason: String, error: SabaError)
+    }
+
+    /// Fetches one window and call; `onTicket` sees every ticket of the body as it is decoded.
+    /// `onAttempt` runs before each attempt (so a caller can discard a failed attempt's tickets).
+    public func fetch(window: FetchWindow, settled: Bool, onAttempt: (Int) throws -> Void = { _ in },
+                      onTicket: (Ticket) throws -> Void) throws -> FetchStats {
+        let started = Date()
+        var attempt = 0
+        while true {
+            attempt += 1
+            try onAttempt(attempt)
+            let outcome = try once(window: window, settled: settled, attempt: attempt, onTicket: onTicket)
+            switch outcome {
+            case .done(var stats):
+                stats.attempts = attempt
+                stats.seconds = Date().timeIntervalSince(started)
+                return stats
+            case .retry(let retryAfter, let reason, var error):
+                error.attempts = attempt
+                guard attempt < config.maxAttempts else { throw error }
+                let backoff = min(config.maxBackoff, config.baseBackoff * pow(2, Double(attempt - 1)))
+                let delay = retryAfter.map { min($0, config.maxRetryAfter) } ?? backoff * Double.random(in: 0.5...1.0)
+                logger.warning("GetBetDetails \(window) isSettled=\(settled): \(reason); retry \(attempt + 1)/\(config.maxAttempts) in \(String(format: "%.1f", delay)) s")
+                sleep(delay)
+            }
+        }
+    }
+
+    private func once(window: FetchWindow, settled: Bool, attempt: Int, onTicket: (Ticket) throws -> Void) throws -> Attempt {
+        let token: String
+        do {
+            token = try tokens.token(now: clock.now())
+        } catch {
+            throw SabaError(window: window, settled: settled, message: String(describing: error), attempts: attempt)
+        }
+        var headers = [("Authorization", "Bearer \(token)"), ("Accept", "application/json")]
+        if let forwarded = config.forwardedFor { headers.append(("X-Forwarded-For", forwarded)) }
+        let request = HTTPRequest(url: url(for: window, settled: settled), headers: headers,
+                                  connectTimeout: config.connectTimeout, lowSpeedTime: config.lowSpeedTime)
+        var decoder = TicketStreamDecoder(mapper: TicketMapper(timeOffset: config.timeOffset))
+        var status = 0
+        var errorBody: [UInt8] = []
+        var bytes = 0
+        let head: HTTPResponseHead
+        do {
+            head = try transport.perform(request, onHead: { status = $0.status }, onBody: { chunk in
+                bytes += chunk.count
+                if status == 200 {
+                    try decoder.feed(chunk, emit: onTicket)
+                } else if errorBody.count < 65_536 {
+                    errorBody.append(contentsOf: chunk.prefix(65_536 - errorBody.count))
+                }
+            })
+        } catch let e as TransportError {
+            let error = SabaError(window: window, settled: settled, message: "\(e.message) (after \(e.bytesReceived) body bytes)", attempts: attempt)
+            guard e.isRetryable else { throw error }
+            return .retry(after: nil, reason: e.message, error: error)
+        } catch let e as TicketDecodingError {
+            // A body that is not what Saba documents will not improve by asking again.
+            throw SabaError(window: window, settled: settled, httpStatus: status, message: redact(e.description), attempts: attempt)
+        }
+        if head.status == 200 {
+            do {
+                try decoder.finish()
+            } catch let e as TicketDecodingError {
+                // The connection closed cleanly but the array is incomplete: a truncated body.
+                let error = SabaError(window: window, settled: settled, httpStatus: 200, message: e.description, attempts: attempt)
+                return .retry(after: nil, reason: e.description, error: error)
+            }
+            return .done(FetchStats(tickets: decoder.ticketCount, bytes: bytes))
+        }
+        let parsed = ProviderError(status: head.status, body: errorBody)
+        let error = SabaError(window: window, settled: settled, httpStatus: head.status, errorCode: parsed.errorCode,
+                              message: redact(parsed.message), traceId: parsed.traceId, attempts: attempt)
+        if parsed.errorCode == "E009" || head.status == 429 || head.status >= 500 {
+            return .retry(after: Self.retryAfter(head.headers["retry-after"], now: clock.now()),
+                          reason: "HTTP \(head.status)\(parsed.errorCode.map { " \($0)" } ?? "")", error: error)
+        }
+        throw error
+    }
+
+    private func redact(_ text: String) -> String {
+        (tokens as? StaticTokenSource)?.redact(text) ?? text
+    }
+
+    /// `Retry-After` as seconds or as an HTTP date.
+    static func retryAfter(_ value: String?, now: Date) -> TimeInterval? {
+        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        if let seconds = Double(value) { return max(0, seconds) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: value) else { return nil }
+        return max(0, date.timeIntervalSince(now))
+    }
+}
+
+/// Saba's error object `{statusCode, errorCode, message, details, traceId}`.
+struct ProviderError {
+    var errorCode: String?
+    var message: String
+    var traceId: String?
+
+    init(status: Int, body: [UInt8]) {
+        if let value = try? JSONValue.parse(body), case .object = value {
+            errorCode = value["errorCode"]?.stringValue
+            var text = value["message"]?.stringValue ?? "no message"
+            if let details = value["details"]?.stringValue, !details.isEmpty { text += " (\(details))" }
+            message = text
+            traceId = value["traceId"]?.stringValue
+        } else {
+            let snippet = String(decoding: body.prefix(200), as: UTF8.self)
+                .replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
+            errorCode = nil
+            message = snippet.isEmpty ? "empty error body" : "non-JSON error body: \(snippet)"
+            traceId = nil
+        }
+    }
+}

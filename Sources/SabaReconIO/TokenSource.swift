@@ -1,0 +1,56 @@
+import Foundation
+import SabaReconCore
+
+/// Where the Saba JWT comes from. Implementations never log or echo the token.
+public protocol TokenSource: Sendable {
+    /// A token valid at `now`, or an error that says why there is none.
+    func token(now: Date) throws -> String
+}
+
+public struct TokenError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A fixed token (from `SABA_JWT` or a token file). Its `exp` is checked before every
+/// request: an expired token stops the run before Saba sees it.
+public struct StaticTokenSource: TokenSource {
+    private let value: String
+    private let claims: JWTClaims
+    /// Names the origin in messages (`SABA_JWT`, `--jwt-file /path`), never the token.
+    public let origin: String
+
+    public init(token: String, origin: String) throws {
+        let trimmed = token.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw TokenError("the Saba JWT from \(origin) is empty") }
+        do {
+            claims = try JWTClaims(token: trimmed)
+        } catch {
+            throw TokenError("the Saba JWT from \(origin) is not usable: \(error.description)")
+        }
+        value = trimmed
+        self.origin = origin
+    }
+
+    public static func file(_ path: String) throws -> StaticTokenSource {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TokenError("cannot read the JWT file \(path)")
+        }
+        return try StaticTokenSource(token: String(decoding: data, as: UTF8.self), origin: "--jwt-file \(path)")
+    }
+
+    public var expiresAt: Date? { claims.expiresAt }
+
+    public func token(now: Date) throws -> String {
+        if claims.isExpired(at: now), let exp = claims.expiresAt {
+            throw TokenError("the Saba JWT from \(origin) expired at \(UTCTime.iso(exp)) (now \(UTCTime.iso(now))); renew it and run again")
+        }
+        return value
+    }
+
+    /// Removes the token from text that might echo it (a provider message, a URL).
+    public func redact(_ text: String) -> String {
+        text.replacingOccurrences(of: value, with: "[REDACTED]")
+    }
+}

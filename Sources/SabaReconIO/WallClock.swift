@@ -1,0 +1,17 @@
+import Foundation
+
+/// The injected clock: production reads the system time, tests and re-runs fix it.
+public protocol WallClock: Sendable {
+    func now() -> Date
+}
+
+public struct SystemWallClock: WallClock {
+    public init() {}
+    public func now() -> Date { Date() }
+}
+
+public struct FixedWallClock: WallClock {
+    public var instant: Date
+    public init(_ instant: Date) { self.instant = instant }
+    public func now() -> Date { instant }
+}

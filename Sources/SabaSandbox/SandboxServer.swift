@@ -1,0 +1,227 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import SabaReconCore
+import Synchronization
+
+/// Fault switches: make the sandbox misbehave the way a provider does.
+public struct SandboxFaults: Sendable, Equatable {
+    /// Every Nth GetBetDetails request answers 503 with `Retry-After` (0 = never).
+    public var failEvery: Int
+    /// Every Nth request answers 400 `E009` "access limit reached".
+    public var e009Every: Int
+    /// Every Nth request drops the connection halfway through the body.
+    public var truncateEvery: Int
+    /// Delay before each GetBetDetails answer.
+    public var delayMilliseconds: Int
+    public var retryAfterSeconds: Int
+
+    public init(failEvery: Int = 0, e009Every: Int = 0, truncateEvery: Int = 0, delayMilliseconds: Int = 0, retryAfterSeconds: Int = 0) {
+        self.failEvery = failEvery
+        self.e009Every = e009Every
+        self.truncateEvery = truncateEvery
+        self.delayMilliseconds = delayMilliseconds
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    public static let none = SandboxFaults()
+}
+
+public struct SandboxConfig: Sendable {
+    public var book: SandboxBook
+    public var tokens: SandboxToken
+    public var vendorId: String
+    public var faults: SandboxFaults
+    /// The sandbox's "now" for its 180-day limit and token expiry.
+    public var now: @Sendable () -> Date
+    public var tokenLifetime: TimeInterval
+
+    public init(book: SandboxBook, tokens: SandboxToken = SandboxToken(), vendorId: String = "sandbox-vendor",
+                faults: SandboxFaults = .none, now: @escaping @Sendable () -> Date = { Date() }, tokenLifetime: TimeInterval = 3600) {
+        self.book = book
+        self.tokens = tokens
+        self.vendorId = vendorId
+        self.faults = faults
+        self.now = now
+        self.tokenLifetime = tokenLifetime
+    }
+}
+
+/// A Saba OddsDirect look-alike: `GET /betting/{version}/GetBetDetails` and `POST /login`,
+/// bare array on success, Saba's error object otherwise, with its 30- and 180-day limits.
+public final class SandboxServer: Sendable {
+    public let config: SandboxConfig
+    private let requests = Mutex(0)
+    private let state = Mutex<(task: Task<Void, any Error>?, port: Int)>((nil, 0))
+    let logger: Logger
+
+    public init(config: SandboxConfig, logger: Logger? = nil) {
+        self.config = config
+        var quiet = Logger(label: "saba-sandbox")
+        quiet.logLevel = .critical  // cancelling the server on stop logs an "error" that is not one
+        self.logger = logger ?? quiet
+    }
+
+    /// GetBetDetails requests answered so far.
+    public var requestCount: Int { requests.withLock { $0 } }
+
+    public var port: Int { state.withLock { $0.port } }
+
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts on `host:port` (0 = any free port) and returns the bound port.
+    public func start(host: String = "127.0.0.1", port: Int = 0) async throws -> Int {
+        let router = Router()
+        router.get("/betting/{version}/GetBetDetails") { [self] request, context -> Response in
+            try await self.betDetails(request, version: context.parameters.get("version") ?? "")
+        }
+        router.post("/login") { [self] request, _ -> Response in
+            let body = try await request.body.collect(upTo: 64 * 1024)
+            return self.login(Array(body.readableBytesView))
+        }
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "saba-sandbox"),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? 0)
+                continuation.finish()
+            },
+            logger: logger)
+        let task = Task {
+            defer { continuation.finish() }
+            try await app.run()
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let bound = await iterator.next(), bound > 0 else {
+            task.cancel()
+            let result = await task.result
+            if case .failure(let error) = result { throw error }
+            throw SandboxError(message: "the sandbox could not bind \(host):\(port)")
+        }
+        state.withLock { $0 = (task, bound) }
+        return bound
+    }
+
+    /// Runs until cancelled (the `sandbox` command).
+    public func wait() async throws {
+        let task = state.withLock { $0.task }
+        try await task?.value
+    }
+
+    public func stop() async {
+        let task = state.withLock { s -> Task<Void, any Error>? in
+            let t = s.task
+            s.task = nil
+            return t
+        }
+        task?.cancel()
+        _ = await task?.result
+    }
+
+    struct SandboxError: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
+    }
+
+    struct Truncated: Error {}
+
+    static func error(_ status: Int, _ code: String, _ message: String, retryAfter: Int? = nil) -> Response {
+        let body = "{\"statusCode\":\(status),\"errorCode\":\"\(code)\",\"message\":\(SandboxBook.jsonString(message)),\"details\":null,\"traceId\":\"sandbox-\(UInt32.random(in: 0...UInt32.max))\"}"
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        return Response(status: HTTPResponse.Status(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    func authorize(_ request: Request) -> Response? {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            return Self.error(401, "E002", "missing Authorization: Bearer token")
+        }
+        switch config.tokens.verify(String(header.dropFirst(7)), now: Date()) {
+        case .valid: return nil
+        case .expired: return Self.error(401, "E002", "token expired")
+        case .invalid: return Self.error(401, "E002", "invalid token")
+        }
+    }
+
+    func betDetails(_ request: Request, version: String) async throws -> Response {
+        if let denied = authorize(request) { return denied }
+        guard version == "v1" || version == "v2" else { return Self.error(404, "E404", "unknown API version \(version)") }
+        let q = request.uri.queryParameters
+        guard let startText = q["start"].map(String.init), let endText = q["end"].map(String.init),
+              let settledText = q["isSettled"].map({ String($0).lowercased() }) else {
+            return Self.error(400, "E001", "start, end and isSettled are required")
+        }
+        guard let start = UTCTime.parse(startText), let end = UTCTime.parse(endText), settledText == "true" || settledText == "false" else {
+            return Self.error(400, "E001", "start/end must be YYYY-MM-DDTHH:MM:SS and isSettled true or false")
+        }
+        guard end >= start, end.timeIntervalSince(start) <= 30 * 86_400 else {
+            return Self.error(400, "E003", "the query range must be at most 30 days")
+        }
+        guard start >= config.now().addingTimeInterval(-180 * 86_400 - 1) else {
+            return Self.error(400, "E004", "start is older than six months")
+        }
+        let n = requests.withLock { value -> Int in
+            value += 1
+            return value
+        }
+        let faults = config.faults
+        if faults.delayMilliseconds > 0 { try await Task.sleep(for: .milliseconds(faults.delayMilliseconds)) }
+        if faults.failEvery > 0 && n % faults.failEvery == 0 {
+            return Self.error(503, "E500", "service temporarily unavailable", retryAfter: faults.retryAfterSeconds)
+        }
+        if faults.e009Every > 0 && n % faults.e009Every == 0 {
+            return Self.error(400, "E009", "access limit reached", retryAfter: faults.retryAfterSeconds)
+        }
+        let truncate = faults.truncateEvery > 0 && n % faults.truncateEvery == 0
+        let book = config.book
+        let operatorId = book.operatorId
+        let settled = settledText == "true"
+        let indexes = book.indexes(from: start, to: end)
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody { writer in
+            let chunkSize = 256
+            // Tickets are made as they are written: a busy window never sits in memory.
+            let stopAt = truncate ? indexes.lowerBound + max(1, indexes.count / 2) : Int.max
+            var text = "["
+            text.reserveCapacity(chunkSize * 2048)
+            var first = true
+            for i in indexes {
+                if i == stopAt {
+                    // Half the body, then the connection drops: no closing chunk.
+                    try await writer.write(ByteBuffer(string: text))
+                    try await Task.sleep(for: .milliseconds(20))
+                    throw Truncated()
+                }
+                guard let e = book.served(i, settled: settled) else { continue }
+                if !first { text += "," }
+                first = false
+                SandboxBook.json(e, operatorId: operatorId, into: &text)
+                if text.utf8.count >= 256 * 1024 {
+                    try await writer.write(ByteBuffer(string: text))
+                    text = ""
+                }
+            }
+            if truncate {
+                try await writer.write(ByteBuffer(string: text))
+                try await Task.sleep(for: .milliseconds(20))
+                throw Truncated()
+            }
+            text += "]"
+            try await writer.write(ByteBuffer(string: text))
+            try await writer.finish(nil)
+        })
+    }
+
+    func login(_ body: [UInt8]) -> Response {
+        guard let value = try? JSONValue.parse(body), let vendor = value["vendor_id"]?.stringValue else {
+            return Self.error(400, "E001", "body must be {\"vendor_id\", \"vendor_member_id\"}")
+        }
+        guard vendor == config.vendorId else { return Self.error(401, "E002", "unknown vendor_id") }
+        let member = value["vendor_member_id"]?.stringValue ?? "recon"
+        let token = config.tokens.make(vendorId: vendor, memberId: member, expiresAt: Date().addingTimeInterval(config.tokenLifetime))
+        let json = "{\"access_token\":\"\(token)\",\"token_type\":\"Bearer\",\"expires_in\":\(Int(config.tokenLifetime))}"
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: json)))
+    }
+}

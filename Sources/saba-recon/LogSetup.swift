@@ -1,0 +1,20 @@
+import Logging
+import Synchronization
+
+/// swift-log may be bootstrapped once per process; commands call this instead.
+enum LogSetup {
+    private static let done = Mutex(false)
+
+    static func bootstrap(level: Logger.Level) {
+        let first = done.withLock { value -> Bool in
+            defer { value = true }
+            return !value
+        }
+        guard first else { return }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
