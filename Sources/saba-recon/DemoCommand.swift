@@ -10,10 +10,7 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Run the whole job against the built-in sandbox and a demo SQLite ledger.",
         discussion: """
-            Starts the Saba sandbox in-process, writes a demo wallet ledger with one seeded mistake
-            of each Saba discrepancy kind to WORK/ledger.sqlite, reconciles the last 35 days into
-            OUT/<run-id>/ and prints what it found. Exits 0 when every seeded mistake was reported
-            and nothing else was, 1 otherwise.
+            Starts the Saba sandbox in-process, writes a demo wallet ledger with one seeded mistake of each Saba discrepancy kind to WORK/ledger.sqlite, reconciles the last 35 days into OUT/<run-id>/ and prints what it found. Exits 0 when every seeded mistake was reported and nothing else was, 1 otherwise.
             """
     )
 

@@ -10,13 +10,13 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Reconcile one range of Saba tickets against the wallet ledger.",
         discussion: """
-            The JWT comes from the SABA_JWT environment variable or --jwt-file; it is never logged
-            or written to a report. The ledger is only read.
+            The JWT comes from the SABA_JWT environment variable or --jwt-file; it is never logged or written to a report. The ledger is only read. Exit status: 0 reconciled, 1 discrepancies reported, 2 the run failed.
 
             Examples:
-              SABA_JWT=... saba-recon run --from 2026-07-01 --to 2026-07-31 \\
-                  --api-url https://api.example.com --ledger sqlite:/var/lib/wallet/ledger.sqlite
-              saba-recon run --window 2026-07-14T00:00:00..2026-07-15T00:00:00 --jwt-file /run/secrets/saba.jwt ...
+              saba-recon run --from 2026-07-01 --to 2026-07-31 \\
+                --api-url https://saba.example --ledger sqlite:/srv/ledger.sqlite
+              saba-recon run --window 2026-07-14T00:00:00..2026-07-15T00:00:00 \\
+                --jwt-file /run/secrets/saba.jwt --api-url https://saba.example
             """
     )
 

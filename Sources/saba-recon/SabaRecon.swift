@@ -10,13 +10,9 @@ struct SabaRecon: AsyncParsableCommand {
         commandName: "saba-recon",
         abstract: "Reconcile Saba sportsbook tickets against the operator's wallet ledger.",
         discussion: """
-            Fetches every ticket of a range from Saba's GetBetDetails API (in windows of at most
-            30 days, both isSettled calls), compares each with the wallet ledger and writes CSV and
-            JSON discrepancy reports to OUT/<run-id>/, moving OUT/latest when the run completes.
+            Fetches every ticket of a range from Saba's GetBetDetails API (in windows of at most 30 days, both isSettled calls), compares each with the wallet ledger and writes CSV and JSON discrepancy reports to OUT/<run-id>/, moving OUT/latest when the run completes.
 
-            Exit status: 0 = reconciled, no discrepancies; 1 = discrepancies reported;
-            2 = the run failed (bad arguments, token, provider or ledger error), with one line on
-            stderr saying what and where.
+            Exit status: 0 = reconciled, no discrepancies; 1 = discrepancies reported; 2 = the run failed (bad arguments, token, provider or ledger error), with one line on stderr saying what and where.
 
             Start with `saba-recon demo`: it runs the whole job against the built-in sandbox.
             """,

@@ -48,15 +48,14 @@ struct SandboxCommand: AsyncParsableCommand {
         commandName: "sandbox",
         abstract: "Serve a Saba GetBetDetails look-alike with synthetic tickets and fault switches.",
         discussion: """
-            Serves GET /betting/{version}/GetBetDetails and POST /login like Saba: a bare JSON array
-            on success, Saba's error object otherwise, 30-day query and 180-day history limits, and
-            a bearer token check. --token-file writes a token valid for an hour; --ledger writes a
-            SQLite wallet ledger for the same tickets with one seeded mistake of each kind.
+            Serves GET /betting/{version}/GetBetDetails and POST /login like Saba: a bare JSON array on success, Saba's error object otherwise, 30-day query and 180-day history limits, and a bearer token check. --token-file writes a token valid for an hour; --ledger writes a SQLite wallet ledger for the same tickets with one seeded mistake of each kind.
 
             Example:
-              saba-recon sandbox --port 8099 --token-file /tmp/saba.jwt --ledger /tmp/ledger.sqlite &
-              SABA_JWT=$(cat /tmp/saba.jwt) saba-recon run --api-url http://127.0.0.1:8099 \\
-                  --ledger sqlite:/tmp/ledger.sqlite --from 2026-10-15 --to 2026-11-20
+              saba-recon sandbox --port 8099 --token-file /tmp/saba.jwt \\
+                --ledger /tmp/ledger.sqlite &
+              SABA_JWT=$(cat /tmp/saba.jwt) saba-recon run --from 2026-10-15 \\
+                --to 2026-11-20 --api-url http://127.0.0.1:8099 \\
+                --ledger sqlite:/tmp/ledger.sqlite
             """
     )
 
