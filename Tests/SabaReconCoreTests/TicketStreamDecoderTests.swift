@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+@testable import SabaReconCore
+
+@Suite struct TicketStreamDecoderTests {
+    /// A body with escapes, nulls, absent optional fields, unknown fields, a parlay and a resettle.
+    static let body = #"""
+    [ {"transId": 12345678901, "memberId": "m\"1\\x", "operatorId": "op", "leagueId": null, "leagueName": "\u5317\u4eac \ud83d\ude00 \/ League",
+       "eventId": 55, "betType": 1, "parlayTicketNo": 0, "price": 1.95, "stake": 12345678901234567890.123456789,
+       "transTime": "2026-07-10T09:00:00", "status": "half won", "settlementPrice": 0.0000000001, "currency": 51,
+       "oddsType": 3, "point": null, "homeScore": null, "cashoutEnabled": true, "alreadyCashout": false, "cashoutPrice": 0,
+       "parlayInfo": [{"parlayId": 1, "status": "won", "price": 1.5}, {"parlayId": 2, "status": "lose"}],
+       "resettles": [{"resettleDate": "2026-07-11T10:00:00", "balanceChange": true, "status": "lose", "reSettlePrice": -12.5}],
+       "settlementTime": "2026-07-11T09:00:00.500", "maxPayOut": 1E+3, "brandNewField": {"nested": [1, {"x": "}"}]}},
+      {"transId": "2", "memberId": "m2", "stake": 5, "transTime": "2026-07-10T09:00:01Z", "status": "mystery", "currency": 3}
+    ]
+    """#
+
+    static func decodeAll(_ bytes: [UInt8], splitAt cuts: [Int] = []) throws -> [Ticket] {
+        var decoder = TicketStreamDecoder()
+        var out: [Ticket] = []
+        var start = 0
+        for cut in cuts + [bytes.count] {
+            try decoder.feed(Array(bytes[start..<cut])) { out.append($0) }
+            start = cut
+        }
+        try decoder.finish()
+        return out
+    }
+
+    @Test func decodesEveryFieldExactly() throws {
+        let tickets = try Self.decodeAll(Array(Self.body.utf8))
+        #expect(tickets.count == 2)
+        let t = tickets[0]
+        #expect(t.transId == "12345678901")
+        #expect(t.memberId == "m\"1\\x")
+        #expect(t.stake == Money.parse("12345678901234567890.123456789"))
+        #expect(Money.format(t.stake, minFractionDigits: 0) == "12345678901234567890.123456789")
+        #expect(t.settlementPrice == Money.parse("0.0000000001"))
+        #expect(t.maxPayOut == 1000)
+        #expect(t.status == .halfWon)
+        #expect(t.currency == 51)
+        #expect(t.parlayLegs == 2)
+        #expect(t.resettles == [Resettle(resettleDate: UTCTime.parse("2026-07-11T10:00:00Z"), balanceChange: true, status: .lose, reSettlePrice: Money.parse("-12.5")!)])
+        #expect(t.settlementTime == UTCTime.parse("2026-07-11T09:00:00.500Z"))
+        #expect(t.transTime == UTCTime.parse("2026-07-10T09:00:00Z"))
+        let u = tickets[1]
+        #expect(u.status == .unknown("mystery"))
+        #expect(u.settlementPrice == nil && u.settlementTime == nil && u.resettles.isEmpty && u.eventId == nil)
+    }
+
+    @Test func aBodySplitAtEveryByteOffsetGivesTheSameTickets() throws {
+        let bytes = Array(Self.body.utf8)
+        let whole = try Self.decodeAll(bytes)
+        for cut in 0...bytes.count {
+            #expect(try Self.decodeAll(bytes, splitAt: [cut]) == whole, "split at \(cut)")
+        }
+        // And one byte at a time.
+        #expect(try Self.decodeAll(bytes, splitAt: Array(1..<bytes.count)) == whole)
+    }
+
+    @Test func emptyArrayIsNoTickets() throws {
+        #expect(try Self.decodeAll(Array(" [ ] \n".utf8)).isEmpty)
+    }
+
+    @Test func timesWithoutZoneUseTheConfiguredOffset() throws {
+        var decoder = TicketStreamDecoder(mapper: TicketMapper(timeOffset: -4 * 3600))
+        var out: [Ticket] = []
+        try decoder.feed(Array(#"[{"transId":1,"memberId":"m","stake":1,"transTime":"2026-07-10T09:00:00","status":"running","currency":3}]"#.utf8)) { out.append($0) }
+        try decoder.finish()
+        #expect(out.first?.transTime == UTCTime.parse("2026-07-10T13:00:00Z"))
+    }
+
+    func failure(_ text: String) -> TicketDecodingError? {
+        do {
+            _ = try Self.decodeAll(Array(text.utf8))
+            return nil
+        } catch let e as TicketDecodingError {
+            return e
+        } catch {
+            return nil
+        }
+    }
+
+    @Test func malformedInputReportsItsByteOffset() throws {
+        let broken = #"[{"transId":1,"memberId":"m","stake":1x,"transTime":"2026-07-10T09:00:00","status":"won","currency":3}]"#
+        let e = try #require(failure(broken))
+        #expect(e.offset == 38)  // the "x" after "1"
+        let missing = try #require(failure(#"[{"transId":7,"memberId":"m","transTime":"2026-07-10T09:00:00","status":"won","currency":3}]"#))
+        #expect(missing.reason.contains("stake") && missing.transId == "7" && missing.offset == 1)
+        let second = try #require(failure(#"[{"transId":1,"memberId":"m","stake":1,"transTime":"2026-07-10T09:00:00","status":"won","currency":3}, 5]"#))
+        #expect(second.offset == 103)  // the "5" where a ticket object should start
+        #expect(failure(#"{"statusCode":401,"errorCode":"E002"}"#)?.offset == 0)
+        #expect(failure(#"[{"transId":1,"memberId":"m","stake":"1e999","transTime":"2026-07-10T09:00:00","status":"won","currency":3}]"#) != nil)
+        #expect(failure(#"[{"transId":1,"memberId":"m","stake":1,"transTime":"10/07/2026","status":"won","currency":3}]"#)?.reason.contains("transTime") == true)
+    }
+
+    @Test func aTruncatedBodyIsAnErrorAtFinish() throws {
+        let bytes = Array(Self.body.utf8)
+        for cut in [0, 1, 40, bytes.count / 2, bytes.count - 3] {
+            var decoder = TicketStreamDecoder()
+            try decoder.feed(Array(bytes[0..<cut])) { _ in }
+            #expect(throws: TicketDecodingError.self) { try decoder.finish() }
+        }
+    }
+
+    @Test func trailingGarbageIsRejected() {
+        #expect(failure("[] x") != nil)
+        #expect(failure("[1]") != nil)
+    }
+}
+
+@Suite struct JSONValueTests {
+    @Test func keepsNumbersAsText() throws {
+        let v = try JSONValue.parse(#"{"a": -0.10, "b": [1e5, true, null], "c": "\u00e9"}"#)
+        #expect(v["a"] == .number("-0.10"))
+        #expect(v["b"] == .array([.number("1e5"), .bool(true), .null]))
+        #expect(v["c"] == .string("é"))
+    }
+
+    @Test(arguments: ["{", "[1,]", "{\"a\" 1}", "\"\\ud800\"", "01", "-", "\"a\u{01}\"", "tru", "[] []"])
+    func rejectsInvalidJSON(text: String) {
+        #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(text) }
+    }
+}
