@@ -11,6 +11,7 @@ public struct SandboxFaults: Sendable, Equatable {
     /// Every Nth GetBetDetails request answers 503 with `Retry-After` (0 = never).
     public var failEvery: Int
     /// Every Nth request answers 400 `E009` "access limit reached".
+    /// `retryAfterSeconds` > 0 adds a `Retry-After` header to both.
     public var e009Every: Int
     /// Every Nth request drops the connection halfway through the body.
     public var truncateEvery: Int
@@ -170,10 +171,10 @@ public final class SandboxServer: Sendable {
         let faults = config.faults
         if faults.delayMilliseconds > 0 { try await Task.sleep(for: .milliseconds(faults.delayMilliseconds)) }
         if faults.failEvery > 0 && n % faults.failEvery == 0 {
-            return Self.error(503, "E500", "service temporarily unavailable", retryAfter: faults.retryAfterSeconds)
+            return Self.error(503, "E500", "service temporarily unavailable", retryAfter: faults.retryAfterSeconds > 0 ? faults.retryAfterSeconds : nil)
         }
         if faults.e009Every > 0 && n % faults.e009Every == 0 {
-            return Self.error(400, "E009", "access limit reached", retryAfter: faults.retryAfterSeconds)
+            return Self.error(400, "E009", "access limit reached", retryAfter: faults.retryAfterSeconds > 0 ? faults.retryAfterSeconds : nil)
         }
         let truncate = faults.truncateEvery > 0 && n % faults.truncateEvery == 0
         let book = config.book

@@ -1,0 +1,147 @@
+import Foundation
+import Synchronization
+import Testing
+import SabaReconCore
+@testable import SabaReconIO
+import SabaSandbox
+
+final class TicketSink: Sendable {
+    private let tickets = Mutex<[Ticket]>([])
+    func add(_ t: Ticket) { tickets.withLock { $0.append(t) } }
+    var all: [Ticket] { tickets.withLock { $0 } }
+}
+
+@Suite(.serialized) struct SabaClientTests {
+    let window = FetchWindow(index: 0, start: SandboxHarness.now.addingTimeInterval(-10 * 86_400), end: SandboxHarness.now)
+
+    @Test func fetchStreamsExactlyWhatTheSandboxServes() async throws {
+        let h = try await SandboxHarness.start()
+        defer { Task { await h.stop() } }
+        let client = try h.client()
+        let sink = TicketSink()
+        let window = self.window
+        let stats = try await blocking { try client.fetch(window: window, settled: true) { sink.add($0) } }
+        let expected = h.book.tickets(from: window.start, to: window.end, settled: true).map(\.ticket)
+        #expect(expected.count > 50)
+        #expect(stats.tickets == expected.count)
+        #expect(stats.attempts == 1)
+        #expect(sink.all == expected)
+        await h.stop()
+    }
+
+    @Test func retriesOn503AndE009HonouringRetryAfterThenSucceeds() async throws {
+        let h = try await SandboxHarness.start(faults: SandboxFaults(failEvery: 2, e009Every: 3, retryAfterSeconds: 2))
+        let sleeps = Sleeps()
+        let client = try h.client(sleeps: sleeps)
+        let window = self.window
+        // Requests 1 ok; 2 -> 503, 3 -> E009, 4 -> 503, 5 ok.
+        _ = try await blocking { try client.fetch(window: window, settled: false) { _ in } }
+        let stats = try await blocking { try client.fetch(window: window, settled: true) { _ in } }
+        #expect(stats.attempts == 4)
+        #expect(sleeps.all == [2, 2, 2])
+        #expect(h.server.requestCount == 5)
+        await h.stop()
+    }
+
+    @Test func backoffGrowsWithoutRetryAfter() async throws {
+        let h = try await SandboxHarness.start(faults: SandboxFaults(failEvery: 1))
+        let sleeps = Sleeps()
+        let client = try h.client(maxAttempts: 4, sleeps: sleeps)
+        let window = self.window
+        let error = await #expect(throws: SabaError.self) { try await blocking { try client.fetch(window: window, settled: true) { _ in } } }
+        #expect(error?.httpStatus == 503)
+        #expect(error?.attempts == 4)
+        let delays = sleeps.all
+        #expect(delays.count == 3)
+        // Exponential with jitter in [0.5, 1.0] of 1 s, 2 s, 4 s.
+        for (k, d) in delays.enumerated() { #expect(d >= 0.5 * pow(2, Double(k)) && d <= pow(2, Double(k))) }
+        await h.stop()
+    }
+
+    @Test func unauthorizedFailsAtOnceWithSabasCodeAndNoToken() async throws {
+        let h = try await SandboxHarness.start()
+        let forged = SandboxToken(secret: "wrong").make(vendorId: "x", expiresAt: Date().addingTimeInterval(600))
+        let client = try h.client(token: forged)
+        let window = self.window
+        let error = await #expect(throws: SabaError.self) { try await blocking { try client.fetch(window: window, settled: true) { _ in } } }
+        #expect(error?.httpStatus == 401)
+        #expect(error?.errorCode == "E002")
+        #expect(error?.attempts == 1)
+        let text = error.map(String.init(describing:)) ?? ""
+        #expect(text.contains("isSettled=true") && text.contains("window 2026-07-10T12:00:00Z..2026-07-20T12:00:00Z"))
+        #expect(!text.contains(forged))
+        #expect(h.server.requestCount == 0)
+        await h.stop()
+    }
+
+    @Test func aWindowOverThirtyDaysIs400E003() async throws {
+        let h = try await SandboxHarness.start()
+        let client = try h.client()
+        let wide = FetchWindow(index: 0, start: SandboxHarness.now.addingTimeInterval(-31 * 86_400), end: SandboxHarness.now)
+        let error = await #expect(throws: SabaError.self) { try await blocking { try client.fetch(window: wide, settled: false) { _ in } } }
+        #expect(error?.httpStatus == 400)
+        #expect(error?.errorCode == "E003")
+        #expect(error?.attempts == 1)
+        await h.stop()
+    }
+
+    @Test func aTruncatedBodyFailsNamingTheWindowAfterRetries() async throws {
+        let h = try await SandboxHarness.start(faults: SandboxFaults(truncateEvery: 1))
+        let client = try h.client(maxAttempts: 3)
+        let window = self.window
+        let error = await #expect(throws: SabaError.self) { try await blocking { try client.fetch(window: window, settled: true) { _ in } } }
+        #expect(error?.attempts == 3)
+        let text = error.map(String.init(describing:)) ?? ""
+        #expect(text.contains("window 2026-07-10T12:00:00Z..2026-07-20T12:00:00Z") && text.contains("isSettled=true"))
+        await h.stop()
+    }
+
+    @Test func anExpiredTokenStopsBeforeAnyRequest() async throws {
+        let h = try await SandboxHarness.start()
+        let client = try h.client(token: h.token(expiresIn: -60))
+        let window = self.window
+        let error = await #expect(throws: SabaError.self) { try await blocking { try client.fetch(window: window, settled: true) { _ in } } }
+        #expect(String(describing: error).contains("expired"))
+        #expect(h.server.requestCount == 0)
+        await h.stop()
+    }
+
+    @Test func loginIssuesAUsableToken() async throws {
+        let h = try await SandboxHarness.start()
+        let url = h.server.baseURL + "/login"
+        let body: [UInt8] = try await blocking {
+            var out: [UInt8] = []
+            let head = try CurlTransport().perform(HTTPRequest(url: url, method: "POST", headers: [("Content-Type", "application/json")],
+                                                                 body: Array(#"{"vendor_id":"sandbox-vendor","vendor_member_id":"ops"}"#.utf8)),
+                                                     onHead: { _ in }, onBody: { out.append(contentsOf: $0) })
+            #expect(head.status == 200)
+            return out
+        }
+        let token = try #require(try JSONValue.parse(body)["access_token"]?.stringValue)
+        #expect(h.tokens.verify(token, now: Date()) == .valid)
+        await h.stop()
+    }
+
+    @Test func retryAfterAcceptsSecondsAndHTTPDates() {
+        let now = Date(timeIntervalSince1970: 1_785_079_843)  // Sun, 26 Jul 2026 15:30:43 GMT
+        #expect(SabaClient.retryAfter("7", now: now) == 7)
+        #expect(SabaClient.retryAfter("Sun, 26 Jul 2026 15:31:43 GMT", now: now) == 60)
+        #expect(SabaClient.retryAfter("soon", now: now) == nil)
+        #expect(SabaClient.retryAfter(nil, now: now) == nil)
+    }
+
+    @Test func connectionRefusedIsRetriedThenReported() async throws {
+        // A port nothing listens on: bind one, note it, close it.
+        let h = try await SandboxHarness.start()
+        let port = h.server.port
+        await h.stop()
+        let sleeps = Sleeps()
+        let client = SabaClient(config: SabaClientConfig(apiURL: "http://127.0.0.1:\(port)", maxAttempts: 2, connectTimeout: 2),
+                                transport: CurlTransport(), tokens: try StaticTokenSource(token: h.token(), origin: "test"),
+                                clock: SystemWallClock(), sleep: { sleeps.record($0) })
+        let window = self.window
+        let error = await #expect(throws: SabaError.self) { try await blocking { try client.fetch(window: window, settled: false) { _ in } } }
+        #expect(error?.attempts == 2)
+        #expect(sleeps.all.count == 1)
+    }
+}
