@@ -12,8 +12,8 @@ public struct Reconciliation: Sendable, Equatable {
     public mutating func add(_ outcome: GroupOutcome) {
         rows.append(contentsOf: outcome.rows)
         if let p = outcome.pending { pending.append(p) }
-        if let c = outcome.control {
-            groupsJudged += 1
+        if !outcome.controls.isEmpty { groupsJudged += 1 }
+        for c in outcome.controls {
             controls[c.currency, default: ControlTotals(currency: c.currency)].add(c)
         }
     }

@@ -4,13 +4,14 @@ import Foundation
 public struct GroupOutcome: Sendable, Equatable {
     public var rows: [Discrepancy] = []
     public var pending: PendingItem?
-    /// Control totals, present when the group was judged.
-    public var control: ControlTotals?
+    /// Control totals of a judged group, one per currency involved (a ticket booked in
+    /// the wrong currency adds its ledger side under the ledger's currency).
+    public var controls: [ControlTotals] = []
 
-    public init(rows: [Discrepancy] = [], pending: PendingItem? = nil, control: ControlTotals? = nil) {
+    public init(rows: [Discrepancy] = [], pending: PendingItem? = nil, controls: [ControlTotals] = []) {
         self.rows = rows
         self.pending = pending
-        self.control = control
+        self.controls = controls
     }
 
     public static let notJudged = GroupOutcome()
@@ -85,10 +86,10 @@ public struct TicketMatcher: Sendable {
         var control = ControlTotals(currency: code, tickets: 1, providerStake: stake, providerNet: providerNet ?? 0,
                                     ledgerStake: -bets.reduce(Decimal.zero) { $0 + $1.amount }, ledgerNet: ledgerNet)
         if case .unknown(let s) = t.status {
-            return GroupOutcome(rows: [row(.unknownStatus, "status '\(s)' is not a documented Saba status; the ticket was not judged")], control: control)
+            return GroupOutcome(rows: [row(.unknownStatus, "status '\(s)' is not a documented Saba status; the ticket was not judged")], controls: [control])
         }
         if entries.isEmpty {
-            return GroupOutcome(rows: [row(.missingInLedger, "no ledger entries for this ticket", ledger: 0)], control: control)
+            return GroupOutcome(rows: [row(.missingInLedger, "no ledger entries for this ticket", ledger: 0)], controls: [control])
         }
         var rows: [Discrepancy] = []
         let otherMembers = Set(entries.map(\.memberId)).subtracting([t.memberId]).sorted()
@@ -100,20 +101,20 @@ public struct TicketMatcher: Sendable {
             rows.append(row(.currencyMismatch, "Saba currency id \(t.currency) is not in the currency table; money not compared",
                             fields: [FieldDifference(field: "currency", provider: String(t.currency), ledger: Set(entries.map(\.currency)).sorted().joined(separator: ","))]))
             control.providerNet = 0
-            return GroupOutcome(rows: rows, control: control)
+            return GroupOutcome(rows: rows, controls: splitByCurrency(control, entries: entries))
         }
         let otherCurrencies = Set(entries.map(\.currency)).subtracting([info.code]).sorted()
         if !otherCurrencies.isEmpty {
             // Amounts in different currencies cannot be compared: stop at the currency row.
             rows.append(row(.currencyMismatch, "provider currency \(info.code) (Saba id \(t.currency)), ledger currency \(otherCurrencies.joined(separator: ", ")); money not compared",
                             fields: [FieldDifference(field: "currency", provider: info.code, ledger: otherCurrencies.joined(separator: ","))]))
-            return GroupOutcome(rows: rows, control: control)
+            return GroupOutcome(rows: rows, controls: splitByCurrency(control, entries: entries))
         }
         guard case .success(let expectedNet) = expected else {
             if case .failure(let missing) = expected {
                 rows.append(row(.netMismatch, "provider net unknown: \(missing.description)"))
             }
-            return GroupOutcome(rows: rows, control: control)
+            return GroupOutcome(rows: rows, controls: [control])
         }
 
         // Duplicates: a second bet, or a second movement with the same provider ref.
@@ -143,7 +144,7 @@ public struct TicketMatcher: Sendable {
             // The stake row explains this part of the gap; judge the rest on its own.
             net -= bet.amount + stake
         }
-        if policy.same(net, expectedNet) { return GroupOutcome(rows: rows, control: control) }
+        if policy.same(net, expectedNet) { return GroupOutcome(rows: rows, controls: [control]) }
 
         let gapDetail = "expected net \(Money.format(expectedNet)), ledger net \(Money.format(net))"
         let hasPayout = effective.contains { Self.payoutKinds.contains($0.kind) && $0.amount != 0 }
@@ -158,7 +159,7 @@ public struct TicketMatcher: Sendable {
         } else {
             rows.append(row(.netMismatch, gapDetail))
         }
-        return GroupOutcome(rows: rows, control: control)
+        return GroupOutcome(rows: rows, controls: [control])
     }
 
     /// Ledger entries for a Saba ticket that no window returned.
@@ -176,7 +177,21 @@ public struct TicketMatcher: Sendable {
             detail: "ledger bet \(bet.entryId) at \(UTCTime.iso(bet.createdAt)) has no ticket in any window of this run",
             ledgerEntryIds: entries.map(\.entryId).sorted())
         let control = ControlTotals(currency: bet.currency, ledgerStake: -bets.reduce(Decimal.zero) { $0 + $1.amount }, ledgerNet: ledgerNet)
-        return GroupOutcome(rows: [row], control: control)
+        return GroupOutcome(rows: [row], controls: [control])
+    }
+
+    /// Keeps each side's money under its own currency: amounts in two currencies never add up.
+    func splitByCurrency(_ control: ControlTotals, entries: [LedgerEntry]) -> [ControlTotals] {
+        var provider = control
+        provider.ledgerStake = 0
+        provider.ledgerNet = 0
+        var out = [provider]
+        for (currency, group) in Dictionary(grouping: entries, by: \.currency).sorted(by: { $0.key < $1.key }) {
+            let net = group.reduce(Decimal.zero) { $0 + $1.amount }
+            let stake = -group.filter { $0.kind == "bet" }.reduce(Decimal.zero) { $0 + $1.amount }
+            out.append(ControlTotals(currency: currency, ledgerStake: stake, ledgerNet: net))
+        }
+        return out
     }
 
     func statusText(_ t: Ticket) -> String {

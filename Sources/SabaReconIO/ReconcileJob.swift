@@ -4,12 +4,13 @@ import SabaReconCore
 
 /// Everything one reconciliation run needs besides its edges.
 public struct ReconcileOptions: Sendable {
-    public var requested: TimeRange
-    public var clamp: Bool
+    /// The windows to fetch and the range judged (planned up front so bad ranges fail first).
+    public var plan: WindowPlan
     /// The run's "now": the 180-day limit and the grace period are measured from it.
     public var now: Date
     public var grace: TimeInterval
     public var tolerance: Decimal
+    /// Recorded in the manifest; the plan already holds the edge windows.
     public var edgeMargin: TimeInterval
     public var outRoot: URL
     public var byteOrderMark: Bool
@@ -18,11 +19,10 @@ public struct ReconcileOptions: Sendable {
     public var commandLine: [String]
     public var toolVersion: String
 
-    public init(requested: TimeRange, clamp: Bool = false, now: Date, grace: TimeInterval = 900, tolerance: Decimal = 0,
+    public init(plan: WindowPlan, now: Date, grace: TimeInterval = 900, tolerance: Decimal = 0,
                 edgeMargin: TimeInterval = 120, outRoot: URL, byteOrderMark: Bool = false, currencies: CurrencyTable = .builtIn,
                 commandLine: [String] = [], toolVersion: String) {
-        self.requested = requested
-        self.clamp = clamp
+        self.plan = plan
         self.now = now
         self.grace = grace
         self.tolerance = tolerance
@@ -70,8 +70,7 @@ public struct ReconcileJob: Sendable {
 
     public func run() throws -> JobResult {
         let started = clock.now()
-        let planner = WindowPlanner(edgeMargin: options.edgeMargin)
-        let plan = try planner.plan(options.requested, now: options.now, clamp: options.clamp)
+        let plan = options.plan
         if plan.clamped { logger.warning("range clamped to start at \(UTCTime.iso(plan.range.start)) (180-day limit)") }
         // Fail on a bad ledger or token before the first provider call.
         try ledger.validate()

@@ -109,9 +109,9 @@ struct JobOptions: ParsableArguments {
             throw ParsingFailure("no Saba API URL: give --api-url or set SABA_API_URL")
         }
         guard url.hasPrefix("https://") || url.hasPrefix("http://") else { throw ParsingFailure("--api-url '\(url)' must start with https:// (or http:// for a local sandbox)") }
-        let requested = try range.requestedRange()
         let now = try range.resolvedNow()
         let margin = try range.margin()
+        let plan = try WindowPlanner(edgeMargin: margin).plan(range.requestedRange(), now: now, clamp: range.clamp)
         let tokens = try explicitTokens ?? tokenSource()
         let ledgerSource = try ledgerSource()
         let clock = SystemWallClock()
@@ -119,7 +119,7 @@ struct JobOptions: ParsableArguments {
             config: SabaClientConfig(apiURL: url, apiVersion: apiVersion, forwardedFor: forwardedFor, timeOffset: offset, maxAttempts: maxAttempts),
             transport: transport, tokens: tokens, clock: clock, logger: logger)
         let options = ReconcileOptions(
-            requested: requested, clamp: range.clamp, now: now, grace: graceSeconds, tolerance: toleranceValue, edgeMargin: margin,
+            plan: plan, now: now, grace: graceSeconds, tolerance: toleranceValue, edgeMargin: margin,
             outRoot: URL(fileURLWithPath: out), byteOrderMark: csvBom,
             commandLine: CommandLineRedactor.redact(commandLine), toolVersion: SabaRecon.version)
         let result = try ReconcileJob(options: options, client: client, ledger: ledgerSource, clock: clock, logger: logger).run()

@@ -185,3 +185,17 @@ enum Fixture {
         #expect(row.windowStart == UTCTime.parse("2026-07-01T00:00:00Z"))
     }
 }
+
+@Suite struct ControlTotalsTests {
+    typealias F = Fixture
+
+    @Test func aWrongCurrencyKeepsEachSidesMoneyUnderItsOwnCurrency() {
+        var r = Reconciliation()
+        let matcher = TicketMatcher(policy: F.policy())
+        r.add(matcher.match(ticket: F.ticket("won", net: "85"), entries: [F.entry("bet", "-100", currency: "EUR"), F.entry("settle", "185", currency: "EUR")]))
+        r.add(matcher.match(ticket: F.ticket("lose", stake: "50", net: "-50", id: "2"), entries: [F.entry("bet", "-50", id: "2")]))
+        #expect(r.controls["USD"] == ControlTotals(currency: "USD", tickets: 2, providerStake: 150, providerNet: 35, ledgerStake: 50, ledgerNet: -50))
+        #expect(r.controls["EUR"] == ControlTotals(currency: "EUR", tickets: 0, providerStake: 0, providerNet: 0, ledgerStake: 100, ledgerNet: 85))
+        #expect(r.groupsJudged == 2)
+    }
+}

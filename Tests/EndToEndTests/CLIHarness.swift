@@ -1,0 +1,129 @@
+import Foundation
+import SabaReconCore
+import SabaReconIO
+import SabaSandbox
+
+/// Runs the built `saba-recon` executable as an operator would and captures everything.
+struct CLIResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+enum CLI {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The executable next to the test bundle, else the package's debug build.
+    static var executable: URL {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("saba-recon"),
+            Bundle.main.bundleURL.appendingPathComponent("saba-recon"),
+            packageRoot.appendingPathComponent(".build/debug/saba-recon"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[2]
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["SABA_JWT"] = nil
+        env["SABA_API_URL"] = nil
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read before waiting so a chatty run cannot fill the pipe and stall.
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CLIResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// One end-to-end scene: a sandbox on loopback, a ledger file, a token file, an output folder.
+struct Scene {
+    static let now = "2026-07-20T12:00:00Z"
+    static let nowDate = UTCTime.parse(now)!
+    static let from = "2026-06-25"
+    static let to = "2026-07-20"
+
+    let server: SandboxServer
+    let book: SandboxBook
+    let folder: URL
+    let token: String
+    let seeded: [LedgerFixture.Seeded]
+
+    var ledgerPath: String { folder.appendingPathComponent("ledger.sqlite").path }
+    var tokenPath: String { folder.appendingPathComponent("saba.jwt").path }
+    var out: URL { folder.appendingPathComponent("Reports") }
+
+    enum LedgerKind { case seeded, clean }
+
+    static func start(ledger: LedgerKind = .seeded, faults: SandboxFaults = .none) async throws -> Scene {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("saba-recon-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // The clean scene has no undocumented statuses: those are discrepancies whatever the ledger says.
+        let book = SandboxBook(seed: 11, count: 800, spanStart: nowDate.addingTimeInterval(-30 * 86_400), spanEnd: nowDate.addingTimeInterval(-300),
+                               unknownStatusEvery: ledger == .seeded ? 397 : 0)
+        let fixture = LedgerFixture(book: book)
+        let judged = try WindowPlanner.dayRange(from: from, to: to)
+        let (entries, seeded) = ledger == .seeded
+            ? fixture.seededLedger(judged: judged, settledBefore: nowDate.addingTimeInterval(-900))
+            : (fixture.cleanLedger(), [])
+        try SQLiteLedgerWriter.write(entries, to: folder.appendingPathComponent("ledger.sqlite").path)
+        let tokens = SandboxToken()
+        let token = tokens.make(vendorId: "sandbox-vendor", expiresAt: Date().addingTimeInterval(3600))
+        try Data(token.utf8).write(to: folder.appendingPathComponent("saba.jwt"))
+        let server = SandboxServer(config: SandboxConfig(book: book, tokens: tokens, faults: faults, now: { nowDate }))
+        _ = try await server.start()
+        return Scene(server: server, book: book, folder: folder, token: token, seeded: seeded)
+    }
+
+    func runArguments(_ extra: [String] = []) -> [String] {
+        ["run", "--from", Self.from, "--to", Self.to, "--now", Self.now, "--api-url", server.baseURL,
+         "--ledger", "sqlite:\(ledgerPath)", "--jwt-file", tokenPath, "--out", out.path] + extra
+    }
+
+    func latest() throws -> URL {
+        out.appendingPathComponent(try FileManager.default.destinationOfSymbolicLink(atPath: out.appendingPathComponent("latest").path))
+    }
+
+    func read(_ name: String, in run: URL? = nil) throws -> String {
+        try String(contentsOf: (run ?? latest()).appendingPathComponent(name), encoding: .utf8)
+    }
+
+    func stop() async {
+        await server.stop()
+        try? FileManager.default.removeItem(at: folder)
+    }
+}
+
+/// Blocking work (a child process) off the cooperative pool, so the in-process sandbox keeps serving.
+func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
+    }
+}
+
+/// Compares a whole report with `Expected/<name>`; `SABA_RECON_UPDATE_EXPECTED=1` rewrites it.
+enum Expected {
+    static let folder = CLI.packageRoot.appendingPathComponent("Tests/EndToEndTests/Expected")
+
+    static func normalise(_ text: String, runId: String) -> String {
+        text.replacingOccurrences(of: runId, with: "RUN_ID")
+    }
+
+    static func text(_ name: String) throws -> String {
+        try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+    }
+
+    static func updateIfAsked(_ name: String, _ actual: String) throws {
+        guard ProcessInfo.processInfo.environment["SABA_RECON_UPDATE_EXPECTED"] == "1" else { return }
+        try Data(actual.utf8).write(to: folder.appendingPathComponent(name))
+    }
+}

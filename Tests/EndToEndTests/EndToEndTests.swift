@@ -1,0 +1,179 @@
+import Foundation
+import Testing
+import SabaReconCore
+import SabaReconIO
+import SabaSandbox
+
+@Suite(.serialized) struct EndToEndTests {
+    @Test func seededLedgerGivesTheExpectedReportsAndExitOne() async throws {
+        let scene = try await Scene.start()
+        let args = scene.runArguments()
+        let result = try await blocking { try CLI.run(args) }
+        await scene.server.stop()
+        #expect(result.status == 1, "stderr: \(result.stderr)")
+        #expect(result.stderr.isEmpty)
+        let run = try scene.latest()
+        let runId = run.lastPathComponent
+        for name in ["discrepancies.csv", "summary.csv", "discrepancies.json"] {
+            let actual = Expected.normalise(try scene.read(name), runId: runId)
+            try Expected.updateIfAsked(name, actual)
+            #expect(actual == (try Expected.text(name)), "\(name) differs from Tests/EndToEndTests/Expected/\(name)")
+        }
+        // Every seeded mistake is in the report under its kind, and nothing else is.
+        let csv = try scene.read("discrepancies.csv")
+        let reported = Set(csv.components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }.map { line -> String in
+            let cells = line.components(separatedBy: ",")
+            return "\(cells[4]) \(cells[5])"
+        })
+        #expect(reported == Set(scene.seeded.map { "\($0.kind.rawValue) \($0.transId)" }))
+        #expect(Set(scene.seeded.map(\.kind)).count == 12)
+
+        let manifest = try JSONValue.parse(scene.read("manifest.json"))
+        #expect(manifest["outcome"] == .string("discrepancies"))
+        #expect(manifest["exit_status"] == .number("1"))
+        #expect(manifest["run_id"] == .string(runId))
+        for name in ["discrepancies.csv", "summary.csv", "discrepancies.json"] {
+            let bytes = try [UInt8](Data(contentsOf: run.appendingPathComponent(name)))
+            #expect(manifest["reports"]?[name] == .string(SHA256.hex(bytes)))
+        }
+        // No temp files are left behind.
+        let files = try FileManager.default.contentsOfDirectory(atPath: run.path).sorted()
+        #expect(files == ["discrepancies.csv", "discrepancies.json", "manifest.json", "run.sqlite", "summary.csv"])
+        await scene.stop()
+    }
+
+    @Test func aCleanLedgerReconcilesWithExitZero() async throws {
+        let scene = try await Scene.start(ledger: .clean)
+        let args = scene.runArguments()
+        let result = try await blocking { try CLI.run(args) }
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let csv = try scene.read("discrepancies.csv")
+        #expect(csv == ReportRenderer.discrepancyColumns.joined(separator: ",") + "\r\n")
+        #expect(result.stdout.contains("reconciled, no discrepancies"))
+        let summary = try scene.read("summary.csv")
+        #expect(summary.contains("\r\ncontrol,USD,"))
+        #expect(!summary.contains("discrepancy,"))
+        await scene.stop()
+    }
+
+    @Test func twoRunsOverTheSameInputsAreIdenticalButForTheRunId() async throws {
+        let scene = try await Scene.start()
+        let args = scene.runArguments()
+        _ = try await blocking { try CLI.run(args) }
+        let first = try scene.latest()
+        _ = try await blocking { try CLI.run(args) }
+        let second = try scene.latest()
+        #expect(first != second)
+        for name in ["discrepancies.csv", "summary.csv", "discrepancies.json"] {
+            let a = Expected.normalise(try scene.read(name, in: first), runId: first.lastPathComponent)
+            let b = Expected.normalise(try scene.read(name, in: second), runId: second.lastPathComponent)
+            #expect(a == b, "\(name) differs between runs")
+        }
+        await scene.stop()
+    }
+
+    @Test func theTokenAppearsNowhere() async throws {
+        let scene = try await Scene.start(faults: SandboxFaults(failEvery: 3))
+        let args = scene.runArguments(["--log-level", "debug"])
+        let token = scene.token
+        let result = try await blocking { try CLI.run(args, environment: ["SABA_JWT": token]) }
+        #expect(result.status == 1)
+        #expect(!result.stdout.contains(token) && !result.stderr.contains(token))
+        let run = try scene.latest()
+        for name in try FileManager.default.contentsOfDirectory(atPath: run.path) {
+            let data = try Data(contentsOf: run.appendingPathComponent(name))
+            #expect(data.range(of: Data(token.utf8)) == nil, "token found in \(name)")
+        }
+        #expect(result.stderr.contains("retry"), "the 503s should be retried and logged")
+        await scene.stop()
+    }
+
+    @Test func aMissingLedgerIsExitTwoWithOneLineAndNoCall() async throws {
+        let scene = try await Scene.start()
+        let args = scene.runArguments().map { $0.replacingOccurrences(of: "ledger.sqlite", with: "nope.sqlite") }
+        let result = try await blocking { try CLI.run(args) }
+        #expect(result.status == 2)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(result.stderr.hasPrefix("saba-recon: error: ledger file not found: ") && result.stderr.contains("nope.sqlite"))
+        #expect(scene.server.requestCount == 0)
+        #expect(!FileManager.default.fileExists(atPath: scene.out.appendingPathComponent("latest").path))
+        await scene.stop()
+    }
+
+    @Test func aProviderFailureIsExitTwoNamingTheWindowAndLatestDoesNotMove() async throws {
+        let good = try await Scene.start()
+        let args = good.runArguments()
+        _ = try await blocking { try CLI.run(args) }
+        let before = try good.latest()
+        await good.server.stop()
+        // Same output folder, a sandbox that drops every body halfway.
+        let bad = try await Scene.start(faults: SandboxFaults(truncateEvery: 1))
+        let badArgs = bad.runArguments(["--max-attempts", "2", "--out", good.out.path])
+        let result = try await blocking { try CLI.run(badArgs) }
+        #expect(result.status == 2)
+        let last = result.stderr.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.hasPrefix("saba-recon: error: GetBetDetails window "))
+        #expect(last.contains("isSettled=false") && last.contains("after 2 attempts"))
+        #expect(try good.latest() == before)
+        // The failed run keeps its evidence and says why.
+        let runs = try FileManager.default.contentsOfDirectory(atPath: good.out.path).filter { $0 != "latest" && $0 != before.lastPathComponent }
+        #expect(runs.count == 1)
+        let manifest = try JSONValue.parse(good.read("manifest.json", in: good.out.appendingPathComponent(runs[0])))
+        #expect(manifest["outcome"] == .string("failed"))
+        #expect(manifest["error"]?.stringValue?.contains("GetBetDetails window") == true)
+        await bad.stop()
+        await good.stop()
+    }
+
+    @Test(arguments: [
+        (["--from", "2026-06-25"], "--from and --to go together"),
+        (["--from", "2025-12-01", "--to", "2025-12-31"], "history limit"),
+        (["--window", "2026-07-01"], "is not START..END"),
+        (["--grace", "soon"], "--grace 'soon' is not a duration"),
+        (["--tolerance", "ten"], "--tolerance 'ten' is not a non-negative decimal"),
+        (["--tolerance=-0.01"], "--tolerance '-0.01' is not a non-negative decimal"),
+        (["--bogus"], "Unknown option '--bogus'"),
+    ])
+    func badArgumentsAreExitTwoWithOneLine(extra: [String], message: String) async throws {
+        var args = ["run", "--now", Scene.now, "--api-url", "http://127.0.0.1:9", "--ledger", "sqlite:/nonexistent", "--jwt-file", "/nonexistent"]
+        if !extra.contains("--from") && !extra.contains("--window") { args += ["--from", "2026-07-01", "--to", "2026-07-02"] }
+        args += extra
+        let captured = args
+        let result = try await blocking { try CLI.run(captured) }
+        #expect(result.status == 2)
+        #expect(result.stderr.split(separator: "\n").count == 1, "stderr: \(result.stderr)")
+        #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
+    }
+
+    @Test func anExpiredTokenIsExitTwoBeforeAnyRequest() async throws {
+        let scene = try await Scene.start()
+        let expired = SandboxToken().make(vendorId: "sandbox-vendor", expiresAt: Date().addingTimeInterval(-5))
+        try Data(expired.utf8).write(to: URL(fileURLWithPath: scene.tokenPath))
+        let args = scene.runArguments()
+        let result = try await blocking { try CLI.run(args) }
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("expired at"))
+        #expect(!result.stderr.contains(expired))
+        #expect(scene.server.requestCount == 0)
+        await scene.stop()
+    }
+
+    @Test func helpAndVersionExitZero() async throws {
+        let help = try await blocking { try CLI.run(["run", "--help"]) }
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("--jwt-file") && help.stdout.contains("Exit status"))
+        let version = try await blocking { try CLI.run(["--version"]) }
+        #expect(version.status == 0)
+    }
+
+    @Test func theDemoFindsEverySeededMistake() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("saba-recon-demo-\(UUID().uuidString)")
+        let args = ["demo", "--out", folder.appendingPathComponent("Reports").path, "--work", folder.appendingPathComponent("demo").path,
+                    "--now", Scene.now, "--tickets", "1500"]
+        let result = try await blocking { try CLI.run(args) }
+        #expect(result.status == 0, "stdout: \(result.stdout)\nstderr: \(result.stderr)")
+        #expect(result.stdout.contains("demo check passed"))
+        try? FileManager.default.removeItem(at: folder)
+    }
+}
