@@ -24,10 +24,17 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // zlib reads gzipped refund-record files as a stream.
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
-            name: "CurlShim",
-            dependencies: ["CCurl"],
-            path: "Sources/CurlShim"
+            name: "CShim",
+            dependencies: ["CCurl", "CZlib"],
+            path: "Sources/CShim"
         ),
         .target(
             name: "SabaReconCore",
@@ -38,7 +45,8 @@ let package = Package(
             dependencies: [
                 "SabaReconCore",
                 "CCurl",
-                "CurlShim",
+                "CZlib",
+                "CShim",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -69,7 +77,8 @@ let package = Package(
         .testTarget(
             name: "SabaReconCoreTests",
             dependencies: ["SabaReconCore"],
-            path: "Tests/SabaReconCoreTests"
+            path: "Tests/SabaReconCoreTests",
+            resources: [.copy("Seeds")]
         ),
         .testTarget(
             name: "SabaReconIOTests",

@@ -9,7 +9,7 @@ public enum CSVWriter {
     public static let lineEnd = "\r\n"
     public static let byteOrderMark = "\u{FEFF}"
 
-    static let formulaStarts: Set<Character> = ["=", "+", "-", "@", "\t", "\r"]
+    static let formulaStarts: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r"]
 
     public static func line(_ cells: [CSVCell]) -> String {
         cells.map(render).joined(separator: ",") + lineEnd
@@ -25,7 +25,8 @@ public enum CSVWriter {
             return n
         case .text(let raw):
             var s = raw
-            if let first = s.first, formulaStarts.contains(first) { s = "'" + s }
+            // By scalar: Swift reads "\r\n" as one Character, which would slip past a Character check.
+            if let first = s.unicodeScalars.first, formulaStarts.contains(first) { s = "'" + s }
             if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) {
                 return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
             }

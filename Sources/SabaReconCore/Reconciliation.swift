@@ -6,6 +6,8 @@ public struct Reconciliation: Sendable, Equatable {
     public private(set) var pending: [PendingItem] = []
     public private(set) var controls: [String: ControlTotals] = [:]
     public private(set) var groupsJudged = 0
+    /// Named counts for the summary (refund lines read, records folded, not judged, ...).
+    public private(set) var counters: [String: Int] = [:]
 
     public init() {}
 
@@ -22,11 +24,15 @@ public struct Reconciliation: Sendable, Equatable {
         rows.append(contentsOf: more)
     }
 
+    public mutating func count(_ more: [String: Int]) {
+        counters.merge(more, uniquingKeysWith: +)
+    }
+
     /// Rows in report order, pending items by id: same inputs give the same order.
     public func sorted() -> Reconciliation {
         var copy = self
         copy.rows.sort(by: Discrepancy.reportOrder)
-        copy.pending.sort { ($0.provider, $0.transId) < ($1.provider, $1.transId) }
+        copy.pending.sort { $0.provider != $1.provider ? $0.provider < $1.provider : IdentifierOrder.less($0.transId, $1.transId) }
         return copy
     }
 

@@ -60,6 +60,10 @@ public struct ReportRenderer: Sendable {
             out += CSVWriter.line([.text("pending"), .text(currency), .text(""), .number(String(pendingByCurrency[currency]?.count ?? 0)), .text(""),
                                    .text(""), .text(""), .text(""), .text(""), .text("")])
         }
+        for name in result.counters.keys.sorted() {
+            out += CSVWriter.line([.text("records"), .text(""), .text(name), .number(String(result.counters[name] ?? 0)), .text(""),
+                                   .text(""), .text(""), .text(""), .text(""), .text("")])
+        }
         for currency in result.controls.keys.sorted() {
             guard let c = result.controls[currency] else { continue }
             out += CSVWriter.line([.text("control"), .text(currency), .text(""), .number(String(c.tickets)), .text(""),

@@ -146,6 +146,11 @@ public struct TicketMatcher: Sendable {
         }
         if policy.same(net, expectedNet) { return GroupOutcome(rows: rows, controls: [control]) }
 
+        // A settlement or resettle younger than the grace period may not have reached the wallet yet.
+        let lastSettled = ([t.settlementTime] + t.resettles.map(\.resettleDate)).compactMap { $0 }.max()
+        if let lastSettled, policy.isPending(lastSettled) {
+            return GroupOutcome(rows: rows, pending: PendingItem(provider: "saba", transId: t.transId, currency: code, since: lastSettled), controls: [control])
+        }
         let gapDetail = "expected net \(Money.format(expectedNet)), ledger net \(Money.format(net))"
         let hasPayout = effective.contains { Self.payoutKinds.contains($0.kind) && $0.amount != 0 }
         if t.status.isStakeReturned && !t.alreadyCashout {

@@ -1,5 +1,5 @@
 import CCurl
-import CurlShim
+import CShim
 import Foundation
 
 /// `HTTPTransport` over libcurl's easy interface. The body streams through

@@ -18,6 +18,12 @@ public struct ReconcileOptions: Sendable {
     /// Already redacted.
     public var commandLine: [String]
     public var toolVersion: String
+    /// Refund-record files or folders (SPEC 1.4); empty = no refund checks.
+    public var refundPaths: [String] = []
+    /// How long after a `bet_stop` an accepted feed bet is reported.
+    public var betStopWindow: TimeInterval = 60
+    /// Market id -> group, for `bet_stop` messages that name groups.
+    public var marketGroups: [String: String] = [:]
 
     public init(plan: WindowPlan, now: Date, grace: TimeInterval = 900, tolerance: Decimal = 0,
                 edgeMargin: TimeInterval = 120, outRoot: URL, byteOrderMark: Bool = false, currencies: CurrencyTable = .builtIn,
@@ -76,6 +82,10 @@ public struct ReconcileJob: Sendable {
         try ledger.validate()
         _ = try client.tokens.token(now: client.clock.now())
 
+        // Refund files are read before any provider call: an unreadable file fails fast.
+        var book = RefundBook()
+        let refundDigests = try RefundFileReader().read(options.refundPaths, into: &book)
+
         try FileManager.default.createDirectory(at: options.outRoot, withIntermediateDirectories: true)
         let (runId, folder) = try makeRunFolder(started: started)
         var manifest = Manifest(
@@ -86,43 +96,52 @@ public struct ReconcileJob: Sendable {
             grace_seconds: options.grace, edge_margin_seconds: options.edgeMargin, tickets_staged: 0, discrepancies: 0,
             discrepancies_by_kind: [:], pending: 0, reports: [:], started_at: UTCTime.iso(started), finished_at: "",
             outcome: "failed", exit_status: 2, error: nil)
+        manifest.inputs = refundDigests.map { Manifest.Input(name: "refunds", description: $0.path, records: $0.lines, sha256: $0.sha256) }
         let writer = ReportWriter(folder: folder)
+        var store: RunStore?
         do {
-            let store = try RunStore.file(folder.appendingPathComponent("run.sqlite").path)
+            let runStore = try RunStore.file(folder.appendingPathComponent("run.sqlite").path)
+            store = runStore
             let windows = plan.allWindows
             for (n, window) in windows.enumerated() {
                 for settled in [false, true] {
-                    let stats = try store.stageWindow(window, settled: settled) { stage in
+                    let stats = try runStore.stageWindow(window, settled: settled) { stage in
                         try client.fetch(window: window, settled: settled, onTicket: stage)
                     }
                     logger.info("window \(n + 1)/\(windows.count) \(UTCTime.iso(window.start))..\(UTCTime.iso(window.end)) isSettled=\(settled): \(stats.tickets) tickets, \(stats.bytes) bytes in \(String(format: "%.2f", stats.seconds)) s")
                 }
             }
-            manifest.windows = try store.windowRecords().map {
-                Manifest.Window(start: $0.start, end: $0.end, is_edge: $0.isEdge, is_settled: $0.settled, tickets: $0.tickets,
-                                bytes: $0.bytes, attempts: $0.attempts, seconds: $0.seconds)
-            }
             let since = windows.first?.start ?? plan.range.start
-            let staged = try store.stageLedger(from: ledger, provider: "saba", since: since)
-            manifest.inputs.append(Manifest.Input(name: "ledger", description: ledger.displayName, records: staged.count, sha256: staged.sha256))
-            logger.info("ledger: \(staged.count) saba entries since \(UTCTime.iso(since))")
+            let providers = book.isEmpty ? ["saba"] : ["saba", "ebet", "jdb", "feed"]
+            var staged = 0
+            for provider in providers {
+                staged += try runStore.stageLedger(from: ledger, provider: provider, since: since)
+            }
+            manifest.inputs.insert(Manifest.Input(name: "ledger", description: "\(ledger.displayName) (\(providers.joined(separator: ", ")))",
+                                                  records: staged, sha256: try runStore.ledgerDigest()), at: 0)
+            logger.info("ledger: \(staged) entries since \(UTCTime.iso(since))")
 
-            let matcher = TicketMatcher(policy: MatchPolicy(plan: plan, now: options.now, grace: options.grace,
-                                                             tolerance: options.tolerance, currencies: options.currencies))
+            let policy = MatchPolicy(plan: plan, now: options.now, grace: options.grace, tolerance: options.tolerance, currencies: options.currencies)
+            let matcher = TicketMatcher(policy: policy)
             var reconciliation = Reconciliation()
             var ticketHasher = SHA256()
-            try store.forEachGroup { ticket, entries in
+            try runStore.forEachGroup { ticket, entries in
                 if let t = ticket { ticketHasher.update("\(t.transId)\t\(t.settlementKey)\t\(t.status)\t\(Money.format(t.stake))\n") }
                 reconciliation.add(matcher.match(ticket: ticket, entries: entries))
             }
-            let ticketsStaged = try store.ticketCount()
-            manifest.inputs.append(Manifest.Input(name: "tickets", description: "GetBetDetails \(client.config.apiVersion)",
-                                                  records: ticketsStaged, sha256: ticketHasher.hexDigest()))
+            let ticketsStaged = try runStore.ticketCount()
+            manifest.inputs.insert(Manifest.Input(name: "tickets", description: "GetBetDetails \(client.config.apiVersion)",
+                                                  records: ticketsStaged, sha256: ticketHasher.hexDigest()), at: 1)
+            if !book.isEmpty {
+                let refunds = RefundMatcher(policy: policy, betStopWindow: options.betStopWindow, marketGroups: options.marketGroups)
+                try RefundJudge(store: runStore, matcher: refunds).judge(book, into: &reconciliation)
+            }
             let result = reconciliation.sorted()
             let renderer = ReportRenderer(runId: runId, byteOrderMark: options.byteOrderMark)
             manifest.reports["discrepancies.csv"] = try writer.write(Data(renderer.discrepanciesCSV(result).utf8), as: "discrepancies.csv")
             manifest.reports["discrepancies.json"] = try writer.write(renderer.discrepanciesJSON(result), as: "discrepancies.json")
             manifest.reports["summary.csv"] = try writer.write(Data(renderer.summaryCSV(result).utf8), as: "summary.csv")
+            manifest.windows = try windowsForManifest(runStore)
             manifest.tickets_staged = ticketsStaged
             manifest.discrepancies = result.rows.count
             manifest.discrepancies_by_kind = Dictionary(uniqueKeysWithValues: result.countsByKind.map { ($0.key.rawValue, $0.value) })
@@ -134,10 +153,19 @@ public struct ReconcileJob: Sendable {
             try ReportWriter.moveLatest(root: options.outRoot, to: runId)
             return JobResult(runId: runId, folder: folder, reconciliation: result, ticketsStaged: ticketsStaged)
         } catch {
+            // The failed run keeps what it did: the windows that finished and why it stopped.
+            if let store, let windows = try? windowsForManifest(store) { manifest.windows = windows }
             manifest.error = String(describing: error)
             manifest.finished_at = UTCTime.iso(clock.now())
             _ = try? writer.write(ReportRenderer.encode(manifest), as: "manifest.json")
             throw JobError(underlying: String(describing: error), runFolder: folder.path)
+        }
+    }
+
+    func windowsForManifest(_ store: RunStore) throws -> [Manifest.Window] {
+        try store.windowRecords().map {
+            Manifest.Window(start: $0.start, end: $0.end, is_edge: $0.isEdge, is_settled: $0.settled, tickets: $0.tickets,
+                            bytes: $0.bytes, attempts: $0.attempts, seconds: $0.seconds)
         }
     }
 

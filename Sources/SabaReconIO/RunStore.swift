@@ -155,10 +155,10 @@ public struct RunStore: Sendable {
 
     // MARK: ledger
 
-    /// Copies the ledger entries of `provider` created at or after `since` into the run.
-    /// Returns how many were staged and a SHA-256 over them, for the manifest.
-    public func stageLedger(from source: any LedgerSource, provider: String, since: Date) throws -> (count: Int, sha256: String) {
-        var hasher = SHA256()
+    /// Copies the ledger entries of `provider` created at or after `since` into the run;
+    /// returns how many were staged.
+    @discardableResult
+    public func stageLedger(from source: any LedgerSource, provider: String, since: Date) throws -> Int {
         var count = 0
         try writer.write { db in
             let statement = try db.makeStatement(sql: """
@@ -175,11 +175,53 @@ public struct RunStore: Sendable {
                     throw LedgerError("ledger entry_id \(e.entryId) appears twice; entry_id must be unique")
                 }
                 count += 1
-                hasher.update("\(e.entryId)\t\(e.ticketId)\t\(e.memberId)\t\(e.kind)\t\(amount)\t\(e.currency)\t\(e.createdAt.timeIntervalSince1970)\t\(e.ref ?? "")\n")
             }
-            try db.execute(sql: "CREATE INDEX IF NOT EXISTS ledger_by_ticket ON ledger(ticket_id, entry_id)")
+            // Indexes after the load: one sort instead of an update per row.
+            try db.execute(sql: """
+                CREATE INDEX IF NOT EXISTS ledger_by_ticket ON ledger(provider, ticket_id, entry_id);
+                CREATE INDEX IF NOT EXISTS ledger_by_ref ON ledger(provider, ref) WHERE ref IS NOT NULL;
+                CREATE INDEX IF NOT EXISTS ledger_by_event ON ledger(provider, event_id, created_at) WHERE event_id IS NOT NULL;
+                """)
         }
-        return (count, hasher.hexDigest())
+        return count
+    }
+
+    /// A SHA-256 over the staged entries in `entry_id` order, independent of the ledger's row order.
+    public func ledgerDigest() throws -> String {
+        try writer.read { db in
+            var hasher = SHA256()
+            let rows = try Row.fetchCursor(db, sql: "SELECT entry_id, provider, ticket_id, member_id, kind, amount, currency, created_at, ref FROM ledger ORDER BY entry_id")
+            while let r = try rows.next() {
+                let fields: [String] = (0..<9).map { (r[$0] as DatabaseValue).description }
+                hasher.update(fields.joined(separator: "\t") + "\n")
+            }
+            return hasher.hexDigest()
+        }
+    }
+
+    /// Entries of one provider with this `ref` (eBET refunds are keyed by their seqNo).
+    public func entries(provider: String, ref: String) throws -> [LedgerEntry] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM ledger WHERE provider = ? AND ref = ? ORDER BY entry_id", arguments: [provider, ref]).map(Self.entry(from:))
+        }
+    }
+
+    /// Entries of one provider's ticket (JDB transferId, feed bet id).
+    public func entries(provider: String, ticketId: String) throws -> [LedgerEntry] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM ledger WHERE provider = ? AND ticket_id = ? ORDER BY entry_id", arguments: [provider, ticketId]).map(Self.entry(from:))
+        }
+    }
+
+    /// `bet` entries of a provider on one event, optionally within [from, to].
+    public func bets(provider: String, eventId: String, from: Date?, to: Date?) throws -> [LedgerEntry] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM ledger WHERE provider = ? AND event_id = ? AND kind = 'bet' AND created_at >= ? AND created_at <= ?
+                ORDER BY created_at, entry_id
+                """, arguments: [provider, eventId, from?.timeIntervalSince1970 ?? -Double.greatestFiniteMagnitude,
+                                 to?.timeIntervalSince1970 ?? Double.greatestFiniteMagnitude]).map(Self.entry(from:))
+        }
     }
 
     static func entry(from row: Row) throws -> LedgerEntry {
@@ -198,7 +240,7 @@ public struct RunStore: Sendable {
     public func forEachGroup(_ body: (Ticket?, [LedgerEntry]) throws -> Void) throws {
         try writer.read { db in
             let tickets = try Row.fetchCursor(db, sql: "SELECT * FROM tickets ORDER BY trans_id")
-            let entries = try Row.fetchCursor(db, sql: "SELECT * FROM ledger ORDER BY ticket_id, entry_id")
+            let entries = try Row.fetchCursor(db, sql: "SELECT * FROM ledger WHERE provider = 'saba' ORDER BY ticket_id, entry_id")
             var nextTicket = try tickets.next().map(Self.ticket(from:))
             var nextEntry = try entries.next().map(Self.entry(from:))
             func precedes(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }

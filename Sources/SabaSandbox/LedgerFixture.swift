@@ -17,6 +17,12 @@ public struct LedgerFixture: Sendable {
         public var kind: DiscrepancyKind
         public var transId: String
         public var what: String
+
+        public init(kind: DiscrepancyKind, transId: String, what: String) {
+            self.kind = kind
+            self.transId = transId
+            self.what = what
+        }
     }
 
     /// The correct entries for one ticket, in ledger units.

@@ -39,14 +39,23 @@ struct DemoCommand: AsyncParsableCommand {
         let toDay = UTCTime.day(fixedNow)
         let range = try WindowPlanner.dayRange(from: fromDay, to: toDay)
         let fixture = LedgerFixture(book: book).seededLedger(judged: range, settledBefore: fixedNow.addingTimeInterval(-900))
-        try SQLiteLedgerWriter.write(fixture.entries, to: ledgerPath)
+        let refunds = RefundFixture(base: fixedNow.addingTimeInterval(-2 * 86_400)).make()
+        let refundFolder = (work as NSString).appendingPathComponent("refunds")
+        try RefundFiles.write(refunds, to: refundFolder)
+        try SQLiteLedgerWriter.write(fixture.entries + refunds.ledger, to: ledgerPath)
+        let seededAll = fixture.seeded + refunds.seeded.map { s in
+            // Malformed rows are keyed by file:line, with the folder the run was given.
+            var copy = s
+            if s.kind == .malformedRecord { copy.transId = (refundFolder as NSString).appendingPathComponent(s.transId) }
+            return copy
+        }
         let token = tokens.make(vendorId: "sandbox-vendor", expiresAt: Date().addingTimeInterval(3600))
 
-        print("sandbox: http://127.0.0.1:\(port) with \(book.count) tickets; ledger: \(ledgerPath) (\(fixture.entries.count) entries, \(fixture.seeded.count) seeded mistakes)")
+        print("sandbox: http://127.0.0.1:\(port) with \(book.count) tickets; ledger: \(ledgerPath); refund records: \(refundFolder) (\(seededAll.count) seeded mistakes)")
         let arguments = ["run", "--from", fromDay, "--to", toDay, "--api-url", "http://127.0.0.1:\(port)",
-                         "--ledger", "sqlite:\(ledgerPath)", "--out", out, "--now", UTCTime.iso(fixedNow)] + (csvBom ? ["--csv-bom"] : [])
+                         "--ledger", "sqlite:\(ledgerPath)", "--refunds", refundFolder, "--out", out, "--now", UTCTime.iso(fixedNow)] + (csvBom ? ["--csv-bom"] : [])
         let range2 = try RangeOptions.parse(["--from", fromDay, "--to", toDay, "--now", UTCTime.iso(fixedNow)])
-        var job = try JobOptions.parse(["--api-url", "http://127.0.0.1:\(port)", "--ledger", "sqlite:\(ledgerPath)", "--out", out])
+        var job = try JobOptions.parse(["--api-url", "http://127.0.0.1:\(port)", "--ledger", "sqlite:\(ledgerPath)", "--out", out, "--refunds", refundFolder])
         job.csvBom = csvBom
         let tokenSource = try StaticTokenSource(token: token, origin: "the demo sandbox")
         let runJob = job
@@ -60,16 +69,16 @@ struct DemoCommand: AsyncParsableCommand {
         var found: [String: Set<String>] = [:]
         for line in csv.split(separator: "\r\n").dropFirst() {
             let cells = line.split(separator: ",", omittingEmptySubsequences: false)
-            if cells.count > 5 { found[String(cells[4]), default: []].insert(String(cells[5])) }
+            if cells.count > 5 { found[String(cells[4]), default: []].insert(String(cells[5]).replacingOccurrences(of: "\"", with: "")) }
         }
-        print("\nseeded mistake                                   kind                     reported")
+        print("\nseeded mistake                                   kind                          reported")
         var missed = 0
-        for s in fixture.seeded {
+        for s in seededAll {
             let ok = found[s.kind.rawValue]?.contains(s.transId) ?? false
             if !ok { missed += 1 }
-            print("\(s.what.padding(toLength: 48, withPad: " ", startingAt: 0)) \(s.kind.rawValue.padding(toLength: 24, withPad: " ", startingAt: 0)) \(ok ? "yes" : "NO")")
+            print("\(s.what.padding(toLength: 48, withPad: " ", startingAt: 0)) \(s.kind.rawValue.padding(toLength: 29, withPad: " ", startingAt: 0)) \(ok ? "yes" : "NO")")
         }
-        let expected = Set(fixture.seeded.map { "\($0.kind.rawValue) \($0.transId)" })
+        let expected = Set(seededAll.map { "\($0.kind.rawValue) \($0.transId)" })
         let extra = found.flatMap { kind, ids in ids.map { "\(kind) \($0)" } }.filter { !expected.contains($0) }.sorted()
         for e in extra { print("unexpected row: \(e)") }
         print("\nrun exit status \(status) (1 = discrepancies reported). Open \(reportPath) in a spreadsheet.")
@@ -77,7 +86,7 @@ struct DemoCommand: AsyncParsableCommand {
             print("demo check FAILED: \(missed) seeded mistake(s) not reported, \(extra.count) unexpected row(s)")
             throw ExitCode(1)
         }
-        print("demo check passed: all \(fixture.seeded.count) seeded mistakes reported, nothing else.")
+        print("demo check passed: all \(seededAll.count) seeded mistakes reported, nothing else.")
     }
 }
 

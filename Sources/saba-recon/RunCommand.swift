@@ -36,7 +36,7 @@ struct JobOptions: ParsableArguments {
     @Option(help: ArgumentHelp("GetBetDetails API version.", valueName: "version"))
     var apiVersion = "v1"
 
-    @Option(help: ArgumentHelp("Hours east of UTC that Saba's query and ticket times are in (classic Saba APIs: -4).", valueName: "hours"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hours east of UTC that Saba's query and ticket times are in (classic Saba APIs: -4).", valueName: "hours"))
     var apiUtcOffset = "0"
 
     @Option(help: ArgumentHelp("Send X-Forwarded-For with this address (needed when calling through a proxy).", valueName: "ip"))
@@ -57,8 +57,17 @@ struct JobOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Tickets younger than this are pending, not discrepancies (900, 15m, 1h).", valueName: "duration"))
     var grace = "15m"
 
-    @Option(help: ArgumentHelp("Money differences up to this amount (ledger units) are ignored; default exact.", valueName: "amount"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Money differences up to this amount (ledger units) are ignored; default exact.", valueName: "amount"))
     var tolerance = "0"
+
+    @Option(help: ArgumentHelp("Provider refund records: a .jsonl or .jsonl.gz file, or a folder of them (repeatable). eBET autoBatchRefund, JDB Cancel BetNSettle, odds-feed bet_cancel and bet_stop; raw messages or {received_at, provider, request, response} envelopes.", valueName: "path"))
+    var refunds: [String] = []
+
+    @Option(help: ArgumentHelp("Report a feed bet accepted up to this long after a bet_stop of its event (the feed sends no resume message).", valueName: "duration"))
+    var betStopWindow = "60s"
+
+    @Option(help: ArgumentHelp("JSON file {\"group\": [\"market id\", ...]} for bet_stop messages that name groups instead of \"all\".", valueName: "path"))
+    var marketGroups: String?
 
     @Flag(help: "Start the CSV files with a UTF-8 byte order mark, for Excel.")
     var csvBom = false
@@ -97,6 +106,25 @@ struct JobOptions: ParsableArguments {
         return logger
     }
 
+    /// `{"group": ["market id", ...]}` -> market id -> group.
+    static func readMarketGroups(_ path: String) throws -> [String: String] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ParsingFailure("cannot read --market-groups \(path)") }
+        guard let value = try? JSONValue.parse([UInt8](data)), case .object(let groups) = value else {
+            throw ParsingFailure("--market-groups \(path) is not a JSON object of group -> [market ids]")
+        }
+        var map: [String: String] = [:]
+        for (group, markets) in groups {
+            guard case .array(let ids) = markets else { throw ParsingFailure("--market-groups \(path): group '\(group)' is not an array") }
+            for id in ids {
+                switch id {
+                case .string(let s), .number(let s): map[s] = group
+                default: throw ParsingFailure("--market-groups \(path): group '\(group)' has a market id that is not a string or number")
+                }
+            }
+        }
+        return map
+    }
+
     /// Runs the job and returns its exit status (0 or 1); failures throw.
     func execute(range: RangeOptions, commandLine: [String], transport: any HTTPTransport = CurlTransport(),
                  tokens explicitTokens: StaticTokenSource? = nil, quiet: Bool = false) throws -> Int32 {
@@ -122,7 +150,12 @@ struct JobOptions: ParsableArguments {
             plan: plan, now: now, grace: graceSeconds, tolerance: toleranceValue, edgeMargin: margin,
             outRoot: URL(fileURLWithPath: out), byteOrderMark: csvBom,
             commandLine: CommandLineRedactor.redact(commandLine), toolVersion: SabaRecon.version)
-        let result = try ReconcileJob(options: options, client: client, ledger: ledgerSource, clock: clock, logger: logger).run()
+        var jobOptions = options
+        jobOptions.refundPaths = refunds
+        guard let stopWindow = DurationText.parse(betStopWindow) else { throw ParsingFailure("--bet-stop-window '\(betStopWindow)' is not a duration (60, 60s, 2m)") }
+        jobOptions.betStopWindow = stopWindow
+        if let marketGroups { jobOptions.marketGroups = try Self.readMarketGroups(marketGroups) }
+        let result = try ReconcileJob(options: jobOptions, client: client, ledger: ledgerSource, clock: clock, logger: logger).run()
         if !quiet {
             let r = result.reconciliation
             let outcome = r.rows.isEmpty ? "reconciled, no discrepancies" : "\(r.rows.count) discrepanc\(r.rows.count == 1 ? "y" : "ies")"

@@ -177,3 +177,43 @@ import SabaSandbox
         try? FileManager.default.removeItem(at: folder)
     }
 }
+
+@Suite(.serialized) struct RefundEndToEndTests {
+    @Test func refundRecordsGiveTheExpectedReports() async throws {
+        let scene = try await Scene.start(ledger: .clean)
+        // Refund files and their wallet movements, two days before now.
+        let refunds = RefundFixture(base: Scene.nowDate.addingTimeInterval(-2 * 86_400)).make()
+        let folder = scene.folder.appendingPathComponent("refunds")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for (name, lines) in refunds.files {
+            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: folder.appendingPathComponent(name))
+        }
+        // One file gzipped: folders hold both kinds.
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = [folder.appendingPathComponent("jdb.jsonl").path]
+        try gzip.run()
+        gzip.waitUntilExit()
+        let clean = LedgerFixture(book: scene.book).cleanLedger()
+        try SQLiteLedgerWriter.write(clean + refunds.ledger, to: scene.ledgerPath)
+        let args = scene.runArguments(["--refunds", folder.path])
+        let result = try await blocking { try CLI.run(args) }
+        #expect(result.status == 1, "stderr: \(result.stderr)")
+        let run = try scene.latest()
+        for name in ["discrepancies.csv", "summary.csv"] {
+            let actual = Expected.normalise(try scene.read(name), runId: run.lastPathComponent)
+                .replacingOccurrences(of: folder.path + "/", with: "REFUNDS/")
+            try Expected.updateIfAsked("refunds-" + name, actual)
+            #expect(actual == (try Expected.text("refunds-" + name)), "\(name) differs from Expected/refunds-\(name)")
+        }
+        let csv = try scene.read("discrepancies.csv").replacingOccurrences(of: "\"", with: "")
+        for s in refunds.seeded {
+            let key = s.kind == .malformedRecord ? folder.path + "/" + s.transId : s.transId
+            #expect(csv.contains(",\(s.kind.rawValue),\(key),"), "\(s.kind.rawValue) \(key) not reported")
+        }
+        let manifest = try JSONValue.parse(scene.read("manifest.json"))
+        guard case .array(let inputs)? = manifest["inputs"] else { Issue.record("no inputs"); return }
+        #expect(inputs.filter { $0["name"] == .string("refunds") }.count == 3)
+        await scene.stop()
+    }
+}

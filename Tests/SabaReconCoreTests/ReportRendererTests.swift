@@ -33,6 +33,9 @@ import Testing
         #expect(CSVWriter.render(.text("+1")) == "'+1")
         #expect(CSVWriter.render(.text("\tx")) == "'\tx")
         #expect(CSVWriter.render(.text("\rx")) == "\"'\rx\"")
+        // Swift reads CR LF as one Character; the guard must still see the CR.
+        #expect(CSVWriter.render(.text("\r\n=1")) == "\"'\r\n=1\"")
+        #expect(CSVWriter.render(.text("\r\n=1")) == "\"'\r\n=1\"")
         #expect(CSVWriter.render(.text("a\nb")) == "\"a\nb\"")
         #expect(CSVWriter.render(.text("plain")) == "plain")
     }

@@ -170,6 +170,17 @@ enum Fixture {
         #expect(orphan.rows.isEmpty && orphan.pending != nil)
     }
 
+    @Test func aFreshSettlementIsPendingNotAMissingPayout() {
+        var t = F.ticket("won", net: "85")
+        t.settlementTime = F.now.addingTimeInterval(-30)
+        let outcome = TicketMatcher(policy: F.policy()).match(ticket: t, entries: [F.entry("bet", "-100")])
+        #expect(outcome.rows.isEmpty)
+        #expect(outcome.pending?.since == t.settlementTime)
+        // Past the grace period the same gap is a payout_missing.
+        t.settlementTime = F.now.addingTimeInterval(-3600)
+        #expect(F.kinds(t, [F.entry("bet", "-100")]) == ["payout_missing"])
+    }
+
     @Test func toleranceAbsorbsSmallDifferencesOnly() {
         let entries = [F.entry("bet", "-100"), F.entry("settle", "185.01")]
         #expect(F.kinds(won, entries, policy: F.policy(tolerance: "0.01")).isEmpty)

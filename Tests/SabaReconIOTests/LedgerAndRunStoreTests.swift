@@ -143,7 +143,7 @@ import SabaReconCore
             }
         }
         let staged = try store.stageLedger(from: Ledger(), provider: "saba", since: Date(timeIntervalSince1970: 0))
-        #expect(staged.count == 4)
+        #expect(staged == 4)
         var groups: [String] = []
         try store.forEachGroup { t, entries in
             groups.append("\(t?.transId ?? "-"):\(entries.map(\.entryId).joined())")

@@ -1,6 +1,7 @@
-#ifndef SABA_CURL_SHIM_H
-#define SABA_CURL_SHIM_H
+#ifndef SABA_C_SHIM_H
+#define SABA_C_SHIM_H
 #include <curl/curl.h>
+#include <zlib.h>
 
 // curl_easy_setopt and curl_easy_getinfo are variadic: Swift cannot call them.
 // These typed wrappers are the only calls the Swift side needs.
@@ -13,5 +14,8 @@ CURLcode sr_setopt_callback(CURL *handle, CURLoption option, sr_data_callback va
 CURLcode sr_getinfo_long(CURL *handle, CURLINFO info, long *value);
 CURLcode sr_getinfo_double(CURL *handle, CURLINFO info, double *value);
 CURLcode sr_getinfo_off(CURL *handle, CURLINFO info, curl_off_t *value);
+
+// inflateInit2 is a macro: this opens a gzip stream (with its header and CRC check).
+int sr_inflate_init_gzip(z_stream *stream);
 
 #endif

@@ -1,4 +1,4 @@
-#include "CurlShim.h"
+#include "CShim.h"
 
 CURLcode sr_setopt_long(CURL *handle, CURLoption option, long value) {
     return curl_easy_setopt(handle, option, value);
@@ -20,4 +20,8 @@ CURLcode sr_getinfo_double(CURL *handle, CURLINFO info, double *value) {
 }
 CURLcode sr_getinfo_off(CURL *handle, CURLINFO info, curl_off_t *value) {
     return curl_easy_getinfo(handle, info, value);
+}
+
+int sr_inflate_init_gzip(z_stream *stream) {
+    return inflateInit2(stream, 16 + MAX_WBITS);
 }
