@@ -11,6 +11,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.25.0"),
+        // Under PostgresNIO; named for sslmode's TLS settings.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
         // Already under Hummingbird; named so the sandbox can use NIOCore and HTTPTypes directly.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
@@ -48,6 +51,8 @@ let package = Package(
                 "CZlib",
                 "CShim",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/SabaReconIO"
@@ -74,6 +79,16 @@ let package = Package(
             ],
             path: "Sources/saba-recon"
         ),
+        .executableTarget(
+            name: "saba-bench",
+            dependencies: ["SabaReconCore", "SabaReconIO", "SabaSandbox"],
+            path: "Benchmarks/saba-bench"
+        ),
+        // Shared by the test targets: a private PostgreSQL server and a thread helper.
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "SabaReconCoreTests",
             dependencies: ["SabaReconCore"],
@@ -83,14 +98,14 @@ let package = Package(
         .testTarget(
             name: "SabaReconIOTests",
             dependencies: [
-                "SabaReconIO", "SabaReconCore", "SabaSandbox",
+                "SabaReconIO", "SabaReconCore", "SabaSandbox", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Tests/SabaReconIOTests"
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["SabaReconCore", "SabaSandbox", "SabaReconIO"],
+            dependencies: ["SabaReconCore", "SabaSandbox", "SabaReconIO", "TestSupport"],
             path: "Tests/EndToEndTests",
             resources: [.copy("Expected")]
         ),

@@ -45,10 +45,10 @@ struct JobOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Read the Saba JWT from this file instead of SABA_JWT.", valueName: "path"))
     var jwtFile: String?
 
-    @Option(help: ArgumentHelp("The wallet ledger: sqlite:PATH (or a plain path).", valueName: "url"))
+    @Option(help: ArgumentHelp("The wallet ledger: sqlite:PATH (or a plain path), or postgres://user@host:port/db?sslmode=... (password from PGPASSWORD or the URL; never logged).", valueName: "url"))
     var ledger = "sqlite:ledger.sqlite"
 
-    @Option(help: ArgumentHelp("Ledger table or view with the SPEC 1.3 columns.", valueName: "name"))
+    @Option(help: ArgumentHelp("Ledger table or view with the SPEC 1.3 columns (schema.table on PostgreSQL).", valueName: "name"))
     var ledgerTable = "ledger"
 
     @Option(help: ArgumentHelp("Report root: each run writes OUT/<run-id>/ and moves OUT/latest when complete.", valueName: "dir"))
@@ -88,7 +88,7 @@ struct JobOptions: ParsableArguments {
 
     func ledgerSource() throws -> any LedgerSource {
         if ledger.hasPrefix("postgres://") || ledger.hasPrefix("postgresql://") {
-            throw ParsingFailure("--ledger \(CommandLineRedactor.redactURLPassword(ledger)): PostgreSQL ledgers are not in this build yet; use sqlite:PATH")
+            return try PostgresLedgerSource(url: ledger, table: ledgerTable)
         }
         var path = ledger
         if path.hasPrefix("sqlite://") { path.removeFirst("sqlite://".count) } else if path.hasPrefix("sqlite:") { path.removeFirst("sqlite:".count) }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import SabaReconCore
 import SabaReconIO
 import SabaSandbox
@@ -103,12 +104,6 @@ struct Scene {
     }
 }
 
-/// Blocking work (a child process) off the cooperative pool, so the in-process sandbox keeps serving.
-func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try work() }) }.start()
-    }
-}
 
 /// Compares a whole report with `Expected/<name>`; `SABA_RECON_UPDATE_EXPECTED=1` rewrites it.
 enum Expected {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import SabaReconCore
 import SabaReconIO
@@ -214,6 +215,39 @@ import SabaSandbox
         let manifest = try JSONValue.parse(scene.read("manifest.json"))
         guard case .array(let inputs)? = manifest["inputs"] else { Issue.record("no inputs"); return }
         #expect(inputs.filter { $0["name"] == .string("refunds") }.count == 3)
+        await scene.stop()
+    }
+}
+
+@Suite(.serialized) struct PostgresEndToEndTests {
+    /// The seeded scene's ledger, copied into PostgreSQL (numeric amounts, timestamptz times),
+    /// must give exactly the reports the SQLite ledger gives.
+    @Test func aPostgresLedgerGivesTheSameReportsAsSQLite() async throws {
+        guard case .success(let pg) = TestPostgres.shared else {
+            if case .failure(let reason) = TestPostgres.shared { print("skipping: \(reason)") }
+            return
+        }
+        let scene = try await Scene.start()
+        var entries: [LedgerEntry] = []
+        try SQLiteLedgerSource(path: scene.ledgerPath).forEachEntry(provider: "saba") { entries.append($0) }
+        let (url, name) = try pg.makeDatabase()
+        var sql = ["CREATE TABLE wallet (entry_id text PRIMARY KEY, provider text NOT NULL, ticket_id text NOT NULL, member_id text, kind text, amount numeric(20,4), currency text, created_at timestamptz, ref text, event_id text, market_id text, specifiers text)"]
+        func lit(_ s: String?) -> String { s.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" } ?? "NULL" }
+        for chunk in stride(from: 0, to: entries.count, by: 500) {
+            let values = entries[chunk..<min(chunk + 500, entries.count)].map { e in
+                "(\(lit(e.entryId)), 'saba', \(lit(e.ticketId)), \(lit(e.memberId)), \(lit(e.kind)), \(Money.format(e.amount)), \(lit(e.currency)), \(lit(UTCTime.iso(e.createdAt))), \(lit(e.ref)), NULL, NULL, NULL)"
+            }
+            sql.append("INSERT INTO wallet VALUES " + values.joined(separator: ","))
+        }
+        try pg.psql(sql.joined(separator: ";\n"), database: name)
+        let args = scene.runArguments().map { $0 == "sqlite:\(scene.ledgerPath)" ? url : $0 } + ["--ledger-table", "wallet"]
+        let result = try await blocking { try CLI.run(args) }
+        #expect(result.status == 1, "stderr: \(result.stderr)")
+        let run = try scene.latest()
+        for name in ["discrepancies.csv", "summary.csv", "discrepancies.json"] {
+            let actual = Expected.normalise(try scene.read(name), runId: run.lastPathComponent)
+            #expect(actual == (try Expected.text(name)), "\(name) from PostgreSQL differs from Expected/\(name)")
+        }
         await scene.stop()
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import SabaReconCore
 import SabaReconIO
 import SabaSandbox
@@ -39,10 +40,3 @@ final class Sleeps: Sendable {
     var all: [TimeInterval] { delays.withLock { $0 } }
 }
 
-/// Runs blocking work (libcurl, SQLite) on its own thread so the in-process sandbox's
-/// tasks keep running on the cooperative pool.
-func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try work() }) }.start()
-    }
-}

@@ -1,0 +1,45 @@
+import Foundation
+import SabaReconCore
+import SabaReconIO
+import SabaSandbox
+
+// Throughput benchmarks, run in release: `swift run -c release saba-bench [tickets]`.
+// Prints MB/s for the streaming decoder and Foundation's JSONDecoder on the same body.
+
+func measure(_ label: String, bytes: Int, repeats: Int, _ body: () throws -> Int) rethrows -> Double {
+    var best = Double.infinity
+    var count = 0
+    for _ in 0..<repeats {
+        let start = DispatchTime.now().uptimeNanoseconds
+        count = try body()
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        best = min(best, seconds)
+    }
+    let mbps = Double(bytes) / 1_048_576 / best
+    print(String(format: "%-34@ %9.1f MB/s  %8.3f s  %d tickets", label as NSString, mbps, best, count))
+    return mbps
+}
+
+let tickets = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 50_000 : 50_000
+let body = ReferenceTicketDecoder.body(count: tickets)
+print("body: \(tickets) tickets, \(String(format: "%.1f", Double(body.count) / 1_048_576)) MB, \(body.count / max(tickets, 1)) bytes/ticket")
+
+let streaming = try measure("streaming decoder (64 KB chunks)", bytes: body.count, repeats: 5) {
+    var decoder = TicketStreamDecoder()
+    var n = 0
+    var offset = 0
+    try body.withUnsafeBytes { raw in
+        while offset < raw.count {
+            let end = min(offset + 65_536, raw.count)
+            try decoder.feed(UnsafeRawBufferPointer(rebasing: raw[offset..<end])) { _ in n += 1 }
+            offset = end
+        }
+    }
+    try decoder.finish()
+    return n
+}
+let data = Data(body)
+let foundation = try measure("Foundation JSONDecoder", bytes: body.count, repeats: 3) {
+    try ReferenceTicketDecoder.decode(data).count
+}
+print(String(format: "ratio streaming / JSONDecoder: %.2fx", streaming / foundation))

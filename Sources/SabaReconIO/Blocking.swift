@@ -1,0 +1,26 @@
+import Foundation
+import Synchronization
+
+/// Runs async work to completion from synchronous code (the job's pipeline is synchronous;
+/// PostgresNIO is async). The calling thread waits; it must not be a cooperative-pool thread.
+enum Blocking {
+    static func run<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        let result = Mutex<Result<T, any Error>?>(nil)
+        Task.detached {
+            let r: Result<T, any Error>
+            do { r = .success(try await operation()) } catch { r = .failure(error) }
+            result.withLock { $0 = r }
+            done.signal()
+        }
+        done.wait()
+        guard let r = result.withLock({ $0 }) else { throw CancellationError() }
+        return try r.get()
+    }
+}
+
+/// Hands a non-Sendable closure to `Blocking.run`. Safe only because the caller is blocked
+/// for the whole time the closure may run, so it is never used from two threads at once.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+}

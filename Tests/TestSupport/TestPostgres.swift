@@ -1,0 +1,146 @@
+import Foundation
+import Synchronization
+
+/// A private PostgreSQL server for the test process: `initdb` into a temporary folder (as
+/// the `postgres` user when running as root), `pg_ctl -w start` on a free port and its own
+/// socket folder, stopped when the process exits. `SABA_TEST_POSTGRES_URL` uses an
+/// existing server instead.
+public final class TestPostgres: Sendable {
+    public let url: String
+    public let port: Int
+    public let host = "127.0.0.1"
+    let bin: String
+    let dataDir: String?
+
+    public static let shared: Result<TestPostgres, SkipReason> = start()
+
+    public struct SkipReason: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    private init(url: String, port: Int, bin: String, dataDir: String?) {
+        self.url = url
+        self.port = port
+        self.bin = bin
+        self.dataDir = dataDir
+    }
+
+    static func binDir() -> String? {
+        let root = "/usr/lib/postgresql"
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).sorted { (Int($0) ?? 0) > (Int($1) ?? 0) }
+        return versions.map { "\(root)/\($0)/bin" }.first { FileManager.default.isExecutableFile(atPath: "\($0)/initdb") }
+    }
+
+    /// Starts a command that leaves a daemon behind (pg_ctl start) and waits for the command
+    /// alone: Foundation's Process would wait for the daemon too, which keeps its descriptors.
+    static func spawnAndWait(_ args: [String], asPostgres: Bool) throws {
+        var argv = args
+        if asPostgres && getuid() == 0 { argv = ["runuser", "-u", "postgres", "--"] + args }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for p in cArgs { free(p) } }
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, argv[0], &actions, nil, &cArgs, environ)
+        guard rc == 0 else { throw SkipReason(description: "cannot run \(argv[0]): \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        guard status == 0 else { throw SkipReason(description: "\(argv.joined(separator: " ")) exited with status \(status)") }
+    }
+
+    @discardableResult
+    static func sh(_ args: [String], asPostgres: Bool = false, capture: Bool = true) throws -> String {
+        let p = Process()
+        var argv = args
+        if asPostgres && getuid() == 0 { argv = ["runuser", "-u", "postgres", "--"] + args }
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = argv
+        let out = Pipe()
+        // A server started by pg_ctl inherits these descriptors: a pipe would never reach EOF.
+        p.standardOutput = capture ? out : FileHandle.nullDevice
+        p.standardError = capture ? out : FileHandle.nullDevice
+        try p.run()
+        let data = capture ? out.fileHandleForReading.readDataToEndOfFile() : Data()
+        p.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard p.terminationStatus == 0 else { throw SkipReason(description: "\(argv.joined(separator: " ")) failed: \(text)") }
+        return text
+    }
+
+    static func freePort() -> Int {
+        // Any free port above the usual range; bind-check by trying 200 candidates.
+        for _ in 0..<200 {
+            let port = Int.random(in: 20_000...60_000)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = in_port_t(UInt16(port).bigEndian)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+            close(fd)
+            if ok { return port }
+        }
+        return 55_432
+    }
+
+    static func start() -> Result<TestPostgres, SkipReason> {
+        if let url = ProcessInfo.processInfo.environment["SABA_TEST_POSTGRES_URL"], !url.isEmpty {
+            let port = URLComponents(string: url)?.port ?? 5432
+            return .success(TestPostgres(url: url, port: port, bin: binDir() ?? "/usr/bin", dataDir: nil))
+        }
+        guard let bin = binDir() else {
+            return .failure(SkipReason(description: "no PostgreSQL server binaries under /usr/lib/postgresql (apt-get install postgresql-15)"))
+        }
+        do {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("saba-pg-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            if getuid() == 0 { try sh(["chown", "postgres:postgres", dir]) }
+            let data = dir + "/data"
+            try sh(["\(bin)/initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync", "--no-locale"], asPostgres: true)
+            let port = freePort()
+            let options = "-p \(port) -k \(dir) -c listen_addresses=127.0.0.1 -c fsync=off -c timezone=UTC -c full_page_writes=off"
+            try spawnAndWait(["\(bin)/pg_ctl", "-D", data, "-o", options, "-l", dir + "/server.log", "-w", "-t", "60", "start"], asPostgres: true)
+            let server = TestPostgres(url: "postgres://postgres@127.0.0.1:\(port)/postgres?sslmode=disable", port: port, bin: bin, dataDir: data)
+            TestPostgres.stopAtExit.withLock { $0 = (bin, data, dir) }
+            atexit {
+                guard let (bin, data, dir) = TestPostgres.stopAtExit.withLock({ $0 }) else { return }
+                try? TestPostgres.spawnAndWait(["\(bin)/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"], asPostgres: true)
+                try? FileManager.default.removeItem(atPath: dir)
+            }
+            return .success(server)
+        } catch {
+            return .failure(SkipReason(description: "could not start a private PostgreSQL: \(error)"))
+        }
+    }
+
+    static let stopAtExit = Mutex<(String, String, String)?>(nil)
+
+    /// Runs SQL through psql (fixtures only); fails the caller on any error.
+    public func psql(_ sql: String, database: String = "postgres") throws {
+        let psql = FileManager.default.isExecutableFile(atPath: "\(bin)/psql") ? "\(bin)/psql" : "psql"
+        // Through a file: a bulk INSERT is longer than a command line may be.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("saba-psql-\(UUID().uuidString).sql")
+        try Data(sql.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Self.sh([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", host, "-p", String(port), "-U", "postgres", "-d", database, "-f", file.path])
+    }
+
+    /// A fresh database for one test.
+    public func makeDatabase() throws -> (url: String, name: String) {
+        let name = "t_\(UInt32.random(in: 0...UInt32.max))"
+        try psql("CREATE DATABASE \(name)")
+        return ("postgres://postgres@127.0.0.1:\(port)/\(name)?sslmode=disable", name)
+    }
+}
+
+/// Runs blocking work (libcurl, SQLite, a child process, a PostgreSQL read) on its own thread:
+/// Swift Testing runs tests on the cooperative pool, which blocking calls would starve.
+public func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
+    }
+}
