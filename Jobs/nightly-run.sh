@@ -10,7 +10,7 @@
 #                           SABA_RECON_OUT    report root (default /var/lib/saba-recon/Reports)
 #                           SABA_RECON_BIN    saba-recon binary (default /usr/local/bin/saba-recon)
 #   /etc/saba-recon/jwt   the Saba JWT (what SABA_JWT would hold), mode 0600
-# Arguments are passed on to `saba-recon run`, e.g. --api-utc-offset=-4 --tolerance 0.01.
+# Arguments are passed on to `saba-recon run`, e.g. --api-utc-offset -4 --tolerance 0.01.
 # SABA_RECON_ENV and SABA_RECON_JWT override the two paths (for a test run by hand).
 set -uo pipefail
 

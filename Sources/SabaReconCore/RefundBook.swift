@@ -44,6 +44,14 @@ public struct RefundBook: Sendable {
 
     public var isEmpty: Bool { linesRead == 0 }
 
+    /// The earliest time a record's ledger movements can carry: its own time less `lookback`,
+    /// or a bet_cancel's window start.
+    public func earliestEvidence(lookback: TimeInterval) -> Date? {
+        var times = ebet.values.map(\.time) + jdb.values.flatMap { $0.lines.map(\.time) } + stops.map(\.time)
+        times += cancels.map { $0.cancel.start ?? $0.cancel.time }
+        return times.min()?.addingTimeInterval(-lookback)
+    }
+
     public mutating func add(_ parsed: RefundRecordParser.Parsed) {
         linesRead += 1
         switch parsed {

@@ -42,7 +42,8 @@ public struct RefundMatcher: Sendable {
         let acknowledged = r.answer == 200 || r.answer == 209 || !r.responseLogged
         let ledgerNet = movements.reduce(Decimal.zero) { $0 + $1.amount }
         func row(_ kind: DiscrepancyKind, _ detail: String, fields: [FieldDifference] = []) -> Discrepancy {
-            Discrepancy(window: window(r.time), provider: "ebet", kind: kind, transId: r.seqNo, memberId: r.username, currency: r.currency,
+            Discrepancy(window: window(r.time), provider: "ebet", kind: kind, transId: r.seqNo, memberId: r.username,
+                        currency: movements.first?.currency ?? r.currency,
                         providerStatus: r.answer.map(String.init) ?? "not logged", providerNet: r.refundMoney, ledgerNet: ledgerNet,
                         detail: "eBET autoBatchRefund round \(r.roundCode) (batch \(r.batchSeqNo), \(r.location)): \(detail)",
                         fields: fields, ledgerEntryIds: movements.map(\.entryId).sorted())
@@ -52,7 +53,8 @@ public struct RefundMatcher: Sendable {
         var fields: [FieldDifference] = []
         if let sum = r.detailSum, sum != r.refundMoney {
             amountProblems.append("detail money sums to \(Money.format(sum)), refundMoney is \(Money.format(r.refundMoney))")
-            fields.append(FieldDifference(field: "detail_sum", provider: Money.format(r.refundMoney), ledger: Money.format(sum)))
+            // Both values come from the record: refundMoney against the sum of its details.
+            fields.append(FieldDifference(field: "detail_money_sum", provider: Money.format(sum), ledger: "refundMoney \(Money.format(r.refundMoney))"))
         }
         if acknowledged {
             if movements.isEmpty {
@@ -79,14 +81,17 @@ public struct RefundMatcher: Sendable {
 
     /// `entries`: ledger entries with provider `jdb` and `ticket_id` = transferId.
     public func jdb(_ fold: JdbCancelFold, entries: [LedgerEntry]) -> Verdict {
-        let c = fold.lines.max { $0.time < $1.time } ?? fold.first
+        // The line whose answer decided the outcome (else the latest) names the status shown.
+        let decided = fold.lines.filter { $0.answer != nil && $0.answer != "9017" }.max { $0.time < $1.time }
+        let c = decided ?? fold.lines.max { $0.time < $1.time } ?? fold.first
         guard judged(fold.first.time) else { return .notJudged(reason: "out of range") }
         let reversals = entries.filter { Self.reversalKinds.contains($0.kind) }
         let net = entries.reduce(Decimal.zero) { $0 + $1.amount }
         let lines = fold.lines.count == 1 ? "\(c.location)" : "\(fold.lines.count) lines, last \(c.location)"
         func row(_ kind: DiscrepancyKind, _ expected: Decimal, _ detail: String) -> Discrepancy {
             Discrepancy(window: window(fold.first.time), provider: "jdb", kind: kind, transId: c.transferId, memberId: c.uid,
-                        currency: c.currency, providerStatus: c.answer ?? "not logged", providerNet: expected, ledgerNet: net,
+                        // JDB's own codes (RB = RMB) are not ISO: the wallet's currency is.
+                        currency: entries.first?.currency ?? c.currency, providerStatus: c.answer ?? "not logged", providerNet: expected, ledgerNet: net,
                         detail: "JDB Cancel BetNSettle (\(lines)): \(detail); ledger: \(Self.list(entries))",
                         ledgerEntryIds: entries.map(\.entryId).sorted())
         }

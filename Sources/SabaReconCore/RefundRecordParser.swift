@@ -64,7 +64,8 @@ public enum RefundRecordParser {
             if cmd == "10030" { return [.betStop(try betStop(message, receivedAt: receivedAt, at: location))] }
             throw Failure(reason: "odds-feed cmd \(cmd) is not bet_cancel (10050) or bet_stop (10030)", provider: "feed")
         }
-        throw Failure(reason: "unrecognised record: not eBET autoBatchRefund, JDB action 4, or odds-feed cmd 10050/10030")
+        throw Failure(reason: "unrecognised record: not eBET autoBatchRefund, JDB action 4, or odds-feed cmd 10050/10030",
+                      provider: message == value ? nil : value["provider"]?.stringValue)
     }
 
     // MARK: fields

@@ -24,6 +24,8 @@ public struct ReconcileOptions: Sendable {
     public var betStopWindow: TimeInterval = 60
     /// Market id -> group, for `bet_stop` messages that name groups.
     public var marketGroups: [String: String] = [:]
+    /// How far before a refund record its original movements are looked for.
+    public var refundLookback: TimeInterval = 86_400
 
     public init(plan: WindowPlan, now: Date, grace: TimeInterval = 900, tolerance: Decimal = 0,
                 edgeMargin: TimeInterval = 120, outRoot: URL, byteOrderMark: Bool = false, currencies: CurrencyTable = .builtIn,
@@ -115,7 +117,10 @@ public struct ReconcileJob: Sendable {
             let providers = book.isEmpty ? ["saba"] : ["saba", "ebet", "jdb", "feed"]
             var staged = 0
             for provider in providers {
-                staged += try runStore.stageLedger(from: ledger, provider: provider, since: since)
+                // A refund's original movements (a JDB bet, a feed bet under a cancel window) can
+                // predate the range: refund providers are read from before their earliest record.
+                let from = provider == "saba" ? since : min(since, book.earliestEvidence(lookback: options.refundLookback) ?? since)
+                staged += try runStore.stageLedger(from: ledger, provider: provider, since: from)
             }
             manifest.inputs.insert(Manifest.Input(name: "ledger", description: "\(ledger.displayName) (\(providers.joined(separator: ", ")))",
                                                   records: staged, sha256: try runStore.ledgerDigest()), at: 0)

@@ -245,3 +245,17 @@ enum Seeds {
         guard case .pending = matcher.ebet(fresh, movements: []) else { Issue.record("not pending"); return }
     }
 }
+
+@Suite struct RefundLookbackTests {
+    @Test func earliestEvidenceCoversCancelWindowsAndLookback() {
+        var book = RefundBook()
+        let t = UTCTime.parse("2026-07-10T00:00:00Z")!
+        let here = RecordLocation(file: "f", line: 1)
+        book.add(.records([.jdb(JdbCancel(transferId: "1", uid: "u", currency: "RB", answer: "0000", time: t, location: here))]))
+        #expect(book.earliestEvidence(lookback: 3600) == t.addingTimeInterval(-3600))
+        let market = CancelledMarket(id: "1", specifiers: nil, name: "", voidReason: "")
+        book.add(.records([.betCancel(BetCancel(eventId: "e", markets: [market], start: t.addingTimeInterval(-86_400 * 3), end: t, time: t, location: here))]))
+        #expect(book.earliestEvidence(lookback: 3600) == t.addingTimeInterval(-86_400 * 3 - 3600))
+        #expect(RefundBook().earliestEvidence(lookback: 60) == nil)
+    }
+}
