@@ -21,9 +21,12 @@ public struct TicketStreamDecoder: Sendable {
     public private(set) var offset = 0
     public private(set) var ticketCount = 0
     public let mapper: TicketMapper
+    /// Off only in tests that check the fast path against the general one.
+    public var useFastPath = true
 
-    public init(mapper: TicketMapper = TicketMapper()) {
+    public init(mapper: TicketMapper = TicketMapper(), useFastPath: Bool = true) {
         self.mapper = mapper
+        self.useFastPath = useFastPath
         object.reserveCapacity(4096)
     }
 
@@ -87,6 +90,18 @@ public struct TicketStreamDecoder: Sendable {
                     throw TicketDecodingError(offset: offset, reason: "expected '[' at the start of the body, got \(describe(c))")
                 }
             case .firstValueOrEnd, .value:
+                if c == 0x7B && useFastPath {
+                    // Most tickets lie whole inside the chunk: parse them in place, no copy, no scan.
+                    let offsetNow = mapper.timeOffset
+                    if let (ticket, length) = TicketFastParser.parsePrefix(UnsafeBufferPointer(rebasing: bytes[i..<n]), timeOffset: offsetNow) {
+                        ticketCount += 1
+                        offset += length
+                        i += length
+                        state = .commaOrEnd
+                        try emit(ticket)
+                        continue
+                    }
+                }
                 if c == 0x7B {
                     beginObject()
                     state = .inObject
@@ -147,6 +162,12 @@ public struct TicketStreamDecoder: Sendable {
     }
 
     private mutating func completeObject(emit: (Ticket) throws -> Void) throws {
+        let offset = mapper.timeOffset
+        if useFastPath, let fast = object.withUnsafeBufferPointer({ TicketFastParser.parse($0, timeOffset: offset) }) {
+            ticketCount += 1
+            try emit(fast)
+            return
+        }
         let value: JSONValue
         do {
             value = try JSONValue.parse(object, baseOffset: objectStart)

@@ -39,7 +39,12 @@ public enum UTCTime {
     /// Parses `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM]` or the same with a space
     /// instead of `T`. A time without a zone is taken at `defaultOffset` seconds east of UTC.
     public static func parse(_ text: String, defaultOffset: Int = 0) -> Date? {
-        let b = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { parse(bytes: $0, defaultOffset: defaultOffset) }
+    }
+
+    /// The same, straight from bytes (the ticket decoder's hot path).
+    public static func parse(bytes b: UnsafeBufferPointer<UInt8>, defaultOffset: Int = 0) -> Date? {
         var i = 0
         func digits(_ n: Int) -> Int? {
             guard i + n <= b.count else { return nil }
@@ -95,7 +100,9 @@ public enum UTCTime {
                     i += 1
                     guard let oh = digits(2) else { return nil }
                     _ = expect(":")
-                    guard let om = digits(2) else { return nil }
+                    // Minutes are optional: PostgreSQL writes "+00".
+                    let om = i < b.count ? digits(2) : 0
+                    guard let om else { return nil }
                     offset = sign * (oh * 3600 + om * 60)
                 }
             }
