@@ -20,6 +20,26 @@ func measure(_ label: String, bytes: Int, repeats: Int, _ body: () throws -> Int
     return mbps
 }
 
+// `saba-bench ledger URL [TABLE]`: rows per second read from a ledger (SQLite or PostgreSQL).
+if CommandLine.arguments.count > 2 && CommandLine.arguments[1] == "ledger" {
+    let url = CommandLine.arguments[2]
+    let table = CommandLine.arguments.count > 3 ? CommandLine.arguments[3] : "ledger"
+    let source: any LedgerSource = url.hasPrefix("postgres")
+        ? try PostgresLedgerSource(url: url, table: table)
+        : try SQLiteLedgerSource(path: url.hasPrefix("sqlite:") ? String(url.dropFirst(7)) : url, table: table)
+    try source.validate()
+    let start = DispatchTime.now().uptimeNanoseconds
+    var rows = 0
+    var total = Decimal.zero
+    try source.forEachEntry(provider: "saba") { e in
+        rows += 1
+        if rows % 1000 == 0 { total += e.amount }  // touch the values so nothing is optimised away
+    }
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    print(String(format: "ledger read %@: %d rows in %.2f s = %.0f rows/s", url.hasPrefix("postgres") ? "postgresql" : "sqlite", rows, seconds, Double(rows) / seconds))
+    exit(0)
+}
+
 let tickets = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 50_000 : 50_000
 let body = ReferenceTicketDecoder.body(count: tickets)
 print("body: \(tickets) tickets, \(String(format: "%.1f", Double(body.count) / 1_048_576)) MB, \(body.count / max(tickets, 1)) bytes/ticket")

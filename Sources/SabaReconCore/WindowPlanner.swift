@@ -46,6 +46,13 @@ public struct WindowPlan: Sendable, Equatable {
     /// True when the range start was moved up to the history limit.
     public var clamped: Bool
 
+    public init(range: TimeRange, windows: [FetchWindow], edgeWindows: [FetchWindow], clamped: Bool) {
+        self.range = range
+        self.windows = windows
+        self.edgeWindows = edgeWindows
+        self.clamped = clamped
+    }
+
     public var allWindows: [FetchWindow] { (edgeWindows.filter { $0.start < range.start } + windows + edgeWindows.filter { $0.start >= range.end }) }
 
     /// The judged window that a time belongs to (times outside go to the nearest one).

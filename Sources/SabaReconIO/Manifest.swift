@@ -47,6 +47,8 @@ public struct Manifest: Sendable, Codable {
     public var outcome: String
     public var exit_status: Int32
     public var error: String?
+    /// `resumed`, or `rediff of RUN_ID`; nil for a plain run.
+    public var based_on: String?
 }
 
 /// Hides secrets in a command line before it is written anywhere.

@@ -26,6 +26,16 @@ public struct ReconcileOptions: Sendable {
     public var marketGroups: [String: String] = [:]
     /// How far before a refund record its original movements are looked for.
     public var refundLookback: TimeInterval = 86_400
+    /// A new run, the continuation of a killed one, or a re-match of a finished one.
+    public var start: Start = .fresh
+
+    public enum Start: Sendable, Equatable {
+        case fresh
+        /// Continue this run in its own folder: finished windows are not fetched again.
+        case resume(runId: String)
+        /// Match this run's staged tickets against the ledger as it is now, into a new run; no provider calls.
+        case rediff(runId: String)
+    }
 
     public init(plan: WindowPlan, now: Date, grace: TimeInterval = 900, tolerance: Decimal = 0,
                 edgeMargin: TimeInterval = 120, outRoot: URL, byteOrderMark: Bool = false, currencies: CurrencyTable = .builtIn,
@@ -61,13 +71,14 @@ public struct JobError: Error, Sendable, CustomStringConvertible {
 /// plan -> fetch -> stage -> match -> report, for one run.
 public struct ReconcileJob: Sendable {
     public var options: ReconcileOptions
-    public var client: SabaClient
+    /// nil for a re-diff, which never calls the provider.
+    public var client: SabaClient?
     public var ledger: any LedgerSource
     /// Real time, for the run id and start/finish stamps (the run's `now` may be fixed).
     public var clock: any WallClock
     public var logger: Logger
 
-    public init(options: ReconcileOptions, client: SabaClient, ledger: any LedgerSource, clock: any WallClock,
+    public init(options: ReconcileOptions, client: SabaClient?, ledger: any LedgerSource, clock: any WallClock,
                 logger: Logger = Logger(label: "saba-recon.run")) {
         self.options = options
         self.client = client
@@ -78,26 +89,74 @@ public struct ReconcileJob: Sendable {
 
     public func run() throws -> JobResult {
         let started = clock.now()
-        let plan = options.plan
-        if plan.clamped { logger.warning("range clamped to start at \(UTCTime.iso(plan.range.start)) (180-day limit)") }
-        // Fail on a bad ledger or token before the first provider call.
-        try ledger.validate()
-        _ = try client.tokens.token(now: client.clock.now())
+        var plan = options.plan
+        var now = options.now
+        var basedOn: String?
+        // The run folder: new, or the killed run's own, or a new one seeded with an old run's tickets.
+        let runId: String
+        let folder: URL
+        switch options.start {
+        case .fresh:
+            try validateInputs(plan: plan)
+            try FileManager.default.createDirectory(at: options.outRoot, withIntermediateDirectories: true)
+            (runId, folder) = try makeRunFolder(started: started)
+            try RunRecord(runId: runId, plan: plan, now: now).write(to: folder)
+        case .resume(let id):
+            folder = try existingRun(id)
+            let record = try RunRecord.read(from: folder)
+            guard !FileManager.default.fileExists(atPath: folder.appendingPathComponent("manifest.json").path) || record.finished == false else {
+                throw JobError(underlying: "run \(id) already finished; use rediff \(id) to match it again")
+            }
+            (plan, now, runId, basedOn) = (record.plan, record.nowDate, id, "resumed")
+            try validateInputs(plan: plan)
+        case .rediff(let id):
+            let old = try existingRun(id)
+            let record = try RunRecord.read(from: old)
+            guard FileManager.default.fileExists(atPath: old.appendingPathComponent("run.sqlite").path) else {
+                throw JobError(underlying: "run \(id) has no run.sqlite to re-match")
+            }
+            (plan, now, basedOn) = (record.plan, record.nowDate, "rediff of \(id)")
+            try ledger.validate()
+            let made = try makeRunFolder(started: started)
+            (runId, folder) = made
+            try FileManager.default.copyItem(at: old.appendingPathComponent("run.sqlite"), to: folder.appendingPathComponent("run.sqlite"))
+            try RunRecord(runId: runId, plan: plan, now: now).write(to: folder)
+        }
+        return try run(runId: runId, folder: folder, plan: plan, now: now, started: started, basedOn: basedOn)
+    }
 
+    /// Fails on a bad ledger or token before the first provider call.
+    func validateInputs(plan: WindowPlan) throws {
+        if plan.clamped { logger.warning("range clamped to start at \(UTCTime.iso(plan.range.start)) (180-day limit)") }
+        try ledger.validate()
+        if let client { _ = try client.tokens.token(now: client.clock.now()) }
+    }
+
+    func existingRun(_ id: String) throws -> URL {
+        guard !id.isEmpty, !id.contains("/") else { throw JobError(underlying: "'\(id)' is not a run id") }
+        var folder = options.outRoot.appendingPathComponent(id)
+        if id == "latest", let target = try? FileManager.default.destinationOfSymbolicLink(atPath: folder.path) {
+            folder = options.outRoot.appendingPathComponent(target)
+        }
+        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("run.json").path) else {
+            throw JobError(underlying: "no run \(id) under \(options.outRoot.path) (looked for \(folder.path)/run.json)")
+        }
+        return folder
+    }
+
+    func run(runId: String, folder: URL, plan: WindowPlan, now: Date, started: Date, basedOn: String?) throws -> JobResult {
         // Refund files are read before any provider call: an unreadable file fails fast.
         var book = RefundBook()
         let refundDigests = try RefundFileReader().read(options.refundPaths, into: &book)
 
-        try FileManager.default.createDirectory(at: options.outRoot, withIntermediateDirectories: true)
-        let (runId, folder) = try makeRunFolder(started: started)
         var manifest = Manifest(
             run_id: runId, tool: "saba-recon", tool_version: options.toolVersion, command_line: options.commandLine,
-            now: UTCTime.iso(options.now), range_start: UTCTime.iso(plan.range.start), range_end: UTCTime.iso(plan.range.end),
-            range_clamped: plan.clamped, api_url: CommandLineRedactor.redactURLPassword(client.config.apiURL),
-            api_version: client.config.apiVersion, windows: [], inputs: [], tolerance: Money.format(options.tolerance),
+            now: UTCTime.iso(now), range_start: UTCTime.iso(plan.range.start), range_end: UTCTime.iso(plan.range.end),
+            range_clamped: plan.clamped, api_url: client.map { CommandLineRedactor.redactURLPassword($0.config.apiURL) } ?? "",
+            api_version: client?.config.apiVersion ?? "", windows: [], inputs: [], tolerance: Money.format(options.tolerance),
             grace_seconds: options.grace, edge_margin_seconds: options.edgeMargin, tickets_staged: 0, discrepancies: 0,
             discrepancies_by_kind: [:], pending: 0, reports: [:], started_at: UTCTime.iso(started), finished_at: "",
-            outcome: "failed", exit_status: 2, error: nil)
+            outcome: "failed", exit_status: 2, error: nil, based_on: basedOn)
         manifest.inputs = refundDigests.map { Manifest.Input(name: "refunds", description: $0.path, records: $0.lines, sha256: $0.sha256) }
         let writer = ReportWriter(folder: folder)
         var store: RunStore?
@@ -105,8 +164,11 @@ public struct ReconcileJob: Sendable {
             let runStore = try RunStore.file(folder.appendingPathComponent("run.sqlite").path)
             store = runStore
             let windows = plan.allWindows
+            // Windows whose two calls committed (a resumed run) are not fetched again.
+            let done = try runStore.finishedWindows()
             for (n, window) in windows.enumerated() {
                 for settled in [false, true] {
+                    guard let client, !done.contains(FinishedWindow(index: window.index, start: window.start, settled: settled)) else { continue }
                     let stats = try runStore.stageWindow(window, settled: settled) { stage in
                         try client.fetch(window: window, settled: settled, onTicket: stage)
                     }
@@ -116,6 +178,8 @@ public struct ReconcileJob: Sendable {
             let since = windows.first?.start ?? plan.range.start
             let providers = book.isEmpty ? ["saba"] : ["saba", "ebet", "jdb", "feed"]
             var staged = 0
+            // The ledger as it is now: a resumed or re-matched run reads it afresh.
+            try runStore.clearLedger()
             for provider in providers {
                 // A refund's original movements (a JDB bet, a feed bet under a cancel window) can
                 // predate the range: refund providers are read from before their earliest record.
@@ -126,7 +190,7 @@ public struct ReconcileJob: Sendable {
                                                   records: staged, sha256: try runStore.ledgerDigest()), at: 0)
             logger.info("ledger: \(staged) entries since \(UTCTime.iso(since))")
 
-            let policy = MatchPolicy(plan: plan, now: options.now, grace: options.grace, tolerance: options.tolerance, currencies: options.currencies)
+            let policy = MatchPolicy(plan: plan, now: now, grace: options.grace, tolerance: options.tolerance, currencies: options.currencies)
             let matcher = TicketMatcher(policy: policy)
             var reconciliation = Reconciliation()
             var ticketHasher = SHA256()
@@ -135,7 +199,7 @@ public struct ReconcileJob: Sendable {
                 reconciliation.add(matcher.match(ticket: ticket, entries: entries))
             }
             let ticketsStaged = try runStore.ticketCount()
-            manifest.inputs.insert(Manifest.Input(name: "tickets", description: "GetBetDetails \(client.config.apiVersion)",
+            manifest.inputs.insert(Manifest.Input(name: "tickets", description: "GetBetDetails \(client?.config.apiVersion ?? "(staged)")",
                                                   records: ticketsStaged, sha256: ticketHasher.hexDigest()), at: 1)
             if !book.isEmpty {
                 let refunds = RefundMatcher(policy: policy, betStopWindow: options.betStopWindow, marketGroups: options.marketGroups)
@@ -155,6 +219,7 @@ public struct ReconcileJob: Sendable {
             manifest.outcome = result.rows.isEmpty ? "reconciled" : "discrepancies"
             manifest.finished_at = UTCTime.iso(clock.now())
             try writer.write(ReportRenderer.encode(manifest), as: "manifest.json")
+            try RunRecord(runId: runId, plan: plan, now: now, finished: true).write(to: folder)
             try ReportWriter.moveLatest(root: options.outRoot, to: runId)
             return JobResult(runId: runId, folder: folder, reconciliation: result, ticketsStaged: ticketsStaged)
         } catch {

@@ -2,6 +2,13 @@ import Foundation
 import GRDB
 import SabaReconCore
 
+/// One committed GetBetDetails call.
+public struct FinishedWindow: Hashable, Sendable {
+    public var index: Int
+    public var start: Date
+    public var settled: Bool
+}
+
 /// The run's own SQLite file, kept beside its reports as evidence: staged tickets
 /// (de-duplicated by transId, the most settled version winning), the ledger entries of
 /// the run, and which windows finished. Takes any `DatabaseWriter`, so tests use memory.
@@ -95,6 +102,20 @@ public struct RunStore: Sendable {
                                  window.isEdge, stats.tickets, stats.bytes, stats.attempts, stats.seconds])
             return stats
         }
+    }
+
+    /// Windows whose call committed, for a resumed run.
+    public func finishedWindows() throws -> Set<FinishedWindow> {
+        try writer.read { db in
+            Set(try Row.fetchAll(db, sql: "SELECT idx, start, settled FROM windows").map {
+                FinishedWindow(index: $0["idx"], start: Date(timeIntervalSince1970: $0["start"]), settled: $0["settled"])
+            })
+        }
+    }
+
+    /// Drops staged ledger entries, so a resumed or re-matched run reads the ledger as it is now.
+    public func clearLedger() throws {
+        try writer.write { try $0.execute(sql: "DELETE FROM ledger") }
     }
 
     public func ticketCount() throws -> Int {

@@ -23,8 +23,12 @@ struct RunCommand: ParsableCommand {
     @OptionGroup(title: "Range") var range: RangeOptions
     @OptionGroup(title: "Provider, ledger and reports") var job: JobOptions
 
+    @Option(help: ArgumentHelp("Continue a run that was killed, in its own folder, with its own windows and clock: finished windows are not fetched again. The range options are then not needed.", valueName: "run-id"))
+    var resume: String?
+
     func run() throws {
-        let status = try job.execute(range: range, commandLine: CommandLine.arguments)
+        let start: ReconcileOptions.Start = resume.map { .resume(runId: $0) } ?? .fresh
+        let status = try job.execute(range: range, commandLine: CommandLine.arguments, start: start)
         if status != 0 { throw ExitCode(status) }
     }
 }
@@ -127,30 +131,43 @@ struct JobOptions: ParsableArguments {
 
     /// Runs the job and returns its exit status (0 or 1); failures throw.
     func execute(range: RangeOptions, commandLine: [String], transport: any HTTPTransport = CurlTransport(),
-                 tokens explicitTokens: StaticTokenSource? = nil, quiet: Bool = false) throws -> Int32 {
+                 tokens explicitTokens: StaticTokenSource? = nil, quiet: Bool = false,
+                 start: ReconcileOptions.Start = .fresh) throws -> Int32 {
         let logger = try logger("saba-recon")
         guard let graceSeconds = DurationText.parse(grace) else { throw ParsingFailure("--grace '\(grace)' is not a duration (900, 15m, 1h)") }
         guard let toleranceValue = Money.parse(tolerance), toleranceValue >= 0 else { throw ParsingFailure("--tolerance '\(tolerance)' is not a non-negative decimal") }
         guard let offset = DurationText.parseOffset(apiUtcOffset) else { throw ParsingFailure("--api-utc-offset '\(apiUtcOffset)' is not an hour offset such as -4 or +05:30") }
         guard maxAttempts >= 1 else { throw ParsingFailure("--max-attempts must be at least 1") }
-        guard let url = apiURL ?? ProcessInfo.processInfo.environment["SABA_API_URL"], !url.isEmpty else {
-            throw ParsingFailure("no Saba API URL: give --api-url or set SABA_API_URL")
-        }
-        guard url.hasPrefix("https://") || url.hasPrefix("http://") else { throw ParsingFailure("--api-url '\(url)' must start with https:// (or http:// for a local sandbox)") }
         let now = try range.resolvedNow()
         let margin = try range.margin()
-        let plan = try WindowPlanner(edgeMargin: margin).plan(range.requestedRange(), now: now, clamp: range.clamp)
-        let tokens = try explicitTokens ?? tokenSource()
+        // A resumed or re-matched run takes its windows and clock from its run.json.
+        let plan: WindowPlan
+        if case .fresh = start {
+            plan = try WindowPlanner(edgeMargin: margin).plan(range.requestedRange(), now: now, clamp: range.clamp)
+        } else {
+            plan = WindowPlan(range: TimeRange(start: now, end: now), windows: [], edgeWindows: [], clamped: false)
+        }
+        var client: SabaClient?
+        if case .rediff = start {
+            client = nil
+        } else {
+            guard let url = apiURL ?? ProcessInfo.processInfo.environment["SABA_API_URL"], !url.isEmpty else {
+                throw ParsingFailure("no Saba API URL: give --api-url or set SABA_API_URL")
+            }
+            guard url.hasPrefix("https://") || url.hasPrefix("http://") else { throw ParsingFailure("--api-url '\(url)' must start with https:// (or http:// for a local sandbox)") }
+            let tokens = try explicitTokens ?? tokenSource()
+            client = SabaClient(
+                config: SabaClientConfig(apiURL: url, apiVersion: apiVersion, forwardedFor: forwardedFor, timeOffset: offset, maxAttempts: maxAttempts),
+                transport: transport, tokens: tokens, clock: SystemWallClock(), logger: logger)
+        }
         let ledgerSource = try ledgerSource()
         let clock = SystemWallClock()
-        let client = SabaClient(
-            config: SabaClientConfig(apiURL: url, apiVersion: apiVersion, forwardedFor: forwardedFor, timeOffset: offset, maxAttempts: maxAttempts),
-            transport: transport, tokens: tokens, clock: clock, logger: logger)
         let options = ReconcileOptions(
             plan: plan, now: now, grace: graceSeconds, tolerance: toleranceValue, edgeMargin: margin,
             outRoot: URL(fileURLWithPath: out), byteOrderMark: csvBom,
             commandLine: CommandLineRedactor.redact(commandLine), toolVersion: SabaRecon.version)
         var jobOptions = options
+        jobOptions.start = start
         jobOptions.refundPaths = refunds
         guard let stopWindow = DurationText.parse(betStopWindow) else { throw ParsingFailure("--bet-stop-window '\(betStopWindow)' is not a duration (60, 60s, 2m)") }
         jobOptions.betStopWindow = stopWindow

@@ -17,7 +17,7 @@ struct SabaRecon: AsyncParsableCommand {
             Start with `saba-recon demo`: it runs the whole job against the built-in sandbox.
             """,
         version: version,
-        subcommands: [RunCommand.self, PlanCommand.self, SandboxCommand.self, DemoCommand.self]
+        subcommands: [RunCommand.self, NightlyCommand.self, RediffCommand.self, PlanCommand.self, SandboxCommand.self, DemoCommand.self]
     )
 }
 

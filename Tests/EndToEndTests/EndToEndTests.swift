@@ -39,7 +39,7 @@ import SabaSandbox
         }
         // No temp files are left behind.
         let files = try FileManager.default.contentsOfDirectory(atPath: run.path).sorted()
-        #expect(files == ["discrepancies.csv", "discrepancies.json", "manifest.json", "run.sqlite", "summary.csv"])
+        #expect(files == ["discrepancies.csv", "discrepancies.json", "manifest.json", "run.json", "run.sqlite", "summary.csv"])
         await scene.stop()
     }
 
@@ -251,3 +251,89 @@ import SabaSandbox
         await scene.stop()
     }
 }
+
+@Suite(.serialized) struct OperationsEndToEndTests {
+    /// Starts the CLI without waiting, for kill and lock tests.
+    static func spawn(_ arguments: [String]) throws -> Process {
+        let p = Process()
+        p.executableURL = CLI.executable
+        p.arguments = arguments
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    @Test func aRunKilledMidWayResumesToTheSameReports() async throws {
+        let scene = try await Scene.start(faults: SandboxFaults(delayMilliseconds: 700))
+        let args = scene.runArguments()
+        let process = try Self.spawn(args)
+        // Let a couple of the six calls commit, then kill -9.
+        try await Task.sleep(for: .milliseconds(1900))
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let before = scene.server.requestCount
+        #expect(before >= 1 && before < 6, "killed after \(before) requests")
+        let runs = try FileManager.default.contentsOfDirectory(atPath: scene.out.path).filter { !$0.hasPrefix(".") && $0 != "latest" }
+        #expect(runs.count == 1)
+        #expect(!FileManager.default.fileExists(atPath: scene.out.appendingPathComponent("latest").path))
+        let resume = scene.runArguments().filter { !["--from", "--to", Scene.from, Scene.to].contains($0) } + ["--resume", runs[0]]
+        let result = try await blocking { try CLI.run(resume) }
+        #expect(result.status == 1, "stderr: \(result.stderr)")
+        #expect(try scene.latest().lastPathComponent == runs[0])
+        // Finished windows were not fetched again: six calls in all, plus at most the one cut off.
+        #expect(scene.server.requestCount <= 7)
+        for name in ["discrepancies.csv", "summary.csv", "discrepancies.json"] {
+            let actual = Expected.normalise(try scene.read(name), runId: runs[0])
+            #expect(actual == (try Expected.text(name)), "\(name) after resume differs from an uninterrupted run")
+        }
+        await scene.stop()
+    }
+
+    @Test func rediffMatchesAgainWithoutTheProvider() async throws {
+        let scene = try await Scene.start()
+        let args = scene.runArguments()
+        _ = try await blocking { try CLI.run(args) }
+        let first = try scene.latest()
+        await scene.server.stop()
+        // The wallet team pays the missing payout; re-match without Saba (the sandbox is gone).
+        let csv = try scene.read("discrepancies.csv")
+        let payoutRow = try #require(csv.components(separatedBy: "\r\n").first { $0.contains(",payout_missing,") })
+        let cells = payoutRow.components(separatedBy: ",")
+        let (transId, member, owed) = (cells[5], cells[6], Money.parse(cells[12].replacingOccurrences(of: "-", with: "")) ?? 0)
+        var entries: [LedgerEntry] = []
+        try SQLiteLedgerSource(path: scene.ledgerPath).forEachEntry(provider: "saba") { entries.append($0) }
+        entries.append(LedgerEntry(entryId: "fix-1", provider: "saba", ticketId: transId, memberId: member, kind: "settle", amount: owed,
+                                   currency: cells[7], createdAt: UTCTime.parse("2026-07-20T11:00:00Z")!, ref: "fix"))
+        try SQLiteLedgerWriter.write(entries, to: scene.ledgerPath)
+        let rediff = ["rediff", first.lastPathComponent, "--ledger", "sqlite:\(scene.ledgerPath)", "--out", scene.out.path]
+        let result = try await blocking { try CLI.run(rediff) }
+        #expect(result.status == 1, "stderr: \(result.stderr)")
+        let second = try scene.latest()
+        #expect(second != first)
+        let after = try scene.read("discrepancies.csv")
+        #expect(!after.contains(",payout_missing,"))
+        #expect(after.components(separatedBy: "\r\n").count == csv.components(separatedBy: "\r\n").count - 1, "after: \(after)")
+        let manifest = try JSONValue.parse(scene.read("manifest.json"))
+        #expect(manifest["based_on"] == .string("rediff of \(first.lastPathComponent)"))
+        await scene.stop()
+    }
+
+    @Test func aSecondNightlyExitsTwoWhileTheFirstHoldsTheLock() async throws {
+        let scene = try await Scene.start(faults: SandboxFaults(delayMilliseconds: 500))
+        let nightly = ["nightly", "--days", "30", "--now", Scene.now, "--api-url", scene.server.baseURL,
+                       "--ledger", "sqlite:\(scene.ledgerPath)", "--jwt-file", scene.tokenPath, "--out", scene.out.path]
+        let first = try Self.spawn(nightly)
+        try await Task.sleep(for: .milliseconds(800))
+        let second = try await blocking { try CLI.run(nightly) }
+        #expect(second.status == 2)
+        #expect(second.stderr.contains("another saba-recon run holds") && second.stderr.contains("since"), "stderr: \(second.stderr)")
+        first.waitUntilExit()
+        #expect(first.terminationStatus == 1)
+        // Once the first is done, the lock is free again.
+        let third = try await blocking { try CLI.run(nightly) }
+        #expect(third.status == 1, "stderr: \(third.stderr)")
+        await scene.stop()
+    }
+}
+

@@ -1,0 +1,34 @@
+import Foundation
+
+/// An exclusive `flock` on `OUT/.saba-recon.lock` for the whole of a nightly run, so two can
+/// never run at once. The file says who holds it; the kernel drops the lock if the holder dies.
+public final class RunLock: @unchecked Sendable {
+    private let fd: Int32
+    public let path: String
+
+    public struct Held: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    public init(folder: URL, holder: String, now: Date) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        path = folder.appendingPathComponent(".saba-recon.lock").path
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw Held(description: "cannot open the lock file \(path): \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let owner = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            close(fd)
+            throw Held(description: "another saba-recon run holds \(path)\(owner.isEmpty ? "" : " (\(owner))"); not starting a second one")
+        }
+        let text = "\(holder), pid \(getpid()), since \(ISO8601DateFormatter().string(from: now))\n"
+        ftruncate(fd, 0)
+        _ = text.withCString { write(fd, $0, strlen($0)) }
+        fsync(fd)
+    }
+
+    deinit {
+        ftruncate(fd, 0)
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}

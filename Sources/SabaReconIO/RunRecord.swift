@@ -1,0 +1,46 @@
+import Foundation
+import SabaReconCore
+
+/// `run.json`: what a run was asked to do, written before its first call, so a killed run
+/// can be resumed with the same windows and clock, and a finished one re-matched.
+public struct RunRecord: Sendable, Codable {
+    public var run_id: String
+    public var range_start: Double
+    public var range_end: Double
+    public var clamped: Bool
+    public var windows: [FetchWindow]
+    public var edge_windows: [FetchWindow]
+    public var now: Double
+    public var finished: Bool
+
+    public init(runId: String, plan: WindowPlan, now: Date, finished: Bool = false) {
+        run_id = runId
+        range_start = plan.range.start.timeIntervalSince1970
+        range_end = plan.range.end.timeIntervalSince1970
+        clamped = plan.clamped
+        windows = plan.windows
+        edge_windows = plan.edgeWindows
+        self.now = now.timeIntervalSince1970
+        self.finished = finished
+    }
+
+    public var plan: WindowPlan {
+        WindowPlan(range: TimeRange(start: Date(timeIntervalSince1970: range_start), end: Date(timeIntervalSince1970: range_end)),
+                   windows: windows, edgeWindows: edge_windows, clamped: clamped)
+    }
+
+    public var nowDate: Date { Date(timeIntervalSince1970: now) }
+
+    public func write(to folder: URL) throws {
+        try ReportWriter(folder: folder).write(ReportRenderer.encode(self), as: "run.json")
+    }
+
+    public static func read(from folder: URL) throws -> RunRecord {
+        let url = folder.appendingPathComponent("run.json")
+        do {
+            return try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: url))
+        } catch {
+            throw JobError(underlying: "cannot read \(url.path): \(error)")
+        }
+    }
+}
