@@ -1,16 +1,29 @@
 #!/usr/bin/env bash
-# Nightly saba-recon run: reconciles the last 30 complete UTC days (yesterday and the
-# 29 days before it) against the wallet ledger, logs to syslog, and exits with
-# saba-recon's status: 0 reconciled, 1 discrepancies reported, 2 the run failed.
+# Nightly saba-recon for cron: runs `saba-recon nightly` (the last 180 UTC days, today
+# included), logs to syslog, and exits with saba-recon's status: 0 reconciled,
+# 1 discrepancies reported, 2 the run failed.
+#   nightly-run.sh [options]                  saba-recon nightly
+#   nightly-run.sh resume RUN_ID [options]    saba-recon run --resume RUN_ID (a killed run)
+#   nightly-run.sh rediff RUN_ID [options]    saba-recon rediff RUN_ID (after a wallet fix)
+# The last two run by hand with the job's env file, JWT, ledger and report root.
+#
+# `saba-recon nightly` holds OUT/.saba-recon.lock while it runs (a second start exits 2)
+# and, started again on the same UTC day after a kill or a failure, resumes that run
+# instead of starting over; the wrapper adds no lock or date arithmetic of its own.
 #
 # Reads:
-#   /etc/saba-recon/env   shell variables (see Jobs/README.md):
+#   /etc/saba-recon/env   NAME=value lines (NAME in capitals), the file saba-recon.service reads. Nothing
+#                         is expanded (a password may hold $ or `); blank lines and lines
+#                         starting with # are skipped; one pair of surrounding quotes is removed.
 #                           SABA_API_URL      Saba base URL (required)
-#                           SABA_LEDGER_PATH  path of the SQLite ledger (required)
+#                           SABA_LEDGER_URL   the --ledger value (required): sqlite:/path, or
+#                                             postgres://user@host:5432/db?sslmode=verify-full
+#                           PGPASSWORD        the PostgreSQL ledger's password (optional)
 #                           SABA_RECON_OUT    report root (default /var/lib/saba-recon/Reports)
 #                           SABA_RECON_BIN    saba-recon binary (default /usr/local/bin/saba-recon)
-#   /etc/saba-recon/jwt   the Saba JWT (what SABA_JWT would hold), mode 0600
-# Arguments are passed on to `saba-recon run`, e.g. --api-utc-offset -4 --tolerance 0.01.
+#                         SABA_LEDGER_PATH=/path (the older form) still means sqlite:/path.
+#   /etc/saba-recon/jwt   the Saba JWT (what SABA_JWT would hold), passed as --jwt-file
+# Options are passed on to saba-recon, e.g. --api-utc-offset -4 --tolerance 0.01.
 # SABA_RECON_ENV and SABA_RECON_JWT override the two paths (for a test run by hand).
 set -uo pipefail
 
@@ -19,40 +32,60 @@ env_file=${SABA_RECON_ENV:-/etc/saba-recon/env}
 jwt_file=${SABA_RECON_JWT:-/etc/saba-recon/jwt}
 
 log() { logger -t "$tag" -p "user.$1" -- "$2"; }
-fail() { log err "nightly: $1"; echo "nightly-run: $1" >&2; exit 2; }
+fail() { log err "nightly-run: $1"; echo "nightly-run: $1" >&2; exit 2; }
+
+mode=nightly run_id=
+case ${1:-} in
+  resume | rediff)
+    [ -n "${2:-}" ] && [[ $2 != -* ]] || fail "usage: nightly-run.sh $1 RUN_ID [options]"
+    mode=$1 run_id=$2
+    shift 2 ;;
+esac
 
 [ -r "$env_file" ] || fail "cannot read $env_file"
-set -a
-# shellcheck source=/dev/null
-. "$env_file" || fail "cannot load $env_file"
-set +a
+# Read like systemd's EnvironmentFile=, not sourced by the shell.
+n=0
+while IFS= read -r line || [ -n "$line" ]; do
+  n=$((n + 1))
+  line=${line#"${line%%[![:space:]]*}"}
+  case $line in '' | '#'* | ';'*) continue ;; esac
+  name=${line%%=*}
+  [[ $line == *=* && $name =~ ^[A-Z_][A-Z0-9_]*$ ]] || fail "$env_file line $n is not NAME=value (NAME in capitals)"
+  value=${line#*=}
+  value=${value%"${value##*[![:space:]]}"}
+  if [ ${#value} -ge 2 ] && { [[ $value == \"*\" ]] || [[ $value == \'*\' ]]; }; then
+    value=${value:1:${#value}-2}
+  fi
+  export "$name=$value"
+done <"$env_file"
+
 [ -n "${SABA_API_URL:-}" ] || fail "SABA_API_URL is not set in $env_file"
-[ -n "${SABA_LEDGER_PATH:-}" ] || fail "SABA_LEDGER_PATH is not set in $env_file"
-[ -r "$jwt_file" ] || fail "cannot read the JWT file $jwt_file"
+ledger=${SABA_LEDGER_URL:-}
+if [ -z "$ledger" ] && [ -n "${SABA_LEDGER_PATH:-}" ]; then ledger="sqlite:$SABA_LEDGER_PATH"; fi
+[ -n "$ledger" ] || fail "SABA_LEDGER_URL is not set in $env_file"
 bin=${SABA_RECON_BIN:-/usr/local/bin/saba-recon}
 out=${SABA_RECON_OUT:-/var/lib/saba-recon/Reports}
 [ -x "$bin" ] || fail "$bin is not executable"
+# A rediff never calls Saba: no JWT or API URL.
+provider=(--api-url "$SABA_API_URL" --jwt-file "$jwt_file")
+case $mode in
+  nightly) cmd=(nightly "${provider[@]}") ;;
+  resume) cmd=(run --resume "$run_id" "${provider[@]}") ;;
+  rediff) cmd=(rediff "$run_id") ;;
+esac
+[ "$mode" = rediff ] || [ -r "$jwt_file" ] || fail "cannot read the JWT file $jwt_file"
 
-# One run at a time: a night that overruns must not meet the next one.
-exec 9>"${TMPDIR:-/tmp}/saba-recon-nightly.lock"
-flock -n 9 || fail "another nightly run is still going"
-
-# The last 30 complete UTC days, both inclusive: 30 days ago .. yesterday.
-from=$(date -u -d '30 days ago' +%F)
-to=$(date -u -d '1 day ago' +%F)
-
-log info "nightly: reconciling $from..$to into $out"
-# stdout (summary) and stderr (warnings, the error line) go to syslog line by line.
-"$bin" run --from "$from" --to "$to" \
-  --api-url "$SABA_API_URL" \
-  --jwt-file "$jwt_file" \
-  --ledger "sqlite:$SABA_LEDGER_PATH" \
-  --out "$out" \
-  "$@" 2>&1 |
+log info "$mode: starting${run_id:+ $run_id}, reports in $out"
+# stdout (the run line) and stderr (warnings, the error line) go to syslog line by line;
+# the error line also goes to stderr, so cron mails it; on a terminal every line is shown.
+[ -t 1 ] && tty=1 || tty=0
+"$bin" "${cmd[@]}" --ledger "$ledger" --out "$out" "$@" 2>&1 |
 while IFS= read -r line; do
+  [ "$tty" = 1 ] && [[ $line != "saba-recon: error:"* ]] && echo "$line"
   case $line in
-    "saba-recon: error:"* | *" error saba-recon:"* | *" critical saba-recon:"*) prio=err ;;
-    *" warning saba-recon:"*) prio=warning ;;
+    "saba-recon: error:"*) prio=err; echo "$line" >&2 ;;
+    *" error saba-recon"* | *" critical saba-recon"*) prio=err ;;
+    *" warning saba-recon"*) prio=warning ;;
     *) prio=info ;;
   esac
   log "$prio" "$line"
@@ -60,8 +93,10 @@ done
 status=${PIPESTATUS[0]}
 
 case $status in
-  0) log info "nightly: $from..$to reconciled, no discrepancies (exit 0)" ;;
-  1) log warning "nightly: $from..$to discrepancies reported, see $out/latest (exit 1)" ;;
-  *) log err "nightly: $from..$to failed (exit $status), see the error above" ;;
+  0) log info "$mode: reconciled, no discrepancies (exit 0)" ;;
+  1) log warning "$mode: discrepancies reported, see $out/latest (exit 1)"
+     echo "nightly-run: $mode: discrepancies reported, see $out/latest (exit 1)" >&2 ;;
+  *) log err "$mode: failed (exit $status), see the error above"
+     echo "nightly-run: $mode: failed (exit $status); see syslog tag $tag" >&2 ;;
 esac
 exit "$status"
