@@ -112,8 +112,9 @@ public struct ReconcileJob: Sendable {
         case .rediff(let id):
             let old = try existingRun(id)
             let record = try RunRecord.read(from: old)
-            guard FileManager.default.fileExists(atPath: old.appendingPathComponent("run.sqlite").path) else {
-                throw JobError(underlying: "run \(id) has no run.sqlite to re-match")
+            guard record.finished, FileManager.default.fileExists(atPath: old.appendingPathComponent("run.sqlite").path) else {
+                // An unfinished run lacks windows: re-matching it would report tickets as missing.
+                throw JobError(underlying: "run \(id) did not finish; resume it with run --resume \(id) first")
             }
             (plan, now, basedOn) = (record.plan, record.nowDate, "rediff of \(id)")
             try ledger.validate()

@@ -64,8 +64,8 @@ struct NightlyCommand: ParsableCommand {
         for name in names.sorted(by: >) where name != "latest" && !name.hasPrefix(".") {
             let folder = root.appendingPathComponent(name)
             guard let record = try? RunRecord.read(from: folder), !record.finished else { continue }
-            // The same requested days (the start may have been clamped by a few seconds).
-            if abs(record.range_end - range.end.timeIntervalSince1970) < 1 && record.range_start >= range.start.timeIntervalSince1970 - 1 {
+            // Exactly the same days: a shorter hand-made run of the same end must not be taken over.
+            if abs(record.range_end - range.end.timeIntervalSince1970) < 1 && abs(record.range_start - range.start.timeIntervalSince1970) < 1 {
                 return name
             }
         }

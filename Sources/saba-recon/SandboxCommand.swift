@@ -82,18 +82,18 @@ struct SandboxCommand: AsyncParsableCommand {
             let judged = TimeRange(start: book.spanStart, end: book.spanEnd.addingTimeInterval(1))
             let seeded = LedgerFixture(book: book).seededLedger(judged: judged, settledBefore: fixedNow.addingTimeInterval(-900))
             try SQLiteLedgerWriter.write(seeded.entries, to: ledger)
-            print("ledger: \(ledger) (\(seeded.entries.count) entries, \(seeded.seeded.count) seeded mistakes)")
+            FileHandle.standardOutput.write(Data("ledger: \(ledger) (\(seeded.entries.count) entries, \(seeded.seeded.count) seeded mistakes)\n".utf8))
         }
         if let tokenFile {
             let token = tokens.make(vendorId: vendorId, expiresAt: Date().addingTimeInterval(3600))
             guard FileManager.default.createFile(atPath: tokenFile, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600]) else {
                 throw ParsingFailure("cannot write the token file \(tokenFile)")
             }
-            print("token: \(tokenFile) (valid one hour)")
+            FileHandle.standardOutput.write(Data("token: \(tokenFile) (valid one hour)\n".utf8))
         }
         let bound = try await server.start(host: host, port: port)
-        print("Saba sandbox listening on http://\(host):\(bound) with \(book.count) tickets \(UTCTime.iso(book.spanStart))..\(UTCTime.iso(book.spanEnd))")
-        FileHandle.standardOutput.synchronizeFile()
+        // Written straight to the descriptor: scripts wait for this line, and print() buffers when stdout is a file.
+        FileHandle.standardOutput.write(Data("Saba sandbox listening on http://\(host):\(bound) with \(book.count) tickets \(UTCTime.iso(book.spanStart))..\(UTCTime.iso(book.spanEnd))\n".utf8))
         try await server.wait()
     }
 }
