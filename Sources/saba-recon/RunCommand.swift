@@ -76,6 +76,9 @@ struct JobOptions: ParsableArguments {
     @Flag(help: "Start the CSV files with a UTF-8 byte order mark, for Excel.")
     var csvBom = false
 
+    @Option(help: ArgumentHelp("After a completed run, delete all but the newest N run folders (never latest, never an unfinished run).", valueName: "n"))
+    var keepRuns: Int?
+
     @Option(help: ArgumentHelp("Attempts per GetBetDetails call before the run fails.", valueName: "n"))
     var maxAttempts = 5
 
@@ -172,7 +175,12 @@ struct JobOptions: ParsableArguments {
         guard let stopWindow = DurationText.parse(betStopWindow) else { throw ParsingFailure("--bet-stop-window '\(betStopWindow)' is not a duration (60, 60s, 2m)") }
         jobOptions.betStopWindow = stopWindow
         if let marketGroups { jobOptions.marketGroups = try Self.readMarketGroups(marketGroups) }
+        if let keepRuns, keepRuns < 1 { throw ParsingFailure("--keep-runs must be at least 1") }
         let result = try ReconcileJob(options: jobOptions, client: client, ledger: ledgerSource, clock: clock, logger: logger).run()
+        if let keepRuns {
+            let removed = try RunRetention.prune(root: URL(fileURLWithPath: out), keep: keepRuns, current: result.runId)
+            if !removed.isEmpty { logger.notice("--keep-runs \(keepRuns): removed \(removed.joined(separator: ", "))") }
+        }
         if !quiet {
             let r = result.reconciliation
             let outcome = r.rows.isEmpty ? "reconciled, no discrepancies" : "\(r.rows.count) discrepanc\(r.rows.count == 1 ? "y" : "ies")"

@@ -173,3 +173,29 @@ import SabaReconCore
         #expect(CommandLineRedactor.redact(["x", "Bearer eyJ.x.y"], secrets: ["eyJ.x.y"]) == ["x", "Bearer [REDACTED]"])
     }
 }
+
+@Suite struct RunRetentionTests {
+    @Test func keepsTheNewestEndedRunsLatestAndUnfinishedOnes() {
+        let runs = [("20260101T000000Z-a", true), ("20260102T000000Z-b", true), ("20260103T000000Z-c", false),
+                    ("20260104T000000Z-d", true), ("20260105T000000Z-e", true)]
+        #expect(RunRetention.prunable(runs: runs, keep: 2, latest: "20260104T000000Z-d", current: "20260105T000000Z-e")
+                == ["20260101T000000Z-a", "20260102T000000Z-b"])
+        // latest is kept even when it is old.
+        #expect(RunRetention.prunable(runs: runs, keep: 1, latest: "20260101T000000Z-a", current: "20260105T000000Z-e")
+                == ["20260102T000000Z-b", "20260104T000000Z-d"])
+    }
+
+    @Test func prunesFoldersOnDisk() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("saba-keep-\(UUID().uuidString)")
+        for (id, ended) in [("20260101T000000Z-a", true), ("20260102T000000Z-b", false), ("20260103T000000Z-c", true), ("20260104T000000Z-d", true)] {
+            let folder = root.appendingPathComponent(id)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try Data("{}".utf8).write(to: folder.appendingPathComponent("run.json"))
+            if ended { try Data("{}".utf8).write(to: folder.appendingPathComponent("manifest.json")) }
+        }
+        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("latest").path, withDestinationPath: "20260104T000000Z-d")
+        let removed = try RunRetention.prune(root: root, keep: 1, current: "20260104T000000Z-d")
+        #expect(removed == ["20260101T000000Z-a", "20260103T000000Z-c"])
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: root.path)) == ["20260102T000000Z-b", "20260104T000000Z-d", "latest"])
+    }
+}

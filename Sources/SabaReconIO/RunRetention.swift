@@ -1,0 +1,28 @@
+import Foundation
+
+/// `--keep-runs N`: deletes old run folders after a run completes. Never the folder `latest`
+/// points at, never the run just written, never a run that did not end (no manifest.json:
+/// killed mid-way, so it may still be resumed).
+public enum RunRetention {
+    /// The run folders to delete, oldest first (run ids sort by their start time).
+    public static func prunable(runs: [(id: String, ended: Bool)], keep: Int, latest: String?, current: String) -> [String] {
+        let ended = runs.filter { $0.ended }.map(\.id).sorted(by: >)
+        return ended.dropFirst(max(keep, 1)).filter { $0 != latest && $0 != current }.sorted()
+    }
+
+    @discardableResult
+    public static func prune(root: URL, keep: Int, current: String) throws -> [String] {
+        let fm = FileManager.default
+        let latest = try? fm.destinationOfSymbolicLink(atPath: root.appendingPathComponent("latest").path)
+        let names = try fm.contentsOfDirectory(atPath: root.path).filter { name in
+            guard name != "latest", !name.hasPrefix(".") else { return false }
+            var isDirectory: ObjCBool = false
+            let folder = root.appendingPathComponent(name)
+            return fm.fileExists(atPath: folder.appendingPathComponent("run.json").path, isDirectory: &isDirectory)
+        }
+        let runs = names.map { ($0, fm.fileExists(atPath: root.appendingPathComponent($0).appendingPathComponent("manifest.json").path)) }
+        let doomed = prunable(runs: runs, keep: keep, latest: latest, current: current)
+        for id in doomed { try fm.removeItem(at: root.appendingPathComponent(id)) }
+        return doomed
+    }
+}
