@@ -87,6 +87,7 @@ let package = Package(
         // Shared by the test targets: a private PostgreSQL server and a thread helper.
         .target(
             name: "TestSupport",
+            dependencies: ["SabaReconIO"],
             path: "Tests/TestSupport"
         ),
         .testTarget(

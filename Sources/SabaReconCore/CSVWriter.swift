@@ -1,3 +1,5 @@
+import Foundation
+
 /// RFC 4180 rendering: CRLF line ends, quoting where needed, and the spreadsheet
 /// formula guard on text cells only (numbers are never altered).
 public enum CSVCell: Sendable {
@@ -32,11 +34,5 @@ public enum CSVWriter {
             }
             return s
         }
-    }
-}
-
-extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }

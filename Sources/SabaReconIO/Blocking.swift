@@ -3,7 +3,7 @@ import Synchronization
 
 /// Runs async work to completion from synchronous code (the job's pipeline is synchronous;
 /// PostgresNIO is async). The calling thread waits; it must not be a cooperative-pool thread.
-enum Blocking {
+public enum Blocking {
     static func run<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) throws -> T {
         let done = DispatchSemaphore(value: 0)
         let result = Mutex<Result<T, any Error>?>(nil)
@@ -16,6 +16,18 @@ enum Blocking {
         done.wait()
         guard let r = result.withLock({ $0 }) else { throw CancellationError() }
         return try r.get()
+    }
+}
+
+extension Blocking {
+    /// The other direction: blocking work (libcurl, SQLite, a child process) awaited from async
+    /// code on a thread of its own, so it never occupies a thread of Swift's cooperative pool.
+    public static func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try work() }) }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
     }
 }
 

@@ -59,7 +59,7 @@ struct DemoCommand: AsyncParsableCommand {
         job.csvBom = csvBom
         let tokenSource = try StaticTokenSource(token: token, origin: "the demo sandbox")
         let runJob = job
-        let status = try await Threads.run {
+        let status = try await Blocking.onOwnThread {
             try runJob.execute(range: range2, commandLine: ["saba-recon"] + arguments, tokens: tokenSource)
         }
         await server.stop()
@@ -87,18 +87,5 @@ struct DemoCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         print("demo check passed: all \(seededAll.count) seeded mistakes reported, nothing else.")
-    }
-}
-
-/// Runs blocking work (libcurl, SQLite) on its own thread, off Swift's cooperative pool.
-enum Threads {
-    static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(with: Result { try work() })
-            }
-            thread.stackSize = 8 << 20
-            thread.start()
-        }
     }
 }

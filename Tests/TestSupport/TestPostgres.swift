@@ -1,4 +1,5 @@
 import Foundation
+import SabaReconIO
 import Synchronization
 
 /// A private PostgreSQL server for the test process: `initdb` into a temporary folder (as
@@ -140,7 +141,5 @@ public final class TestPostgres: Sendable {
 /// Runs blocking work (libcurl, SQLite, a child process, a PostgreSQL read) on its own thread:
 /// Swift Testing runs tests on the cooperative pool, which blocking calls would starve.
 public func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try work() }) }.start()
-    }
+    try await Blocking.onOwnThread(work)
 }
