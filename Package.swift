@@ -18,6 +18,9 @@ let package = Package(
         // Already under Hummingbird; named so the sandbox can use NIOCore and HTTPTypes directly.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
+        // The config file (YAML, with line numbers for errors) and the Prometheus textfile.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
     ],
     targets: [
         // libcurl through pkg-config; the shim wraps the variadic setopt/getinfo calls.
@@ -54,6 +57,8 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Sources/SabaReconIO"
         ),

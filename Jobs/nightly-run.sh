@@ -12,24 +12,30 @@
 # instead of starting over; the wrapper adds no lock or date arithmetic of its own.
 #
 # Reads:
-#   /etc/saba-recon/env   NAME=value lines (NAME in capitals), the file saba-recon.service reads. Nothing
-#                         is expanded (a password may hold $ or `); blank lines and lines
-#                         starting with # are skipped; one pair of surrounding quotes is removed.
-#                           SABA_API_URL      Saba base URL (required)
-#                           SABA_LEDGER_URL   the --ledger value (required): sqlite:/path, or
+#   /etc/saba-recon/saba-recon.yaml  the config file (Jobs/saba-recon.yaml), passed as SABA_RECON_CONFIG
+#   /etc/saba-recon/env   NAME=value lines (NAME in capitals), the file saba-recon.service reads:
+#                         secrets and per-host values, exported to saba-recon, which reads them
+#                         over the config file. Nothing is expanded (a password may hold $ or `);
+#                         blank lines and lines starting with # are skipped; one pair of
+#                         surrounding quotes is removed. For example:
+#                           SABA_VENDOR_ID    vendor_id for Saba's POST /login (or use the JWT file)
+#                           SABA_API_URL      Saba base URL (over api_url in the config)
+#                           SABA_LEDGER_URL   the ledger (over ledger): sqlite:/path, or
 #                                             postgres://user@host:5432/db?sslmode=verify-full
-#                           PGPASSWORD        the PostgreSQL ledger's password (optional)
-#                           SABA_RECON_OUT    report root (default /var/lib/saba-recon/Reports)
+#                           PGPASSWORD        the PostgreSQL ledger's password
 #                           SABA_RECON_BIN    saba-recon binary (default /usr/local/bin/saba-recon)
 #                         SABA_LEDGER_PATH=/path (the older form) still means sqlite:/path.
-#   /etc/saba-recon/jwt   the Saba JWT (what SABA_JWT would hold), passed as --jwt-file
-# Options are passed on to saba-recon, e.g. --api-utc-offset -4 --tolerance 0.01.
-# SABA_RECON_ENV and SABA_RECON_JWT override the two paths (for a test run by hand).
+#   /etc/saba-recon/jwt   the Saba JWT, passed as --jwt-file when the file exists (read again by
+#                         saba-recon whenever it changes); without it the config's login is used.
+# Options are passed on to saba-recon, e.g. --api-utc-offset -4 --tolerance 0.01, or --check
+# to validate the settings without running.
+# SABA_RECON_ENV, SABA_RECON_JWT and SABA_RECON_CONFIG override the three paths (a test run by hand).
 set -uo pipefail
 
 tag=saba-recon
 env_file=${SABA_RECON_ENV:-/etc/saba-recon/env}
 jwt_file=${SABA_RECON_JWT:-/etc/saba-recon/jwt}
+config=${SABA_RECON_CONFIG:-/etc/saba-recon/saba-recon.yaml}
 
 log() { logger -t "$tag" -p "user.$1" -- "$2"; }
 fail() { log err "nightly-run: $1"; echo "nightly-run: $1" >&2; exit 2; }
@@ -59,27 +65,25 @@ while IFS= read -r line || [ -n "$line" ]; do
   export "$name=$value"
 done <"$env_file"
 
-[ -n "${SABA_API_URL:-}" ] || fail "SABA_API_URL is not set in $env_file"
-ledger=${SABA_LEDGER_URL:-}
-if [ -z "$ledger" ] && [ -n "${SABA_LEDGER_PATH:-}" ]; then ledger="sqlite:$SABA_LEDGER_PATH"; fi
-[ -n "$ledger" ] || fail "SABA_LEDGER_URL is not set in $env_file"
+[ -r "$config" ] || fail "cannot read the config file $config"
+export SABA_RECON_CONFIG=$config
+if [ -z "${SABA_LEDGER_URL:-}" ] && [ -n "${SABA_LEDGER_PATH:-}" ]; then export SABA_LEDGER_URL="sqlite:$SABA_LEDGER_PATH"; fi
 bin=${SABA_RECON_BIN:-/usr/local/bin/saba-recon}
-out=${SABA_RECON_OUT:-/var/lib/saba-recon/Reports}
 [ -x "$bin" ] || fail "$bin is not executable"
-# A rediff never calls Saba: no JWT or API URL.
-provider=(--api-url "$SABA_API_URL" --jwt-file "$jwt_file")
+# A rediff never calls Saba: no token. Without the JWT file, the config's login is used.
+provider=()
+[ -r "$jwt_file" ] && provider=(--jwt-file "$jwt_file")
 case $mode in
   nightly) cmd=(nightly "${provider[@]}") ;;
   resume) cmd=(run --resume "$run_id" "${provider[@]}") ;;
   rediff) cmd=(rediff "$run_id") ;;
 esac
-[ "$mode" = rediff ] || [ -r "$jwt_file" ] || fail "cannot read the JWT file $jwt_file"
 
-log info "$mode: starting${run_id:+ $run_id}, reports in $out"
+log info "$mode: starting${run_id:+ $run_id} with $config"
 # stdout (the run line) and stderr (warnings, the error line) go to syslog line by line;
 # the error line also goes to stderr, so cron mails it; on a terminal every line is shown.
 [ -t 1 ] && tty=1 || tty=0
-"$bin" "${cmd[@]}" --ledger "$ledger" --out "$out" "$@" 2>&1 |
+"$bin" "${cmd[@]}" "$@" 2>&1 |
 while IFS= read -r line; do
   [ "$tty" = 1 ] && [[ $line != "saba-recon: error:"* ]] && echo "$line"
   case $line in
@@ -94,8 +98,8 @@ status=${PIPESTATUS[0]}
 
 case $status in
   0) log info "$mode: reconciled, no discrepancies (exit 0)" ;;
-  1) log warning "$mode: discrepancies reported, see $out/latest (exit 1)"
-     echo "nightly-run: $mode: discrepancies reported, see $out/latest (exit 1)" >&2 ;;
+  1) log warning "$mode: discrepancies reported, see the reports' latest folder (exit 1)"
+     echo "nightly-run: $mode: discrepancies reported, see the reports' latest folder (exit 1)" >&2 ;;
   *) log err "$mode: failed (exit $status), see the error above"
      echo "nightly-run: $mode: failed (exit $status); see syslog tag $tag" >&2 ;;
 esac

@@ -22,4 +22,17 @@ public enum DurationText {
         guard let m, m < 60 else { return nil }
         return sign * (h * 3600 + m * 60)
     }
+
+    /// `1h20m`, `90s`, `2d3h`: for messages and the progress line's ETA.
+    public static func format(_ seconds: TimeInterval) -> String {
+        var left = Int(seconds.rounded())
+        guard left > 0 else { return "0s" }
+        var parts: [String] = []
+        for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] where left >= size {
+            parts.append("\(left / size)\(unit)")
+            left %= size
+            if parts.count == 2 { break }
+        }
+        return parts.joined()
+    }
 }

@@ -28,6 +28,10 @@ public struct ReconcileOptions: Sendable {
     public var refundLookback: TimeInterval = 86_400
     /// A new run, the continuation of a killed one, or a re-match of a finished one.
     public var start: Start = .fresh
+    /// Names the run in metrics (`run`, `nightly`, `rediff`).
+    public var command = "run"
+    /// Called as the fetch goes (a terminal's progress line); nil under cron.
+    public var progress: (@Sendable (JobProgress) -> Void)?
 
     public enum Start: Sendable, Equatable {
         case fresh
@@ -58,6 +62,7 @@ public struct JobResult: Sendable {
     public var folder: URL
     public var reconciliation: Reconciliation
     public var ticketsStaged: Int
+    public var metrics: RunMetrics
     public var exitStatus: Int32 { reconciliation.exitStatus }
 }
 
@@ -65,7 +70,15 @@ public struct JobResult: Sendable {
 public struct JobError: Error, Sendable, CustomStringConvertible {
     public var underlying: String
     public var runFolder: String?
+    /// What the run got through before it failed (nil if it failed before starting).
+    public var metrics: RunMetrics?
     public var description: String { underlying }
+
+    public init(underlying: String, runFolder: String? = nil, metrics: RunMetrics? = nil) {
+        self.underlying = underlying
+        self.runFolder = runFolder
+        self.metrics = metrics
+    }
 }
 
 /// plan -> fetch -> stage -> match -> report, for one run.
@@ -161,24 +174,55 @@ public struct ReconcileJob: Sendable {
         manifest.inputs = refundDigests.map { Manifest.Input(name: "refunds", description: $0.path, records: $0.lines, sha256: $0.sha256) }
         let writer = ReportWriter(folder: folder)
         var store: RunStore?
+        var metrics = RunMetrics(command: options.command, startedAt: started)
+        metrics.runId = runId
         do {
             let runStore = try RunStore.file(folder.appendingPathComponent("run.sqlite").path)
             store = runStore
             let windows = plan.allWindows
             // Windows whose two calls committed (a resumed run) are not fetched again.
             let done = try runStore.finishedWindows()
+            let fetchStart = clock.now()
+            var callsDone = 0, bytesDone = 0, secondsDone = 0.0
+            func report(window n: Int, tickets extra: Int = 0) {
+                guard let progress = options.progress else { return }
+                progress(JobProgress(callsDone: callsDone, callsTotal: windows.count * 2, window: n + 1, windows: windows.count,
+                                     tickets: metrics.ticketsFetched + extra, bytes: bytesDone,
+                                     elapsed: clock.now().timeIntervalSince(fetchStart), bytesDone: bytesDone, secondsDone: secondsDone))
+            }
             for (n, window) in windows.enumerated() {
                 for settled in [false, true] {
-                    guard let client, !done.contains(FinishedWindow(index: window.index, start: window.start, settled: settled)) else { continue }
-                    let stats = try runStore.stageWindow(window, settled: settled) { stage in
-                        try client.fetch(window: window, settled: settled, onTicket: stage)
+                    guard let client else { continue }
+                    if done.contains(FinishedWindow(index: window.index, start: window.start, settled: settled)) {
+                        metrics.windowsReused += 1
+                        callsDone += 1
+                        continue
                     }
+                    var inCall = 0
+                    let stats = try runStore.stageWindow(window, settled: settled) { stage in
+                        try client.fetch(window: window, settled: settled, onAttempt: { _ in inCall = 0 }) { ticket in
+                            try stage(ticket)
+                            inCall += 1
+                            if inCall % 5_000 == 0 { report(window: n, tickets: inCall) }
+                        }
+                    }
+                    metrics.windowsFetched += 1
+                    metrics.requests += stats.attempts
+                    metrics.retries += max(0, stats.attempts - 1)
+                    metrics.ticketsFetched += stats.tickets
+                    metrics.bytesFetched += stats.bytes
+                    callsDone += 1
+                    bytesDone += stats.bytes
+                    secondsDone += stats.seconds
+                    report(window: n)
                     logger.info("window \(n + 1)/\(windows.count) \(UTCTime.iso(window.start))..\(UTCTime.iso(window.end)) isSettled=\(settled): \(stats.tickets) tickets, \(stats.bytes) bytes in \(String(format: "%.2f", stats.seconds)) s")
                 }
             }
+            metrics.stageSeconds[.fetch] = clock.now().timeIntervalSince(fetchStart)
             let since = windows.first?.start ?? plan.range.start
             let providers = book.isEmpty ? ["saba"] : ["saba", "ebet", "jdb", "feed"]
             var staged = 0
+            let ledgerStart = clock.now()
             // The ledger as it is now: a resumed or re-matched run reads it afresh.
             try runStore.clearLedger()
             for provider in providers {
@@ -190,6 +234,9 @@ public struct ReconcileJob: Sendable {
             manifest.inputs.insert(Manifest.Input(name: "ledger", description: "\(ledger.displayName) (\(providers.joined(separator: ", ")))",
                                                   records: staged, sha256: try runStore.ledgerDigest()), at: 0)
             logger.info("ledger: \(staged) entries since \(UTCTime.iso(since))")
+            metrics.ledgerEntries = staged
+            metrics.stageSeconds[.ledger] = clock.now().timeIntervalSince(ledgerStart)
+            let matchStart = clock.now()
 
             let policy = MatchPolicy(plan: plan, now: now, grace: options.grace, tolerance: options.tolerance, currencies: options.currencies)
             let matcher = TicketMatcher(policy: policy)
@@ -202,11 +249,16 @@ public struct ReconcileJob: Sendable {
             let ticketsStaged = try runStore.ticketCount()
             manifest.inputs.insert(Manifest.Input(name: "tickets", description: "GetBetDetails \(client?.config.apiVersion ?? "(staged)")",
                                                   records: ticketsStaged, sha256: ticketHasher.hexDigest()), at: 1)
+            metrics.stageSeconds[.match] = clock.now().timeIntervalSince(matchStart)
+            metrics.ticketsStaged = ticketsStaged
             if !book.isEmpty {
+                let refundsStart = clock.now()
+                defer { metrics.stageSeconds[.refunds] = clock.now().timeIntervalSince(refundsStart) }
                 let refunds = RefundMatcher(policy: policy, betStopWindow: options.betStopWindow, marketGroups: options.marketGroups)
                 try RefundJudge(store: runStore, matcher: refunds).judge(book, into: &reconciliation)
             }
             let result = reconciliation.sorted()
+            let reportsStart = clock.now()
             let renderer = ReportRenderer(runId: runId, byteOrderMark: options.byteOrderMark)
             manifest.reports["discrepancies.csv"] = try writer.write(Data(renderer.discrepanciesCSV(result).utf8), as: "discrepancies.csv")
             manifest.reports["discrepancies.json"] = try writer.write(renderer.discrepanciesJSON(result), as: "discrepancies.json")
@@ -222,14 +274,20 @@ public struct ReconcileJob: Sendable {
             try writer.write(ReportRenderer.encode(manifest), as: "manifest.json")
             try RunRecord(runId: runId, plan: plan, now: now, finished: true).write(to: folder)
             try ReportWriter.moveLatest(root: options.outRoot, to: runId)
-            return JobResult(runId: runId, folder: folder, reconciliation: result, ticketsStaged: ticketsStaged)
+            metrics.stageSeconds[.reports] = clock.now().timeIntervalSince(reportsStart)
+            metrics.pending = result.pending.count
+            metrics.count(result.rows)
+            metrics.exitStatus = result.exitStatus
+            metrics.finishedAt = clock.now()
+            return JobResult(runId: runId, folder: folder, reconciliation: result, ticketsStaged: ticketsStaged, metrics: metrics)
         } catch {
             // The failed run keeps what it did: the windows that finished and why it stopped.
             if let store, let windows = try? windowsForManifest(store) { manifest.windows = windows }
             manifest.error = String(describing: error)
             manifest.finished_at = UTCTime.iso(clock.now())
             _ = try? writer.write(ReportRenderer.encode(manifest), as: "manifest.json")
-            throw JobError(underlying: String(describing: error), runFolder: folder.path)
+            metrics.finishedAt = clock.now()
+            throw JobError(underlying: String(describing: error), runFolder: folder.path, metrics: metrics)
         }
     }
 

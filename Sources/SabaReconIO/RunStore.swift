@@ -127,22 +127,9 @@ public struct RunStore: Sendable {
     static func encodeResettles(_ list: [Resettle]) -> String {
         let items = list.map { r -> String in
             let date = r.resettleDate.map { String($0.timeIntervalSince1970) } ?? "null"
-            return "{\"d\":\(date),\"b\":\(r.balanceChange),\"s\":\(jsonString(r.status.description)),\"p\":\"\(Money.format(r.reSettlePrice, minFractionDigits: 0))\"}"
+            return "{\"d\":\(date),\"b\":\(r.balanceChange),\"s\":\(JSONValue.quote(r.status.description)),\"p\":\"\(Money.format(r.reSettlePrice, minFractionDigits: 0))\"}"
         }
         return "[" + items.joined(separator: ",") + "]"
-    }
-
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
     }
 
     static func decodeResettles(_ text: String) throws -> [Resettle] {

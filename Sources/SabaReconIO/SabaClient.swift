@@ -93,10 +93,20 @@ public struct SabaClient: Sendable {
                       onTicket: (Ticket) throws -> Void) throws -> FetchStats {
         let started = Date()
         var attempt = 0
+        var loggedInAgain = false
         while true {
             attempt += 1
             try onAttempt(attempt)
-            let outcome = try once(window: window, settled: settled, attempt: attempt, onTicket: onTicket)
+            let outcome: Attempt
+            do {
+                outcome = try once(window: window, settled: settled, attempt: attempt, onTicket: onTicket)
+            } catch let error as SabaError where error.httpStatus == 401 && !loggedInAgain && attempt < config.maxAttempts {
+                // A refused token (revoked, rotated) is worth one more try with a fresh one.
+                guard tokens.invalidate() else { throw error }
+                loggedInAgain = true
+                logger.notice("GetBetDetails \(window) isSettled=\(settled): HTTP 401\(error.errorCode.map { " \($0)" } ?? ""); trying once more with a new token from \(tokens.origin)")
+                continue
+            }
             switch outcome {
             case .done(var stats):
                 stats.attempts = attempt
@@ -167,7 +177,7 @@ public struct SabaClient: Sendable {
     }
 
     private func redact(_ text: String) -> String {
-        (tokens as? StaticTokenSource)?.redact(text) ?? text
+        tokens.redact(text)
     }
 
     /// `Retry-After` as seconds or as an HTTP date.

@@ -5,6 +5,16 @@ import SabaReconCore
 public protocol TokenSource: Sendable {
     /// A token valid at `now`, or an error that says why there is none.
     func token(now: Date) throws -> String
+    /// Drops a token Saba refused (HTTP 401); true if asking again can give a different one.
+    func invalidate() -> Bool
+    /// Removes any token this source handed out from text that might echo it.
+    func redact(_ text: String) -> String
+    /// Names the origin in messages (`SABA_JWT`, `--jwt-file /path`, `login`), never the token.
+    var origin: String { get }
+}
+
+extension TokenSource {
+    public func invalidate() -> Bool { false }
 }
 
 public struct TokenError: Error, Sendable, CustomStringConvertible {
@@ -13,12 +23,11 @@ public struct TokenError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// A fixed token (from `SABA_JWT` or a token file). Its `exp` is checked before every
-/// request: an expired token stops the run before Saba sees it.
+/// A fixed token (from `SABA_JWT`). Its `exp` is checked before every request: an expired
+/// token stops the run before Saba sees it.
 public struct StaticTokenSource: TokenSource {
     private let value: String
     private let claims: JWTClaims
-    /// Names the origin in messages (`SABA_JWT`, `--jwt-file /path`), never the token.
     public let origin: String
 
     public init(token: String, origin: String) throws {
@@ -49,7 +58,6 @@ public struct StaticTokenSource: TokenSource {
         return value
     }
 
-    /// Removes the token from text that might echo it (a provider message, a URL).
     public func redact(_ text: String) -> String {
         text.replacingOccurrences(of: value, with: "[REDACTED]")
     }

@@ -49,18 +49,17 @@ struct DemoCommand: AsyncParsableCommand {
             if s.kind == .malformedRecord { copy.transId = (refundFolder as NSString).appendingPathComponent(s.transId) }
             return copy
         }
-        let token = tokens.make(vendorId: "sandbox-vendor", expiresAt: Date().addingTimeInterval(3600))
-
         print("sandbox: http://127.0.0.1:\(port) with \(book.count) tickets; ledger: \(ledgerPath); refund records: \(refundFolder) (\(seededAll.count) seeded mistakes)")
-        let arguments = ["run", "--from", fromDay, "--to", toDay, "--api-url", "http://127.0.0.1:\(port)",
+        // The demo logs in through the sandbox's POST /login, as a configured job would.
+        let arguments = ["run", "--from", fromDay, "--to", toDay, "--api-url", "http://127.0.0.1:\(port)", "--vendor-member-id", "recon",
                          "--ledger", "sqlite:\(ledgerPath)", "--refunds", refundFolder, "--out", out, "--now", UTCTime.iso(fixedNow)] + (csvBom ? ["--csv-bom"] : [])
         let range2 = try RangeOptions.parse(["--from", fromDay, "--to", toDay, "--now", UTCTime.iso(fixedNow)])
-        var job = try JobOptions.parse(["--api-url", "http://127.0.0.1:\(port)", "--ledger", "sqlite:\(ledgerPath)", "--out", out, "--refunds", refundFolder])
-        job.csvBom = csvBom
-        let tokenSource = try StaticTokenSource(token: token, origin: "the demo sandbox")
-        let runJob = job
+        let job = try JobOptions.parse(["--api-url", "http://127.0.0.1:\(port)", "--vendor-member-id", "recon", "--ledger", "sqlite:\(ledgerPath)",
+                                        "--out", out, "--refunds", refundFolder] + (csvBom ? ["--csv-bom"] : []))
+        // Only the demo's own settings: no config file or SABA_RECON_* variable of this shell leaks in.
+        let resolved = try job.resolve(command: "demo", environment: ["SABA_VENDOR_ID": "sandbox-vendor"], needsProvider: true)
         let status = try await Blocking.onOwnThread {
-            try runJob.execute(range: range2, commandLine: ["saba-recon"] + arguments, tokens: tokenSource)
+            try job.execute(resolved, range: range2, command: "demo", commandLine: ["saba-recon"] + arguments)
         }
         await server.stop()
 

@@ -5,14 +5,14 @@ import Synchronization
 enum LogSetup {
     private static let done = Mutex(false)
 
-    static func bootstrap(level: Logger.Level) {
+    static func bootstrap(level: Logger.Level, json: Bool) {
         let first = done.withLock { value -> Bool in
             defer { value = true }
             return !value
         }
         guard first else { return }
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = LogLineHandler(label: label, json: json, terminal: .standardError)
             handler.logLevel = level
             return handler
         }

@@ -12,12 +12,14 @@ struct SabaRecon: AsyncParsableCommand {
         discussion: """
             Fetches every ticket of a range from Saba's GetBetDetails API (in windows of at most 30 days, both isSettled calls), compares each with the wallet ledger and writes CSV and JSON discrepancy reports to OUT/<run-id>/, moving OUT/latest when the run completes.
 
+            Settings: flags, then environment variables, then a YAML config file (--config or SABA_RECON_CONFIG; example in Jobs/saba-recon.yaml), then defaults. `saba-recon config check` prints the effective settings with secrets redacted.
+
             Exit status: 0 = reconciled, no discrepancies; 1 = discrepancies reported; 2 = the run failed (bad arguments, token, provider or ledger error), with one line on stderr saying what and where.
 
             Start with `saba-recon demo`: it runs the whole job against the built-in sandbox.
             """,
         version: version,
-        subcommands: [RunCommand.self, NightlyCommand.self, RediffCommand.self, PlanCommand.self, SandboxCommand.self, DemoCommand.self]
+        subcommands: [RunCommand.self, NightlyCommand.self, RediffCommand.self, ConfigCommand.self, PlanCommand.self, SandboxCommand.self, DemoCommand.self]
     )
 }
 

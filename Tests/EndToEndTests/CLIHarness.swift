@@ -24,13 +24,14 @@ enum CLI {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[2]
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
+    static func run(_ arguments: [String], environment: [String: String] = [:], executable: URL = CLI.executable) throws -> CLIResult {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env["SABA_JWT"] = nil
-        env["SABA_API_URL"] = nil
+        // Only the test's own settings: nothing of the developer's shell leaks in.
+        var env = ProcessInfo.processInfo.environment.filter { key, _ in
+            !key.hasPrefix("SABA_") && !key.hasPrefix("PG")
+        }
         for (k, v) in environment { env[k] = v }
         process.environment = env
         let out = Pipe(), err = Pipe()

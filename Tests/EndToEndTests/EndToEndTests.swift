@@ -131,9 +131,10 @@ import SabaSandbox
         (["--from", "2026-06-25"], "--from and --to go together"),
         (["--from", "2025-12-01", "--to", "2025-12-31"], "history limit"),
         (["--window", "2026-07-01"], "is not START..END"),
-        (["--grace", "soon"], "--grace 'soon' is not a duration"),
-        (["--tolerance", "ten"], "--tolerance 'ten' is not a non-negative decimal"),
-        (["--tolerance=-0.01"], "--tolerance '-0.01' is not a non-negative decimal"),
+        (["--grace", "soon"], "config key grace (from flag --grace): 'soon' is not a duration"),
+        (["--tolerance", "ten"], "config key tolerance (from flag --tolerance): 'ten' is not a non-negative decimal"),
+        (["--tolerance=-0.01"], "config key tolerance (from flag --tolerance): '-0.01' is not a non-negative decimal"),
+        (["--log-format", "xml"], "config key log_format (from flag --log-format): 'xml' is not one of text, json"),
         (["--bogus"], "Unknown option '--bogus'"),
     ])
     func badArgumentsAreExitTwoWithOneLine(extra: [String], message: String) async throws {

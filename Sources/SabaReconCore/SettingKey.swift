@@ -1,0 +1,86 @@
+import Foundation
+
+/// One setting that the config file, the environment and a flag can all give.
+/// The table below is the one place that names a setting's file key, variable, flag and default,
+/// so `--help`, `config check` and the docs cannot drift apart.
+public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
+    public enum Secrecy: Sendable, Hashable {
+        case none
+        /// Shown as `[REDACTED]`.
+        case whole
+        /// A URL whose password (`user:secret@`) is hidden.
+        case urlPassword
+        /// A URL whose path and query are hidden (a dead-man's-switch URL carries its secret in the path).
+        case urlPath
+    }
+
+    /// The config file key; nested keys are dotted (`metrics.textfile` is `metrics: {textfile: ...}`).
+    public let name: String
+    /// The command-line flag, if there is one.
+    public let flag: String?
+    /// Environment variables, strongest first: `SABA_RECON_<NAME>` and any older aliases.
+    public let environment: [String]
+    public let isList: Bool
+    public let secrecy: Secrecy
+    public let defaultValue: String?
+    /// What a valid value looks like, for help and error messages.
+    public let expects: String
+
+    init(_ name: String, flag: String?, aliases: [String] = [], isList: Bool = false, secrecy: Secrecy = .none,
+         default defaultValue: String? = nil, expects: String) {
+        self.name = name
+        self.flag = flag
+        self.environment = ["SABA_RECON_" + name.uppercased().replacingOccurrences(of: ".", with: "_")] + aliases
+        self.isList = isList
+        self.secrecy = secrecy
+        self.defaultValue = defaultValue
+        self.expects = expects
+    }
+
+    public var description: String { name }
+
+    public static func == (a: SettingKey, b: SettingKey) -> Bool { a.name == b.name }
+    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
+
+    /// "(config api_url, env SABA_RECON_API_URL or SABA_API_URL; default v1)" for `--help`.
+    public var sourcesHelp: String {
+        var text = "config \(name), env \(environment.joined(separator: " or "))"
+        if let defaultValue { text += "; default \(defaultValue.isEmpty ? "none" : defaultValue)" }
+        return "(\(text))"
+    }
+
+    public static let apiURL = SettingKey("api_url", flag: "--api-url", aliases: ["SABA_API_URL"], secrecy: .urlPassword, expects: "an https:// URL (http:// only for a local sandbox)")
+    public static let apiVersion = SettingKey("api_version", flag: "--api-version", default: "v1", expects: "a version path segment such as v1")
+    public static let apiUtcOffset = SettingKey("api_utc_offset", flag: "--api-utc-offset", default: "0", expects: "an hour offset such as 0, -4 or +05:30")
+    public static let forwardedFor = SettingKey("forwarded_for", flag: "--forwarded-for", expects: "an IP address")
+    public static let jwtFile = SettingKey("jwt_file", flag: "--jwt-file", expects: "a readable file holding the Saba JWT")
+    public static let vendorId = SettingKey("login.vendor_id", flag: nil, aliases: ["SABA_VENDOR_ID"], secrecy: .whole, expects: "Saba's vendor_id")
+    public static let vendorMemberId = SettingKey("login.vendor_member_id", flag: "--vendor-member-id", default: "", expects: "the vendor_member_id that /login issues the token to")
+    public static let refreshBefore = SettingKey("login.refresh_before", flag: nil, default: "5m", expects: "a duration such as 300, 5m")
+    public static let ledger = SettingKey("ledger", flag: "--ledger", aliases: ["SABA_LEDGER_URL"], secrecy: .urlPassword, default: "sqlite:ledger.sqlite", expects: "sqlite:PATH or postgres://user@host:port/db?sslmode=...")
+    public static let ledgerTable = SettingKey("ledger_table", flag: "--ledger-table", default: "ledger", expects: "a table or view name (schema.table on PostgreSQL)")
+    public static let out = SettingKey("out", flag: "--out", default: "Reports", expects: "a folder")
+    public static let grace = SettingKey("grace", flag: "--grace", default: "15m", expects: "a duration such as 900, 15m, 1h")
+    public static let tolerance = SettingKey("tolerance", flag: "--tolerance", default: "0", expects: "a non-negative decimal amount")
+    public static let refunds = SettingKey("refunds", flag: "--refunds", isList: true, default: "", expects: "refund-record files or folders")
+    public static let betStopWindow = SettingKey("bet_stop_window", flag: "--bet-stop-window", default: "60s", expects: "a duration such as 60, 60s, 2m")
+    public static let marketGroups = SettingKey("market_groups", flag: "--market-groups", expects: "a JSON file of group -> [market ids]")
+    public static let csvBom = SettingKey("csv_bom", flag: "--csv-bom", default: "false", expects: "true or false")
+    public static let keepRuns = SettingKey("keep_runs", flag: "--keep-runs", expects: "a whole number of at least 1")
+    public static let maxAttempts = SettingKey("max_attempts", flag: "--max-attempts", default: "5", expects: "a whole number of at least 1")
+    public static let logLevel = SettingKey("log_level", flag: "--log-level", default: "warning", expects: "trace, debug, info, notice, warning, error or critical")
+    public static let logFormat = SettingKey("log_format", flag: "--log-format", default: "text", expects: "text or json")
+    public static let progress = SettingKey("progress", flag: "--progress", default: "auto", expects: "auto (on a terminal only), always or never")
+    public static let metricsFile = SettingKey("metrics.textfile", flag: "--metrics-file", expects: "a .prom file path for node_exporter's textfile collector")
+    public static let deadmanURL = SettingKey("metrics.deadman_url", flag: "--deadman-url", secrecy: .urlPath, expects: "an https:// ping URL (start, success and fail pings)")
+    public static let nightlyDays = SettingKey("nightly.days", flag: "--days", default: "180", expects: "a whole number of days from 1 to 180")
+
+    /// Every setting, in the order `config check` prints them.
+    public static let all: [SettingKey] = [
+        apiURL, apiVersion, apiUtcOffset, forwardedFor, jwtFile, vendorId, vendorMemberId, refreshBefore,
+        ledger, ledgerTable, out, grace, tolerance, refunds, betStopWindow, marketGroups, csvBom, keepRuns,
+        maxAttempts, logLevel, logFormat, progress, metricsFile, deadmanURL, nightlyDays,
+    ]
+
+    public static func named(_ name: String) -> SettingKey? { all.first { $0.name == name } }
+}

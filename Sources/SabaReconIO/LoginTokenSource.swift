@@ -1,0 +1,115 @@
+import Foundation
+import Logging
+import SabaReconCore
+import Synchronization
+
+/// Logs in with Saba's `POST {api-url}/login` (`{"vendor_id", "vendor_member_id"}` ->
+/// `access_token`) and logs in again when the token is within `refreshBefore` of its `exp`,
+/// so a six-month run outlives any one token. The vendor_id and tokens never reach a message.
+public final class LoginTokenSource: TokenSource {
+    struct State {
+        var token: String?
+        var expiresAt: Date?
+        var seen: [String] = []
+        var logins = 0
+    }
+
+    public let loginURL: String
+    public let refreshBefore: TimeInterval
+    public var origin: String { "login (\(CommandLineRedactor.redactURLPassword(loginURL)))" }
+    private let vendorId: String
+    private let vendorMemberId: String
+    private let transport: any HTTPTransport
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    public init(apiURL: String, vendorId: String, vendorMemberId: String, refreshBefore: TimeInterval = 300,
+                transport: any HTTPTransport, logger: Logger) {
+        var base = apiURL
+        while base.hasSuffix("/") { base.removeLast() }
+        loginURL = base + "/login"
+        self.vendorId = vendorId
+        self.vendorMemberId = vendorMemberId
+        self.refreshBefore = refreshBefore
+        self.transport = transport
+        self.logger = logger
+    }
+
+    /// How many logins this source made (for metrics and tests).
+    public var logins: Int { state.withLock { $0.logins } }
+
+    public func token(now: Date) throws -> String {
+        try state.withLock { state in
+            if let token = state.token, let exp = state.expiresAt, exp.timeIntervalSince(now) > refreshBefore {
+                return token
+            }
+            if let token = state.token, state.expiresAt == nil { return token }
+            let (token, exp) = try login(now: now)
+            state.token = token
+            state.expiresAt = exp
+            state.seen.append(token)
+            state.logins += 1
+            logger.info("Saba login: new token\(exp.map { " valid until \(UTCTime.iso($0))" } ?? " without exp")")
+            return token
+        }
+    }
+
+    public func invalidate() -> Bool {
+        state.withLock { state in
+            // One fresh login per refusal; a token that was just issued and refused will not improve.
+            let hadToken = state.token != nil
+            state.token = nil
+            state.expiresAt = nil
+            return hadToken
+        }
+    }
+
+    public func redact(_ text: String) -> String {
+        let secrets = state.withLock { $0.seen } + [vendorId]
+        return secrets.filter { !$0.isEmpty }.reduce(text) { $0.replacingOccurrences(of: $1, with: "[REDACTED]") }
+    }
+
+    /// Called under the state lock, so it must not take it (redact does).
+    private func hideVendor(_ text: String) -> String {
+        vendorId.isEmpty ? text : text.replacingOccurrences(of: vendorId, with: "[REDACTED]")
+    }
+
+    /// Runs under the state lock: one login at a time.
+    private func login(now: Date) throws -> (String, Date?) {
+        let body = "{\"vendor_id\":\(JSONValue.quote(vendorId)),\"vendor_member_id\":\(JSONValue.quote(vendorMemberId))}"
+        let request = HTTPRequest(url: loginURL, method: "POST",
+                                  headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
+                                  body: Array(body.utf8), connectTimeout: 15, lowSpeedTime: 60)
+        var received: [UInt8] = []
+        let head: HTTPResponseHead
+        do {
+            head = try transport.perform(request, onHead: { _ in }, onBody: { chunk in
+                if received.count < 65_536 { received.append(contentsOf: chunk.prefix(65_536 - received.count)) }
+            })
+        } catch let error as TransportError {
+            throw TokenError("Saba login at \(origin) failed: \(error.message)")
+        }
+        guard head.status == 200 else {
+            let parsed = ProviderError(status: head.status, body: received)
+            throw TokenError("Saba login at \(origin) answered HTTP \(head.status)\(parsed.errorCode.map { " errorCode \($0)" } ?? ""): \(hideVendor(parsed.message))")
+        }
+        guard let value = try? JSONValue.parse(received), let token = value["access_token"]?.stringValue, !token.isEmpty else {
+            throw TokenError("Saba login at \(origin) answered 200 without an access_token")
+        }
+        let claims: JWTClaims
+        do {
+            claims = try JWTClaims(token: token)
+        } catch {
+            throw TokenError("Saba login at \(origin) returned a token that is not a JWT: \(error.description)")
+        }
+        // Without exp in the token, expires_in (seconds) tells when to log in again.
+        var exp = claims.expiresAt
+        if exp == nil, case .number(let n)? = value["expires_in"], let seconds = Double(n) {
+            exp = now.addingTimeInterval(seconds)
+        }
+        if let exp, exp.timeIntervalSince(now) <= 0 {
+            throw TokenError("Saba login at \(origin) returned a token that expired at \(UTCTime.iso(exp)) (now \(UTCTime.iso(now))); check this machine's clock")
+        }
+        return (token, exp)
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import SabaReconCore
+
+/// What one invocation did, for the Prometheus textfile: filled in as the job goes, so a
+/// failed run reports the stages it got through.
+public struct RunMetrics: Sendable, Equatable {
+    public enum Stage: String, Sendable, CaseIterable {
+        case fetch, ledger, match, refunds, reports
+    }
+
+    public var command: String
+    public var runId: String?
+    public var startedAt: Date
+    public var finishedAt: Date?
+    /// 0 reconciled, 1 discrepancies, 2 failed.
+    public var exitStatus: Int32 = 2
+    public var stageSeconds: [Stage: Double] = [:]
+    /// Tickets and bytes fetched by this invocation (a resumed run counts only its own windows).
+    public var ticketsFetched = 0
+    public var bytesFetched = 0
+    /// Tickets judged, from every window of the run.
+    public var ticketsStaged = 0
+    /// GetBetDetails calls made, and how many of them were retries.
+    public var requests = 0
+    public var retries = 0
+    public var windowsFetched = 0
+    /// Window calls a resumed run did not repeat.
+    public var windowsReused = 0
+    public var ledgerEntries = 0
+    public var pending = 0
+    /// Report rows by (kind, currency).
+    public var discrepancies: [DiscrepancyCount] = []
+
+    public struct DiscrepancyCount: Sendable, Equatable {
+        public var kind: String
+        public var currency: String
+        public var count: Int
+    }
+
+    public init(command: String, startedAt: Date) {
+        self.command = command
+        self.startedAt = startedAt
+    }
+
+    public var succeeded: Bool { exitStatus == 0 || exitStatus == 1 }
+
+    public mutating func count(_ rows: [Discrepancy]) {
+        var byKey: [String: DiscrepancyCount] = [:]
+        for row in rows {
+            let currency = row.currency.isEmpty ? "unknown" : row.currency
+            byKey["\(row.kind.rawValue)\t\(currency)", default: DiscrepancyCount(kind: row.kind.rawValue, currency: currency, count: 0)].count += 1
+        }
+        discrepancies = byKey.values.sorted { ($0.kind, $0.currency) < ($1.kind, $1.currency) }
+    }
+
+    /// Times `body` as `stage`, keeping the time even when it throws.
+    public mutating func time<T>(_ stage: Stage, clock: any WallClock, _ body: () throws -> T) rethrows -> T {
+        let start = clock.now()
+        defer { stageSeconds[stage, default: 0] += clock.now().timeIntervalSince(start) }
+        return try body()
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Logging
+import SabaReconCore
+import SabaReconIO
+
+/// The effective settings, checked and typed: every run and `config check` go through here,
+/// so what `config check` accepts is exactly what a run accepts.
+struct ResolvedJob {
+    enum Token {
+        case environment(String)
+        case file(String)
+        case login(vendorId: String, memberId: String, refreshBefore: TimeInterval)
+        case none
+
+        /// Where the token comes from, without the token.
+        func describe(apiURL: String?) -> String {
+            switch self {
+            case .environment: "SABA_JWT (exp checked before each request)"
+            case .file(let path): "file \(path) (read again when it changes)"
+            case .login(_, let member, let before):
+                "POST \(apiURL.map { CommandLineRedactor.redactURLPassword($0) } ?? "<api_url>")/login as vendor_member_id '\(member)', logging in again \(DurationText.format(before)) before exp"
+            case .none: "none"
+            }
+        }
+    }
+
+    enum ProgressMode: String { case auto, always, never }
+
+    var settings: Settings
+    var apiURL: String?
+    var apiVersion: String
+    var apiUtcOffset: Int
+    var forwardedFor: String?
+    var token: Token
+    var ledger: String
+    var ledgerTable: String
+    var out: String
+    var grace: TimeInterval
+    var tolerance: Decimal
+    var refunds: [String]
+    var betStopWindow: TimeInterval
+    var marketGroups: String?
+    var csvBom: Bool
+    var keepRuns: Int?
+    var maxAttempts: Int
+    var logLevel: Logger.Level
+    var logJSON: Bool
+    var progress: ProgressMode
+    var metricsFile: String?
+    var deadmanURL: String?
+    var nightlyDays: Int
+
+    /// `needsProvider`: run and nightly need the API URL and a token; rediff needs neither.
+    init(_ s: Settings, environment: [String: String], needsProvider: Bool) throws {
+        settings = s
+        apiURL = try s.url(.apiURL, allowHTTP: true)
+        apiVersion = s.text(.apiVersion) ?? "v1"
+        guard apiVersion.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }) else {
+            throw SettingError(key: SettingKey.apiVersion.name, source: s.source(.apiVersion), message: "'\(apiVersion)' is not a version path segment such as v1")
+        }
+        apiUtcOffset = try s.hourOffset(.apiUtcOffset)
+        forwardedFor = s.text(.forwardedFor)
+        // Which token: a --jwt-file flag, then SABA_JWT, then jwt_file from env or config, then a login.
+        let jwtEnv = environment["SABA_JWT"].flatMap { $0.isEmpty ? nil : $0 }
+        let jwtFile = s.text(.jwtFile)
+        if case .flag? = s.source(.jwtFile), let jwtFile {
+            token = .file(jwtFile)
+        } else if let jwtEnv {
+            token = .environment(jwtEnv)
+        } else if let jwtFile {
+            token = .file(jwtFile)
+        } else if let vendor = s.text(.vendorId) {
+            token = .login(vendorId: vendor, memberId: s.text(.vendorMemberId) ?? "", refreshBefore: try s.duration(.refreshBefore) ?? 300)
+        } else {
+            token = .none
+        }
+        ledger = s.text(.ledger) ?? "sqlite:ledger.sqlite"
+        let isPostgres = ledger.hasPrefix("postgres://") || ledger.hasPrefix("postgresql://")
+        if !isPostgres, ledger.contains("://"), !ledger.hasPrefix("sqlite://") {
+            throw SettingError(key: SettingKey.ledger.name, source: s.source(.ledger), message: "'\(Settings.redact(ledger, .urlPassword))' is neither sqlite:PATH nor postgres://...")
+        }
+        ledgerTable = s.text(.ledgerTable) ?? "ledger"
+        out = s.text(.out) ?? "Reports"
+        grace = try s.duration(.grace) ?? 900
+        tolerance = try s.decimal(.tolerance) ?? 0
+        refunds = s.list(.refunds)
+        betStopWindow = try s.duration(.betStopWindow) ?? 60
+        marketGroups = s.text(.marketGroups)
+        csvBom = try s.bool(.csvBom)
+        keepRuns = try s.integer(.keepRuns, in: 1...Int.max)
+        maxAttempts = try s.integer(.maxAttempts, in: 1...100) ?? 5
+        let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+        logLevel = Logger.Level(rawValue: try s.choice(.logLevel, levels) ?? "warning") ?? .warning
+        logJSON = try s.choice(.logFormat, ["text", "json"]) == "json"
+        progress = ProgressMode(rawValue: try s.choice(.progress, ["auto", "always", "never"]) ?? "auto") ?? .auto
+        metricsFile = s.text(.metricsFile)
+        deadmanURL = try s.url(.deadmanURL, allowHTTP: true)
+        nightlyDays = try s.integer(.nightlyDays, in: 1...180) ?? 180
+        // Values first, then what must exist: a typo is reported before a missing file.
+        if needsProvider {
+            _ = try s.required(.apiURL, because: "run and nightly call Saba")
+            if case .none = token {
+                throw SettingError(key: SettingKey.jwtFile.name, source: nil,
+                                   message: "no Saba token: set SABA_JWT, give --jwt-file (or jwt_file), or configure login.vendor_id (or SABA_VENDOR_ID) for POST /login")
+            }
+        }
+        if case .file(let path) = token, !FileManager.default.isReadableFile(atPath: path) {
+            throw SettingError(key: SettingKey.jwtFile.name, source: s.source(.jwtFile), message: "cannot read the JWT file \(path)")
+        }
+        for path in refunds where !FileManager.default.fileExists(atPath: path) {
+            throw SettingError(key: SettingKey.refunds.name, source: s.source(.refunds), message: "no file or folder \(path)")
+        }
+        if let marketGroups, !FileManager.default.isReadableFile(atPath: marketGroups) {
+            throw SettingError(key: SettingKey.marketGroups.name, source: s.source(.marketGroups), message: "cannot read \(marketGroups)")
+        }
+        if let metricsFile {
+            let folder = (metricsFile as NSString).deletingLastPathComponent
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder, isDirectory: &isFolder), isFolder.boolValue else {
+                throw SettingError(key: SettingKey.metricsFile.name, source: s.source(.metricsFile), message: "the folder of \(metricsFile) does not exist")
+            }
+        }
+    }
+
+    /// `config check`'s report: every setting with its source, secrets redacted.
+    func describe() -> [String] {
+        var lines = ["config file: \(settings.configPath ?? "(none)")"]
+        lines += settings.describe()
+        lines.append("token: \(token.describe(apiURL: apiURL))")
+        return lines
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Logging
+import Testing
+import SabaReconCore
+import TestSupport
+@testable import SabaReconIO
+
+@Suite struct MetricsTextfileTests {
+    func completed() -> RunMetrics {
+        var m = RunMetrics(command: "nightly", startedAt: Date(timeIntervalSince1970: 1_790_000_000))
+        m.runId = "20260901T023000Z-0001"
+        m.finishedAt = Date(timeIntervalSince1970: 1_790_000_100)
+        m.exitStatus = 1
+        m.stageSeconds = [.fetch: 80, .ledger: 5, .match: 10, .reports: 1]
+        m.ticketsFetched = 1200
+        m.ticketsStaged = 1500
+        m.requests = 14
+        m.retries = 2
+        m.windowsFetched = 12
+        m.windowsReused = 2
+        let window = FetchWindow(index: 0, start: Date(timeIntervalSince1970: 0), end: Date(timeIntervalSince1970: 1))
+        m.count([
+            Discrepancy(window: window, provider: "saba", kind: .payoutMissing, transId: "1", memberId: "m", currency: "USD", detail: ""),
+            Discrepancy(window: window, provider: "saba", kind: .payoutMissing, transId: "2", memberId: "m", currency: "USD", detail: ""),
+            Discrepancy(window: window, provider: "saba", kind: .netMismatch, transId: "3", memberId: "m", currency: "THB", detail: ""),
+        ])
+        return m
+    }
+
+    @Test func aCompletedRunWritesEveryMetric() {
+        let text = MetricsTextfile.render(completed(), previousLastSuccess: nil)
+        let c = ["command": "nightly"]
+        #expect(sample(text, "saba_recon_last_run_success", c) == 1)
+        #expect(sample(text, "saba_recon_last_run_exit_status", c) == 1)
+        #expect(sample(text, "saba_recon_last_success_timestamp_seconds", c) == 1_790_000_100)
+        #expect(sample(text, "saba_recon_run_duration_seconds", c) == 100)
+        #expect(sample(text, "saba_recon_stage_duration_seconds", ["stage": "fetch"]) == 80)
+        #expect(sample(text, "saba_recon_stage_duration_seconds", ["stage": "refunds"]) == nil)
+        #expect(sample(text, "saba_recon_tickets_fetched", c) == 1200)
+        #expect(sample(text, "saba_recon_requests", c) == 14)
+        #expect(sample(text, "saba_recon_retries", c) == 2)
+        #expect(sample(text, "saba_recon_discrepancies", ["kind": "payout_missing", "currency": "USD"]) == 2)
+        #expect(sample(text, "saba_recon_discrepancies", ["kind": "net_mismatch", "currency": "THB"]) == 1)
+        #expect(sample(text, "saba_recon_discrepancies_total", c) == 3)
+        #expect(text.contains("# TYPE saba_recon_last_run_success gauge"))
+    }
+
+    @Test func aFailedRunKeepsTheLastSuccessTimeAndWritesNoDiscrepancyCounts() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("saba_recon.prom").path
+        try MetricsTextfile.write(completed(), to: path)
+        var failed = RunMetrics(command: "nightly", startedAt: Date(timeIntervalSince1970: 1_790_086_400))
+        failed.finishedAt = Date(timeIntervalSince1970: 1_790_086_460)
+        failed.stageSeconds[.fetch] = 60
+        failed.requests = 5
+        failed.retries = 4
+        try MetricsTextfile.write(failed, to: path)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(sample(text, "saba_recon_last_run_success") == 0)
+        #expect(sample(text, "saba_recon_last_run_exit_status") == 2)
+        #expect(sample(text, "saba_recon_last_run_timestamp_seconds") == 1_790_086_460)
+        #expect(sample(text, "saba_recon_last_success_timestamp_seconds") == 1_790_000_100)
+        #expect(sample(text, "saba_recon_retries") == 4)
+        // A failed run's zero discrepancies would read as "all clear".
+        #expect(sample(text, "saba_recon_discrepancies_total") == nil)
+        #expect(sample(text, "saba_recon_discrepancies") == nil)
+        // Replaced by rename: no temporary file is left for the collector to read.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["saba_recon.prom"])
+    }
+
+    @Test func aFirstFailureHasNoLastSuccessTime() {
+        var failed = RunMetrics(command: "run", startedAt: Date(timeIntervalSince1970: 1000))
+        failed.finishedAt = Date(timeIntervalSince1970: 1001)
+        let text = MetricsTextfile.render(failed, previousLastSuccess: nil)
+        #expect(sample(text, "saba_recon_last_success_timestamp_seconds") == nil)
+        #expect(sample(text, "saba_recon_last_run_success") == 0)
+    }
+}
+
+@Suite struct DeadMansSwitchTests {
+    @Test func pingsStartSuccessAndFailWithASummary() {
+        let transport = RecordingTransport()
+        let deadman = DeadMansSwitch(url: "https://hc-ping.com/uuid-1/", transport: transport, logger: Logger(label: "test"))
+        #expect(deadman.ping(.start, message: "nightly starting"))
+        #expect(deadman.ping(.success, message: "run X: reconciled"))
+        #expect(deadman.ping(.fail, message: "failed: ledger"))
+        #expect(transport.requests.map(\.url) == ["https://hc-ping.com/uuid-1/start", "https://hc-ping.com/uuid-1", "https://hc-ping.com/uuid-1/fail"])
+        #expect(transport.requests.map(\.method) == ["POST", "POST", "POST"])
+        #expect(transport.requests[1].body == "run X: reconciled")
+    }
+
+    @Test func aMonitorThatFailsIsTriedTwiceAndNeverThrows() {
+        let transport = RecordingTransport { _ in (503, "down") }
+        let deadman = DeadMansSwitch(url: "https://hc-ping.com/uuid-2", transport: transport, logger: Logger(label: "test"))
+        #expect(deadman.ping(.success, message: "x") == false)
+        #expect(transport.requests.count == 2)
+    }
+}
