@@ -265,29 +265,57 @@ import SabaSandbox
         return p
     }
 
-    @Test func aRunKilledMidWayResumesToTheSameReports() async throws {
+    /// kill -9 after these many milliseconds, resuming after each kill; calls end about every 700 ms.
+    /// 400 ms: before any call committed; 1900: mid-way; 3300: with four of six calls committed;
+    /// [900, 1200]: the resumed run is killed again.
+    @Test(arguments: [[400], [1900], [3300], [900, 1200]])
+    func aRunKilledAtAnyPointResumesToTheSameReports(kills: [Int]) async throws {
         let scene = try await Scene.start(faults: SandboxFaults(delayMilliseconds: 700))
-        let args = scene.runArguments()
-        let process = try Self.spawn(args)
-        // Let a couple of the six calls commit, then kill -9.
-        try await Task.sleep(for: .milliseconds(1900))
+        let process = try Self.spawn(scene.runArguments())
+        try await Task.sleep(for: .milliseconds(kills[0]))
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        let before = scene.server.requestCount
-        #expect(before >= 1 && before < 6, "killed after \(before) requests")
         let runs = try FileManager.default.contentsOfDirectory(atPath: scene.out.path).filter { !$0.hasPrefix(".") && $0 != "latest" }
         #expect(runs.count == 1)
         #expect(!FileManager.default.fileExists(atPath: scene.out.appendingPathComponent("latest").path))
-        let resume = scene.runArguments().filter { !["--from", "--to", Scene.from, Scene.to].contains($0) } + ["--resume", runs[0]]
+        // A different --edge-margin must not change the resumed run's record of its own.
+        let resume = scene.runArguments().filter { !["--from", "--to", Scene.from, Scene.to].contains($0) } + ["--resume", runs[0], "--edge-margin", "5m"]
+        for delay in kills.dropFirst() {
+            let again = try Self.spawn(resume)
+            try await Task.sleep(for: .milliseconds(delay))
+            kill(again.processIdentifier, SIGKILL)
+            again.waitUntilExit()
+        }
+        let before = scene.server.requestCount
+        #expect(before < 6, "killed after \(before) requests")
         let result = try await blocking { try CLI.run(resume) }
         #expect(result.status == 1, "stderr: \(result.stderr)")
         #expect(try scene.latest().lastPathComponent == runs[0])
-        // Finished windows were not fetched again: six calls in all, plus at most the one cut off.
-        #expect(scene.server.requestCount <= 7)
+        // Committed calls are not fetched again: six calls in all, plus one per kill at most (the call cut off).
+        #expect(scene.server.requestCount <= 6 + kills.count, "\(scene.server.requestCount) requests")
         for name in ["discrepancies.csv", "summary.csv", "discrepancies.json"] {
             let actual = Expected.normalise(try scene.read(name), runId: runs[0])
             #expect(actual == (try Expected.text(name)), "\(name) after resume differs from an uninterrupted run")
         }
+        let manifest = try JSONValue.parse(Array(scene.read("manifest.json").utf8))
+        #expect(manifest["edge_margin_seconds"] == .number("120"), "\(String(describing: manifest["edge_margin_seconds"]))")
+        await scene.stop()
+    }
+
+    @Test func aResumeIsRefusedWhileANightlyHoldsTheLock() async throws {
+        let scene = try await Scene.start(faults: SandboxFaults(delayMilliseconds: 500))
+        let nightly = ["nightly", "--days", "30", "--now", Scene.now, "--api-url", scene.server.baseURL,
+                       "--ledger", "sqlite:\(scene.ledgerPath)", "--jwt-file", scene.tokenPath, "--out", scene.out.path]
+        let first = try Self.spawn(nightly)
+        try await Task.sleep(for: .milliseconds(800))
+        let runs = try FileManager.default.contentsOfDirectory(atPath: scene.out.path).filter { !$0.hasPrefix(".") && $0 != "latest" }
+        let resume = ["run", "--resume", try #require(runs.first), "--api-url", scene.server.baseURL,
+                      "--ledger", "sqlite:\(scene.ledgerPath)", "--jwt-file", scene.tokenPath, "--out", scene.out.path]
+        let refused = try await blocking { try CLI.run(resume) }
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("another saba-recon run holds") && refused.stderr.contains("saba-recon nightly"), "stderr: \(refused.stderr)")
+        first.waitUntilExit()
+        #expect(first.terminationStatus == 1)
         await scene.stop()
     }
 
