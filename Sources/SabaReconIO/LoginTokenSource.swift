@@ -21,10 +21,12 @@ public final class LoginTokenSource: TokenSource {
     private let vendorMemberId: String
     private let transport: any HTTPTransport
     private let logger: Logger
+    /// Waits before the second and later login attempts after a connection failure or a 5xx.
+    private let retryDelays: [TimeInterval]
     private let state = Mutex(State())
 
     public init(apiURL: String, vendorId: String, vendorMemberId: String, refreshBefore: TimeInterval = 300,
-                transport: any HTTPTransport, logger: Logger) {
+                transport: any HTTPTransport, logger: Logger, retryDelays: [TimeInterval] = [1, 4]) {
         var base = apiURL
         while base.hasSuffix("/") { base.removeLast() }
         loginURL = base + "/login"
@@ -33,6 +35,7 @@ public final class LoginTokenSource: TokenSource {
         self.refreshBefore = refreshBefore
         self.transport = transport
         self.logger = logger
+        self.retryDelays = retryDelays
     }
 
     /// How many logins this source made (for metrics and tests).
@@ -74,8 +77,28 @@ public final class LoginTokenSource: TokenSource {
         vendorId.isEmpty ? text : text.replacingOccurrences(of: vendorId, with: "[REDACTED]")
     }
 
-    /// Runs under the state lock: one login at a time.
+    /// Runs under the state lock: one login at a time. A refused login fails at once; a
+    /// connection failure or a 5xx is tried again after each of `retryDelays`.
     private func login(now: Date) throws -> (String, Date?) {
+        var attempt = 0
+        while true {
+            do {
+                return try loginOnce(now: now)
+            } catch let failure as LoginFailure {
+                guard failure.retryable, attempt < retryDelays.count else { throw failure.error }
+                logger.warning("Saba login: \(failure.error.message); trying again in \(DurationText.format(retryDelays[attempt]))")
+                Thread.sleep(forTimeInterval: retryDelays[attempt])
+                attempt += 1
+            }
+        }
+    }
+
+    struct LoginFailure: Error {
+        var error: TokenError
+        var retryable: Bool
+    }
+
+    private func loginOnce(now: Date) throws -> (String, Date?) {
         let body = "{\"vendor_id\":\(JSONValue.quote(vendorId)),\"vendor_member_id\":\(JSONValue.quote(vendorMemberId))}"
         let request = HTTPRequest(url: loginURL, method: "POST",
                                   headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
@@ -87,11 +110,12 @@ public final class LoginTokenSource: TokenSource {
                 if received.count < 65_536 { received.append(contentsOf: chunk.prefix(65_536 - received.count)) }
             })
         } catch let error as TransportError {
-            throw TokenError("Saba login at \(origin) failed: \(error.message)")
+            throw LoginFailure(error: TokenError("Saba login at \(origin) failed: \(error.message)"), retryable: error.isRetryable)
         }
         guard head.status == 200 else {
             let parsed = ProviderError(status: head.status, body: received)
-            throw TokenError("Saba login at \(origin) answered HTTP \(head.status)\(parsed.errorCode.map { " errorCode \($0)" } ?? ""): \(hideVendor(parsed.message))")
+            let error = TokenError("Saba login at \(origin) answered HTTP \(head.status)\(parsed.errorCode.map { " errorCode \($0)" } ?? ""): \(hideVendor(parsed.message))")
+            throw LoginFailure(error: error, retryable: head.status >= 500 || head.status == 429 || parsed.errorCode == "E009")
         }
         guard let value = try? JSONValue.parse(received), let token = value["access_token"]?.stringValue, !token.isEmpty else {
             throw TokenError("Saba login at \(origin) answered 200 without an access_token")

@@ -22,7 +22,7 @@ struct ConfigCommand: ParsableCommand {
                 """
         )
 
-        @Option(help: JobOptions.help(.nightlyDays, "As nightly's --days.")) var days: String?
+        @Option(help: JobOptions.help(.nightlyDays, "As nightly's --days.", value: "n")) var days: String?
         @OptionGroup var job: JobOptions
 
         func run() throws {

@@ -11,40 +11,40 @@ struct JobOptions: ParsableArguments {
     @Option(help: ArgumentHelp("YAML config file (see Jobs/saba-recon.yaml). Default: SABA_RECON_CONFIG, else none. Flags override environment variables, which override the file.", valueName: "path"))
     var config: String?
 
-    @Option(help: help(.apiURL, "Saba API base URL.")) var apiURL: String?
-    @Option(help: help(.apiVersion, "GetBetDetails API version.")) var apiVersion: String?
-    @Option(parsing: .unconditional, help: help(.apiUtcOffset, "Hours east of UTC that Saba's query and ticket times are in (classic Saba APIs: -4)."))
+    @Option(help: help(.apiURL, "Saba API base URL.", value: "url")) var apiURL: String?
+    @Option(help: help(.apiVersion, "GetBetDetails API version.", value: "version")) var apiVersion: String?
+    @Option(parsing: .unconditional, help: help(.apiUtcOffset, "Hours east of UTC that Saba's query and ticket times are in (classic Saba APIs: -4).", value: "hours"))
     var apiUtcOffset: String?
-    @Option(help: help(.forwardedFor, "Send X-Forwarded-For with this address (needed when calling through a proxy).")) var forwardedFor: String?
-    @Option(help: help(.jwtFile, "Read the Saba JWT from this file (read again whenever it changes). Without it: SABA_JWT, else a login with login.vendor_id."))
+    @Option(help: help(.forwardedFor, "Send X-Forwarded-For with this address (needed when calling through a proxy).", value: "ip")) var forwardedFor: String?
+    @Option(help: help(.jwtFile, "Read the Saba JWT from this file (read again whenever it changes). Without it: SABA_JWT, else a login with login.vendor_id.", value: "path"))
     var jwtFile: String?
-    @Option(help: help(.vendorMemberId, "vendor_member_id for Saba's POST /login (the vendor_id comes from SABA_VENDOR_ID or the config file, never a flag)."))
+    @Option(help: help(.vendorMemberId, "vendor_member_id for Saba's POST /login (the vendor_id comes from SABA_VENDOR_ID or the config file, never a flag).", value: "id"))
     var vendorMemberId: String?
-    @Option(help: help(.ledger, "The wallet ledger: sqlite:PATH (or a plain path), or postgres://user@host:port/db?sslmode=... (password from PGPASSWORD or the URL; never logged)."))
+    @Option(help: help(.ledger, "The wallet ledger: sqlite:PATH (or a plain path), or postgres://user@host:port/db?sslmode=... (password from PGPASSWORD or the URL; never logged).", value: "url"))
     var ledger: String?
-    @Option(help: help(.ledgerTable, "Ledger table or view with the SPEC 1.3 columns (schema.table on PostgreSQL).")) var ledgerTable: String?
-    @Option(help: help(.out, "Report root: each run writes OUT/<run-id>/ and moves OUT/latest when complete.")) var out: String?
-    @Option(help: help(.grace, "Tickets younger than this are pending, not discrepancies (900, 15m, 1h).")) var grace: String?
-    @Option(parsing: .unconditional, help: help(.tolerance, "Money differences up to this amount (ledger units) are ignored; 0 = exact."))
+    @Option(help: help(.ledgerTable, "Ledger table or view with the SPEC 1.3 columns (schema.table on PostgreSQL).", value: "name")) var ledgerTable: String?
+    @Option(help: help(.out, "Report root: each run writes OUT/<run-id>/ and moves OUT/latest when complete.", value: "dir")) var out: String?
+    @Option(help: help(.grace, "Tickets younger than this are pending, not discrepancies (900, 15m, 1h).", value: "duration")) var grace: String?
+    @Option(parsing: .unconditional, help: help(.tolerance, "Money differences up to this amount (ledger units) are ignored; 0 = exact.", value: "amount"))
     var tolerance: String?
-    @Option(help: help(.refunds, "Provider refund records: a .jsonl or .jsonl.gz file, or a folder of them (repeatable; replaces the config file's list). eBET autoBatchRefund, JDB Cancel BetNSettle, odds-feed bet_cancel and bet_stop."))
+    @Option(help: help(.refunds, "Provider refund records: a .jsonl or .jsonl.gz file, or a folder of them (repeatable; replaces the config file's list). eBET autoBatchRefund, JDB Cancel BetNSettle, odds-feed bet_cancel and bet_stop.", value: "path"))
     var refunds: [String] = []
-    @Option(help: help(.betStopWindow, "Report a feed bet accepted up to this long after a bet_stop of its event.")) var betStopWindow: String?
-    @Option(help: help(.marketGroups, "JSON file {\"group\": [\"market id\", ...]} for bet_stop messages that name groups.")) var marketGroups: String?
+    @Option(help: help(.betStopWindow, "Report a feed bet accepted up to this long after a bet_stop of its event.", value: "duration")) var betStopWindow: String?
+    @Option(help: help(.marketGroups, "JSON file {\"group\": [\"market id\", ...]} for bet_stop messages that name groups.", value: "path")) var marketGroups: String?
     @Flag(inversion: .prefixedNo, help: help(.csvBom, "Start the CSV files with a UTF-8 byte order mark, for Excel.")) var csvBom: Bool?
-    @Option(help: help(.keepRuns, "After a completed run, delete all but the newest N run folders (never latest, never an unfinished run).")) var keepRuns: String?
-    @Option(help: help(.maxAttempts, "Attempts per GetBetDetails call before the run fails.")) var maxAttempts: String?
-    @Option(help: help(.logLevel, "Log level on stderr.")) var logLevel: String?
-    @Option(help: help(.logFormat, "Log lines as text, or one JSON object per line (json) for a log shipper.")) var logFormat: String?
-    @Option(help: help(.progress, "The progress line on stderr: auto shows it on a terminal only (never under cron or with json logs).")) var progress: String?
-    @Option(help: help(.metricsFile, "Write Prometheus metrics here at the end of every run, success or failure (atomically).")) var metricsFile: String?
-    @Option(help: help(.deadmanURL, "Dead-man's-switch URL (healthchecks.io style): pinged at URL/start, URL on completion, URL/fail on failure. Treated as a secret."))
+    @Option(help: help(.keepRuns, "After a completed run, delete all but the newest N run folders (never latest, never an unfinished run).", value: "n")) var keepRuns: String?
+    @Option(help: help(.maxAttempts, "Attempts per GetBetDetails call before the run fails.", value: "n")) var maxAttempts: String?
+    @Option(help: help(.logLevel, "Log level on stderr.", value: "level")) var logLevel: String?
+    @Option(help: help(.logFormat, "Log lines as text, or one JSON object per line (json) for a log shipper.", value: "format")) var logFormat: String?
+    @Option(help: help(.progress, "The progress line on stderr: auto shows it on a terminal only (never under cron or with json logs).", value: "mode")) var progress: String?
+    @Option(help: help(.metricsFile, "Write Prometheus metrics here at the end of every run, success or failure (atomically).", value: "path")) var metricsFile: String?
+    @Option(help: help(.deadmanURL, "Dead-man's-switch URL (healthchecks.io style): pinged at URL/start, URL on completion, URL/fail on failure. Treated as a secret.", value: "url"))
     var deadmanURL: String?
     @Flag(help: "Validate the arguments, config file and environment, print the effective settings (secrets redacted) and exit 0 without calling Saba or the ledger.")
     var check = false
 
-    static func help(_ key: SettingKey, _ text: String) -> ArgumentHelp {
-        ArgumentHelp("\(text) \(key.sourcesHelp)", valueName: key.expects.hasPrefix("a duration") ? "duration" : key.name.split(separator: ".").last.map(String.init))
+    static func help(_ key: SettingKey, _ text: String, value: String? = nil) -> ArgumentHelp {
+        ArgumentHelp("\(text) \(key.sourcesHelp)", valueName: value)
     }
 
     /// The flags actually given, by setting name.

@@ -9,10 +9,18 @@ struct NightlyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nightly",
         abstract: "Reconcile the last 180 days (or --days), holding a lock so two never run at once.",
-        discussion: "Holds an exclusive flock on OUT/.saba-recon.lock for the whole run: a second nightly exits 2 at once, saying who holds it since when. If the previous nightly of the same range was killed, it is resumed instead of started again."
+        discussion: """
+            Meant for cron, a systemd timer or a Kubernetes CronJob (see Jobs/): settings come from the config file (--config or SABA_RECON_CONFIG), the environment and flags, as for run.
+
+            Holds an exclusive flock on OUT/.saba-recon.lock for the whole run: a second nightly (or a run --resume) exits 2 at once, saying who holds it since when. If the previous nightly of the same range was killed, it is resumed instead of started again. Exit status: 0 reconciled, 1 discrepancies reported, 2 failed.
+
+            Example:
+              saba-recon nightly --config /etc/saba-recon/saba-recon.yaml --check
+              saba-recon nightly --config /etc/saba-recon/saba-recon.yaml
+            """
     )
 
-    @Option(help: JobOptions.help(.nightlyDays, "How many UTC days back, today included, up to Saba's 180.")) var days: String?
+    @Option(help: JobOptions.help(.nightlyDays, "How many UTC days back, today included, up to Saba's 180.", value: "n")) var days: String?
     @Option(help: ArgumentHelp("Fix the clock (ISO 8601).", valueName: "time")) var now: String?
     @OptionGroup(title: "Provider, ledger and reports") var job: JobOptions
 

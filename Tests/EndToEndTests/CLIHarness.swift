@@ -91,6 +91,12 @@ struct Scene {
          "--ledger", "sqlite:\(ledgerPath)", "--jwt-file", tokenPath, "--out", out.path] + extra
     }
 
+    /// `nightly` over the last 30 days of the scene's clock.
+    func nightlyArguments() -> [String] {
+        ["nightly", "--days", "30", "--now", Self.now, "--api-url", server.baseURL,
+         "--ledger", "sqlite:\(ledgerPath)", "--jwt-file", tokenPath, "--out", out.path]
+    }
+
     func latest() throws -> URL {
         out.appendingPathComponent(try FileManager.default.destinationOfSymbolicLink(atPath: out.appendingPathComponent("latest").path))
     }

@@ -304,13 +304,11 @@ import SabaSandbox
 
     @Test func aResumeIsRefusedWhileANightlyHoldsTheLock() async throws {
         let scene = try await Scene.start(faults: SandboxFaults(delayMilliseconds: 500))
-        let nightly = ["nightly", "--days", "30", "--now", Scene.now, "--api-url", scene.server.baseURL,
-                       "--ledger", "sqlite:\(scene.ledgerPath)", "--jwt-file", scene.tokenPath, "--out", scene.out.path]
+        let nightly = scene.nightlyArguments()
         let first = try Self.spawn(nightly)
         try await Task.sleep(for: .milliseconds(800))
         let runs = try FileManager.default.contentsOfDirectory(atPath: scene.out.path).filter { !$0.hasPrefix(".") && $0 != "latest" }
-        let resume = ["run", "--resume", try #require(runs.first), "--api-url", scene.server.baseURL,
-                      "--ledger", "sqlite:\(scene.ledgerPath)", "--jwt-file", scene.tokenPath, "--out", scene.out.path]
+        let resume = scene.runArguments().filter { !["--from", "--to", Scene.from, Scene.to].contains($0) } + ["--resume", try #require(runs.first)]
         let refused = try await blocking { try CLI.run(resume) }
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("another saba-recon run holds") && refused.stderr.contains("saba-recon nightly"), "stderr: \(refused.stderr)")
@@ -350,8 +348,7 @@ import SabaSandbox
 
     @Test func aSecondNightlyExitsTwoWhileTheFirstHoldsTheLock() async throws {
         let scene = try await Scene.start(faults: SandboxFaults(delayMilliseconds: 500))
-        let nightly = ["nightly", "--days", "30", "--now", Scene.now, "--api-url", scene.server.baseURL,
-                       "--ledger", "sqlite:\(scene.ledgerPath)", "--jwt-file", scene.tokenPath, "--out", scene.out.path]
+        let nightly = scene.nightlyArguments()
         let first = try Self.spawn(nightly)
         try await Task.sleep(for: .milliseconds(800))
         let second = try await blocking { try CLI.run(nightly) }

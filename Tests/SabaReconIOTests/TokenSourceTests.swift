@@ -77,6 +77,22 @@ import SabaSandbox
         #expect(transport.requests[0].body == #"{"vendor_id":"v","vendor_member_id":"recon"}"#)
     }
 
+    @Test func aLoginAnswered503IsTriedAgainButA401IsNot() throws {
+        let token = SandboxToken().make(vendorId: "v", expiresAt: Date().addingTimeInterval(3600))
+        let calls = LockedCounter()
+        let flaky = RecordingTransport { _ in calls.next() < 3 ? (503, "busy") : (200, "{\"access_token\":\"\(token)\"}") }
+        let source = LoginTokenSource(apiURL: "https://saba.test", vendorId: "v", vendorMemberId: "", transport: flaky,
+                                      logger: Logger(label: "test"), retryDelays: [0, 0])
+        #expect(try source.token(now: Date()) == token)
+        #expect(flaky.requests.count == 3)
+
+        let refused = RecordingTransport { _ in (401, #"{"errorCode":"E002","message":"unknown vendor_id"}"#) }
+        let failing = LoginTokenSource(apiURL: "https://saba.test", vendorId: "v", vendorMemberId: "", transport: refused,
+                                       logger: Logger(label: "test"), retryDelays: [0, 0])
+        #expect(throws: TokenError.self) { try failing.token(now: Date()) }
+        #expect(refused.requests.count == 1)
+    }
+
     @Test func aTokenFileIsReadAgainWhenItChanges() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("jwt-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: path) }
