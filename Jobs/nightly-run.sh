@@ -25,16 +25,16 @@
 #                           PGPASSWORD        the PostgreSQL ledger's password
 #                           SABA_RECON_BIN    saba-recon binary (default /usr/local/bin/saba-recon)
 #                         SABA_LEDGER_PATH=/path (the older form) still means sqlite:/path.
-#   /etc/saba-recon/jwt   the Saba JWT, passed as --jwt-file when the file exists (read again by
-#                         saba-recon whenever it changes); without it the config's login is used.
+#                           SABA_RECON_JWT_FILE  a JWT file instead of the login (or jwt_file in the
+#                                             config; read again by saba-recon whenever it changes)
+#                         The token is chosen as under systemd: SABA_JWT, jwt_file, then the login.
 # Options are passed on to saba-recon, e.g. --api-utc-offset -4 --tolerance 0.01, or --check
 # to validate the settings without running.
-# SABA_RECON_ENV, SABA_RECON_JWT and SABA_RECON_CONFIG override the three paths (a test run by hand).
+# SABA_RECON_ENV and SABA_RECON_CONFIG override the two paths (a test run by hand).
 set -uo pipefail
 
 tag=saba-recon
 env_file=${SABA_RECON_ENV:-/etc/saba-recon/env}
-jwt_file=${SABA_RECON_JWT:-/etc/saba-recon/jwt}
 config=${SABA_RECON_CONFIG:-/etc/saba-recon/saba-recon.yaml}
 
 log() { logger -t "$tag" -p "user.$1" -- "$2"; }
@@ -70,12 +70,9 @@ export SABA_RECON_CONFIG=$config
 if [ -z "${SABA_LEDGER_URL:-}" ] && [ -n "${SABA_LEDGER_PATH:-}" ]; then export SABA_LEDGER_URL="sqlite:$SABA_LEDGER_PATH"; fi
 bin=${SABA_RECON_BIN:-/usr/local/bin/saba-recon}
 [ -x "$bin" ] || fail "$bin is not executable"
-# A rediff never calls Saba: no token. Without the JWT file, the config's login is used.
-provider=()
-[ -r "$jwt_file" ] && provider=(--jwt-file "$jwt_file")
 case $mode in
-  nightly) cmd=(nightly "${provider[@]}") ;;
-  resume) cmd=(run --resume "$run_id" "${provider[@]}") ;;
+  nightly) cmd=(nightly) ;;
+  resume) cmd=(run --resume "$run_id") ;;
   rediff) cmd=(rediff "$run_id") ;;
 esac
 

@@ -67,7 +67,7 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
     public static let marketGroups = SettingKey("market_groups", flag: "--market-groups", expects: "a JSON file of group -> [market ids]")
     public static let csvBom = SettingKey("csv_bom", flag: "--csv-bom", default: "false", expects: "true or false")
     public static let keepRuns = SettingKey("keep_runs", flag: "--keep-runs", expects: "a whole number of at least 1")
-    public static let maxAttempts = SettingKey("max_attempts", flag: "--max-attempts", default: "5", expects: "a whole number of at least 1")
+    public static let maxAttempts = SettingKey("max_attempts", flag: "--max-attempts", default: "5", expects: "a whole number from 1 to 100")
     public static let logLevel = SettingKey("log_level", flag: "--log-level", default: "warning", expects: "trace, debug, info, notice, warning, error or critical")
     public static let logFormat = SettingKey("log_format", flag: "--log-format", default: "text", expects: "text or json")
     public static let progress = SettingKey("progress", flag: "--progress", default: "auto", expects: "auto (on a terminal only), always or never")

@@ -26,6 +26,13 @@ public enum ConfigFile {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
+        } catch YamlError.duplicatedKeysInMapping(let duplicates, let context) {
+            // Yams marks the mapping; the line worth showing is the key's second appearance.
+            let key = duplicates.first ?? ""
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+                .filter { $0.element.trimmingCharacters(in: .whitespaces).hasPrefix(key + ":") }.map { $0.offset + 1 }
+            throw LoadError(path: path, line: lines.count > 1 ? lines[1] : context.mark.line,
+                            message: "duplicate key \(duplicates.joined(separator: ", "))")
         } catch let error as YamlError {
             // Yams' own description quotes the offending line, which may hold a secret.
             throw LoadError(path: path, line: Self.line(of: error), message: "not valid YAML: \(Self.problem(of: error))")

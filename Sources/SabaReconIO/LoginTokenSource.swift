@@ -16,7 +16,8 @@ public final class LoginTokenSource: TokenSource {
 
     public let loginURL: String
     public let refreshBefore: TimeInterval
-    public var origin: String { "login (\(CommandLineRedactor.redactURLPassword(loginURL)))" }
+    public var origin: String { "login (\(shownURL))" }
+    private var shownURL: String { CommandLineRedactor.redactURLPassword(loginURL) }
     private let vendorId: String
     private let vendorMemberId: String
     private let transport: any HTTPTransport
@@ -110,21 +111,21 @@ public final class LoginTokenSource: TokenSource {
                 if received.count < 65_536 { received.append(contentsOf: chunk.prefix(65_536 - received.count)) }
             })
         } catch let error as TransportError {
-            throw LoginFailure(error: TokenError("Saba login at \(origin) failed: \(error.message)"), retryable: error.isRetryable)
+            throw LoginFailure(error: TokenError("Saba login at \(shownURL) failed: \(error.message)"), retryable: error.isRetryable)
         }
         guard head.status == 200 else {
             let parsed = ProviderError(status: head.status, body: received)
-            let error = TokenError("Saba login at \(origin) answered HTTP \(head.status)\(parsed.errorCode.map { " errorCode \($0)" } ?? ""): \(hideVendor(parsed.message))")
+            let error = TokenError("Saba login at \(shownURL) answered HTTP \(head.status)\(parsed.errorCode.map { " errorCode \($0)" } ?? ""): \(hideVendor(parsed.message))")
             throw LoginFailure(error: error, retryable: head.status >= 500 || head.status == 429 || parsed.errorCode == "E009")
         }
         guard let value = try? JSONValue.parse(received), let token = value["access_token"]?.stringValue, !token.isEmpty else {
-            throw TokenError("Saba login at \(origin) answered 200 without an access_token")
+            throw TokenError("Saba login at \(shownURL) answered 200 without an access_token")
         }
         let claims: JWTClaims
         do {
             claims = try JWTClaims(token: token)
         } catch {
-            throw TokenError("Saba login at \(origin) returned a token that is not a JWT: \(error.description)")
+            throw TokenError("Saba login at \(shownURL) returned a token that is not a JWT: \(error.description)")
         }
         // Without exp in the token, expires_in (seconds) tells when to log in again.
         var exp = claims.expiresAt
@@ -132,7 +133,7 @@ public final class LoginTokenSource: TokenSource {
             exp = now.addingTimeInterval(seconds)
         }
         if let exp, exp.timeIntervalSince(now) <= 0 {
-            throw TokenError("Saba login at \(origin) returned a token that expired at \(UTCTime.iso(exp)) (now \(UTCTime.iso(now))); check this machine's clock")
+            throw TokenError("Saba login at \(shownURL) returned a token that expired at \(UTCTime.iso(exp)) (now \(UTCTime.iso(now))); check this machine's clock")
         }
         return (token, exp)
     }

@@ -168,7 +168,7 @@ public struct ReconcileJob: Sendable {
             now: UTCTime.iso(now), range_start: UTCTime.iso(plan.range.start), range_end: UTCTime.iso(plan.range.end),
             range_clamped: plan.clamped, api_url: client.map { CommandLineRedactor.redactURLPassword($0.config.apiURL) } ?? "",
             api_version: client?.config.apiVersion ?? "", windows: [], inputs: [], tolerance: Money.format(options.tolerance),
-            grace_seconds: options.grace, edge_margin_seconds: Self.edgeMargin(of: plan) ?? options.edgeMargin, tickets_staged: 0, discrepancies: 0,
+            grace_seconds: options.grace, edge_margin_seconds: options.start == .fresh ? options.edgeMargin : Self.edgeMargin(of: plan), tickets_staged: 0, discrepancies: 0,
             discrepancies_by_kind: [:], pending: 0, reports: [:], started_at: UTCTime.iso(started), finished_at: "",
             outcome: "failed", exit_status: 2, error: nil, based_on: basedOn)
         manifest.inputs = refundDigests.map { Manifest.Input(name: "refunds", description: $0.path, records: $0.lines, sha256: $0.sha256) }
@@ -293,8 +293,9 @@ public struct ReconcileJob: Sendable {
 
     /// The margin the run's windows were planned with: a resumed or re-matched run keeps its own,
     /// whatever the new command line says.
-    static func edgeMargin(of plan: WindowPlan) -> TimeInterval? {
-        plan.edgeWindows.first.map { $0.end.timeIntervalSince($0.start) }
+    static func edgeMargin(of plan: WindowPlan) -> TimeInterval {
+        // A plan without edge windows was made with no margin.
+        plan.edgeWindows.first.map { $0.end.timeIntervalSince($0.start) } ?? 0
     }
 
     func windowsForManifest(_ store: RunStore) throws -> [Manifest.Window] {

@@ -1,8 +1,8 @@
 import Foundation
 
 /// `--keep-runs N`: deletes old run folders after a run completes. Never the folder `latest`
-/// points at, never the run just written, never a run that did not end (no manifest.json:
-/// killed mid-way, so it may still be resumed).
+/// points at, never the run just written, never a run whose run.json does not say finished
+/// (killed, or failed with exit 2: it may still be resumed).
 public enum RunRetention {
     /// The run folders to delete, oldest first (run ids sort by their start time).
     public static func prunable(runs: [(id: String, ended: Bool)], keep: Int, latest: String?, current: String) -> [String] {
@@ -20,7 +20,8 @@ public enum RunRetention {
             let folder = root.appendingPathComponent(name)
             return fm.fileExists(atPath: folder.appendingPathComponent("run.json").path, isDirectory: &isDirectory)
         }
-        let runs = names.map { ($0, fm.fileExists(atPath: root.appendingPathComponent($0).appendingPathComponent("manifest.json").path)) }
+        // An unreadable run.json counts as unfinished: kept.
+        let runs = names.map { ($0, (try? RunRecord.read(from: root.appendingPathComponent($0)))?.finished ?? false) }
         let doomed = prunable(runs: runs, keep: keep, latest: latest, current: current)
         for id in doomed { try fm.removeItem(at: root.appendingPathComponent(id)) }
         return doomed

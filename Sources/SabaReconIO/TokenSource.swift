@@ -23,7 +23,7 @@ public struct TokenError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// A fixed token (from `SABA_JWT`). Its `exp` is checked before every request: an expired
+/// A fixed token (from `SABA_JWT`; `FileTokenSource` wraps one per file content). Its `exp` is checked before every request: an expired
 /// token stops the run before Saba sees it.
 public struct StaticTokenSource: TokenSource {
     private let value: String
@@ -40,13 +40,6 @@ public struct StaticTokenSource: TokenSource {
         }
         value = trimmed
         self.origin = origin
-    }
-
-    public static func file(_ path: String) throws -> StaticTokenSource {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TokenError("cannot read the JWT file \(path)")
-        }
-        return try StaticTokenSource(token: String(decoding: data, as: UTF8.self), origin: "--jwt-file \(path)")
     }
 
     public var expiresAt: Date? { claims.expiresAt }

@@ -5,17 +5,24 @@ import SabaReconCore
 import SabaReconIO
 
 extension JobOptions {
-    /// The effective, checked settings. A run that fails here still updates the metrics file
-    /// (when one is configured), so a broken config shows up as a failed night.
+    /// The effective, checked settings. A run that fails here still updates the metrics file and
+    /// pings the dead-man's switch's fail URL (when they can be read), so a broken config shows up
+    /// as a failed night. `config check` and `--check` only look: they touch neither.
     func resolve(command: String, environment: [String: String], needsProvider: Bool,
                  extraFlags: [String: SettingValue] = [:]) throws -> ResolvedJob {
         do {
             return try ResolvedJob(settings(environment: environment, extraFlags: extraFlags), environment: environment, needsProvider: needsProvider)
         } catch {
-            if !check, let s = try? settings(environment: environment, extraFlags: extraFlags), let path = s.text(.metricsFile) {
-                var metrics = RunMetrics(command: command, startedAt: Date())
-                metrics.finishedAt = metrics.startedAt
-                try? MetricsTextfile.write(metrics, to: path)
+            if !check, command != "config", let s = try? settings(environment: environment, extraFlags: extraFlags) {
+                if let path = s.text(.metricsFile) {
+                    var metrics = RunMetrics(command: command, startedAt: Date())
+                    metrics.finishedAt = metrics.startedAt
+                    try? MetricsTextfile.write(metrics, to: path)
+                }
+                if let url = try? s.url(.deadmanURL, allowHTTP: true) {
+                    DeadMansSwitch(url: url, transport: CurlTransport(), logger: Logger(label: "saba-recon"))
+                        .ping(.fail, message: "saba-recon \(command) failed: \(error)")
+                }
             }
             throw error
         }

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import SabaReconCore
 
-/// swift-log output on stderr: `2026-11-21T02:30:00Z warning saba-recon : message` on a
+/// swift-log output on stderr: `2026-11-21T02:30:00.123Z warning saba-recon : message` on a
 /// terminal or in syslog, or one JSON object per line (`--log-format json`) for a log shipper.
 /// The text form keeps swift-log's StreamLogHandler layout, which Jobs/nightly-run.sh matches.
 struct LogLineHandler: LogHandler {

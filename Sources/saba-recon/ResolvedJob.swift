@@ -104,7 +104,8 @@ struct ResolvedJob {
                                    message: "no Saba token: set SABA_JWT, give --jwt-file (or jwt_file), or configure login.vendor_id (or SABA_VENDOR_ID) for POST /login")
             }
         }
-        if case .file(let path) = token, !FileManager.default.isReadableFile(atPath: path) {
+        // A rediff needs no token, so an unreadable token file does not stop it.
+        if needsProvider, case .file(let path) = token, !FileManager.default.isReadableFile(atPath: path) {
             throw SettingError(key: SettingKey.jwtFile.name, source: s.source(.jwtFile), message: "cannot read the JWT file \(path)")
         }
         for path in refunds where !FileManager.default.fileExists(atPath: path) {

@@ -69,6 +69,32 @@ import SabaSandbox
         #expect(result.stderr.contains(message.replacingOccurrences(of: "CONFIG", with: config)), "stderr: \(result.stderr)")
     }
 
+    /// `config check` only looks; a run that fails on its settings is a failed night in the metrics.
+    @Test func badSettingsFailARunIntoTheMetricsButNotConfigCheck() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("saba-recon-cfg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let metrics = folder.appendingPathComponent("saba_recon.prom").path
+        let config = try Self.write("grace: soon\nmetrics:\n  textfile: \(metrics)\n", in: folder, as: "c.yaml")
+        let env = ["SABA_API_URL": "https://saba.example", "SABA_JWT": SandboxToken().make(vendorId: "v", expiresAt: Date().addingTimeInterval(600))]
+        let check = try await blocking { try CLI.run(["config", "check", "--config", config], environment: env) }
+        #expect(check.status == 2)
+        #expect(!FileManager.default.fileExists(atPath: metrics))
+        let dry = try await blocking { try CLI.run(["nightly", "--config", config, "--check"], environment: env) }
+        #expect(dry.status == 2)
+        #expect(!FileManager.default.fileExists(atPath: metrics))
+        let nightly = try await blocking { try CLI.run(["nightly", "--config", config], environment: env) }
+        #expect(nightly.status == 2)
+        #expect(nightly.stderr.contains("config key grace"), "\(nightly.stderr)")
+        let text = try String(contentsOfFile: metrics, encoding: .utf8)
+        #expect(sample(text, "saba_recon_last_run_success", ["command": "nightly"]) == 0)
+        // A rediff needs no token: an unreadable token file is not what stops it.
+        let rediff = try await blocking {
+            try CLI.run(["rediff", "nope", "--jwt-file", "/nonexistent/jwt", "--out", folder.path, "--check"], environment: [:])
+        }
+        #expect(rediff.status == 0, "\(rediff.stderr)")
+    }
+
     @Test func aRunLogsInWithTheConfiguredVendorAndWritesMetricsOnSuccessAndOnFailure() async throws {
         let scene = try await Scene.start()
         let metrics = scene.folder.appendingPathComponent("saba_recon.prom").path
@@ -182,7 +208,7 @@ import SabaSandbox
             if inArgs, !trimmed.hasPrefix("#") { inArgs = false }
         }
         lines.append(("cronjob.yaml", args))
-        #expect(lines.count == 4, "\(lines.map(\.0))")
+        #expect(lines.count == 3, "\(lines.map(\.0))")
         #expect(args.first == "nightly")
 
         for (file, arguments) in lines {
@@ -196,7 +222,7 @@ import SabaSandbox
         let envFile = try Self.write("# test\nSABA_VENDOR_ID=sandbox-vendor\nSABA_API_URL=\"http://127.0.0.1:8080\"\n", in: folder, as: "env")
         let wrapper = try await blocking {
             try CLI.run(["-c", "exec \"$0\" \"$@\"", jobs.appendingPathComponent("nightly-run.sh").path, "--check"],
-                        environment: ["SABA_RECON_ENV": envFile, "SABA_RECON_JWT": jwt, "SABA_RECON_CONFIG": config,
+                        environment: ["SABA_RECON_ENV": envFile, "SABA_RECON_JWT_FILE": jwt, "SABA_RECON_CONFIG": config,
                                       "SABA_RECON_BIN": CLI.executable.path], executable: URL(fileURLWithPath: "/bin/bash"))
         }
         #expect(wrapper.status == 0, "nightly-run.sh: \(wrapper.stderr) \(wrapper.stdout)")

@@ -41,7 +41,7 @@ import SabaReconCore
         ("- a\n- b\n", "c.yaml:1: the file must be a mapping"),
         ("currencies:\n  abc: {code: X}\n", "c.yaml:2: currency id 'abc' is not a positive whole number"),
         ("currencies:\n  15: {code: IDR, scale: 3}\n", "currency 15: unknown field 'scale'"),
-        ("grace: 5m\ngrace: 6m\n", "duplicate key grace"),
+        ("api_version: v1\ngrace: 5m\ngrace: 6m\n", "c.yaml:3: duplicate key grace"),
     ])
     func mistakesNameTheFileAndLine(yaml: String, message: String) {
         let error = #expect(throws: ConfigFile.LoadError.self) { try ConfigFile.parse(yaml, path: "c.yaml") }

@@ -187,15 +187,19 @@ import SabaReconCore
 
     @Test func prunesFoldersOnDisk() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("saba-keep-\(UUID().uuidString)")
-        for (id, ended) in [("20260101T000000Z-a", true), ("20260102T000000Z-b", false), ("20260103T000000Z-c", true), ("20260104T000000Z-d", true)] {
+        let plan = WindowPlan(range: TimeRange(start: Date(timeIntervalSince1970: 0), end: Date(timeIntervalSince1970: 86_400)),
+                              windows: [], edgeWindows: [], clamped: false)
+        // b was killed (no manifest); e failed with exit 2 (a manifest, but run.json unfinished): both may be resumed.
+        for (id, finished, manifest) in [("20260101T000000Z-a", true, true), ("20260102T000000Z-b", false, false), ("20260103T000000Z-c", true, true),
+                                         ("20260103T120000Z-e", false, true), ("20260104T000000Z-d", true, true)] {
             let folder = root.appendingPathComponent(id)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try Data("{}".utf8).write(to: folder.appendingPathComponent("run.json"))
-            if ended { try Data("{}".utf8).write(to: folder.appendingPathComponent("manifest.json")) }
+            try RunRecord(runId: id, plan: plan, now: Date(timeIntervalSince1970: 86_400), finished: finished).write(to: folder)
+            if manifest { try Data("{}".utf8).write(to: folder.appendingPathComponent("manifest.json")) }
         }
         try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("latest").path, withDestinationPath: "20260104T000000Z-d")
         let removed = try RunRetention.prune(root: root, keep: 1, current: "20260104T000000Z-d")
         #expect(removed == ["20260101T000000Z-a", "20260103T000000Z-c"])
-        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: root.path)) == ["20260102T000000Z-b", "20260104T000000Z-d", "latest"])
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: root.path)) == ["20260102T000000Z-b", "20260103T120000Z-e", "20260104T000000Z-d", "latest"])
     }
 }
