@@ -52,6 +52,8 @@ enum TicketFastParser {
 
         @inline(__always)
         func lookup(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int) -> Field? {
+            // The key holds the length in its top byte: a longer key is no known field.
+            guard count < 256 else { return nil }
             let key = Self.key(p, start, count)
             var slot = Self.slot(key)
             while let entry = slots[slot] {

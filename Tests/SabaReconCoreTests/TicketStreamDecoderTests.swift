@@ -59,6 +59,17 @@ import Testing
         #expect(try Self.decodeAll(bytes, splitAt: Array(1..<bytes.count)) == whole)
     }
 
+    /// A key of 256+ bytes that starts like a known one must be an unknown field, not a
+    /// match on the key table's truncated length (which read past the known key and trapped).
+    @Test(arguments: [256 + 7, 512 + 5, 300])
+    func aVeryLongUnknownKeyIsIgnored(length: Int) throws {
+        let key = "transId" + String(repeating: "x", count: length - 7)
+        let body = "[{\"\(key)\": 9, \"transId\": 1, \"memberId\": \"m\", \"stake\": 5, \"transTime\": \"2026-07-10T09:00:01Z\", \"status\": \"won\", \"currency\": 3}]"
+        let tickets = try Self.decodeAll(Array(body.utf8))
+        #expect(tickets.count == 1)
+        #expect(tickets.first?.transId == "1")
+    }
+
     @Test func emptyArrayIsNoTickets() throws {
         #expect(try Self.decodeAll(Array(" [ ] \n".utf8)).isEmpty)
     }
