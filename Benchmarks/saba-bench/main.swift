@@ -24,9 +24,7 @@ func measure(_ label: String, bytes: Int, repeats: Int, _ body: () throws -> Int
 if CommandLine.arguments.count > 2 && CommandLine.arguments[1] == "ledger" {
     let url = CommandLine.arguments[2]
     let table = CommandLine.arguments.count > 3 ? CommandLine.arguments[3] : "ledger"
-    let source: any LedgerSource = url.hasPrefix("postgres")
-        ? try PostgresLedgerSource(url: url, table: table)
-        : try SQLiteLedgerSource(path: url.hasPrefix("sqlite:") ? String(url.dropFirst(7)) : url, table: table)
+    let source = try LedgerLocation(url).open(table: table)
     try source.validate()
     let start = DispatchTime.now().uptimeNanoseconds
     var rows = 0

@@ -2,18 +2,32 @@ import Foundation
 
 /// Hides secrets in a command line before it is written anywhere.
 public enum CommandLineRedactor {
-    static let secretOptions: Set<String> = ["--jwt", "--token", "--password", "--vendor-id", "--deadman-url"]
+    /// Flags whose value is hidden: the secret settings' flags (from `SettingKey`), plus names an
+    /// operator might type for a token or password by mistake.
+    static let secretOptions: [String: SettingKey.Secrecy] = {
+        var options: [String: SettingKey.Secrecy] = ["--jwt": .whole, "--token": .whole, "--password": .whole]
+        for key in SettingKey.all where key.secrecy != .none {
+            if let flag = key.flag { options[flag] = key.secrecy }
+        }
+        return options
+    }()
 
     public static func redact(_ arguments: [String], secrets: [String] = []) -> [String] {
         var out: [String] = []
-        var hideNext = false
+        var hideNext: SettingKey.Secrecy?
         for arg in arguments {
-            if hideNext { out.append("[REDACTED]"); hideNext = false; continue }
-            if secretOptions.contains(arg) { out.append(arg); hideNext = true; continue }
-            if let eq = arg.firstIndex(of: "="), secretOptions.contains(String(arg[..<eq])) {
-                out.append(String(arg[...eq]) + "[REDACTED]"); continue
+            var cleaned: String
+            if let secrecy = hideNext {
+                cleaned = Settings.redact(arg, secrecy)
+                hideNext = nil
+            } else if let secrecy = secretOptions[arg] {
+                cleaned = arg
+                hideNext = secrecy
+            } else if let eq = arg.firstIndex(of: "="), let secrecy = secretOptions[String(arg[..<eq])] {
+                cleaned = String(arg[...eq]) + Settings.redact(String(arg[arg.index(after: eq)...]), secrecy)
+            } else {
+                cleaned = redactURLPassword(arg)
             }
-            var cleaned = redactURLPassword(arg)
             for secret in secrets where !secret.isEmpty { cleaned = cleaned.replacingOccurrences(of: secret, with: "[REDACTED]") }
             out.append(cleaned)
         }

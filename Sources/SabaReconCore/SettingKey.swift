@@ -39,9 +39,6 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { name }
 
-    public static func == (a: SettingKey, b: SettingKey) -> Bool { a.name == b.name }
-    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
-
     /// "(config api_url, env SABA_RECON_API_URL or SABA_API_URL; default v1)" for `--help`.
     public var sourcesHelp: String {
         var text = "config \(name), env \(environment.joined(separator: " or "))"

@@ -23,7 +23,7 @@ public enum SettingValue: Sendable, Equatable {
 }
 
 /// A parsed config file: dotted keys with the line each came from. Produced by `ConfigFile`.
-public struct ConfigDocument: Sendable, Equatable {
+public struct ConfigDocument: Sendable {
     public var path: String
     public var values: [String: (value: SettingValue, line: Int)]
     /// `currencies:` overrides of the built-in table, by Saba id.
@@ -33,11 +33,6 @@ public struct ConfigDocument: Sendable, Equatable {
         self.path = path
         self.values = values
         self.currencies = currencies
-    }
-
-    public static func == (a: ConfigDocument, b: ConfigDocument) -> Bool {
-        a.path == b.path && a.currencies == b.currencies && a.values.count == b.values.count
-            && a.values.allSatisfy { key, entry in b.values[key].map { $0.value == entry.value && $0.line == entry.line } ?? false }
     }
 }
 
@@ -150,10 +145,16 @@ public struct Settings: Sendable {
 
     public func bool(_ key: SettingKey) throws -> Bool {
         guard let raw = text(key) else { return false }
-        switch raw.lowercased() {
-        case "true", "yes", "on", "1": return true
-        case "false", "no", "off", "0": return false
-        default: throw fail(key, "not a yes/no value")
+        guard let value = Self.parseBool(raw) else { throw fail(key, "not a yes/no value") }
+        return value
+    }
+
+    /// true/yes/on/1 or false/no/off/0, any case.
+    public static func parseBool(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "true", "yes", "on", "1": true
+        case "false", "no", "off", "0": false
+        default: nil
         }
     }
 

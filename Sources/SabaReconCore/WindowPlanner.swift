@@ -45,12 +45,15 @@ public struct WindowPlan: Sendable, Equatable {
     public var edgeWindows: [FetchWindow]
     /// True when the range start was moved up to the history limit.
     public var clamped: Bool
+    /// The margin the edge windows were planned with (they may be shorter at the history limit).
+    public var edgeMargin: TimeInterval
 
-    public init(range: TimeRange, windows: [FetchWindow], edgeWindows: [FetchWindow], clamped: Bool) {
+    public init(range: TimeRange, windows: [FetchWindow], edgeWindows: [FetchWindow], clamped: Bool, edgeMargin: TimeInterval = 0) {
         self.range = range
         self.windows = windows
         self.edgeWindows = edgeWindows
         self.clamped = clamped
+        self.edgeMargin = edgeMargin
     }
 
     public var allWindows: [FetchWindow] { (edgeWindows.filter { $0.start < range.start } + windows + edgeWindows.filter { $0.start >= range.end }) }
@@ -128,6 +131,6 @@ public struct WindowPlanner: Sendable {
             if before < range.start { edges.append(FetchWindow(index: -1, start: before, end: range.start, isEdge: true)) }
             edges.append(FetchWindow(index: windows.count, start: range.end, end: range.end.addingTimeInterval(edgeMargin), isEdge: true))
         }
-        return WindowPlan(range: range, windows: windows, edgeWindows: edges, clamped: clamped)
+        return WindowPlan(range: range, windows: windows, edgeWindows: edges, clamped: clamped, edgeMargin: edgeMargin)
     }
 }

@@ -104,11 +104,10 @@ public enum ConfigFile {
             }
             var thousands = false
             if let flag = fields["thousands"]?.scalar?.string {
-                switch flag.lowercased() {
-                case "true", "yes": thousands = true
-                case "false", "no": thousands = false
-                default: throw LoadError(path: path, line: line, message: "currency \(id): thousands must be true or false")
+                guard let value = Settings.parseBool(flag) else {
+                    throw LoadError(path: path, line: line, message: "currency \(id): thousands must be true or false")
                 }
+                thousands = value
             }
             table[id] = CurrencyInfo(code: code.uppercased(), scale: thousands ? 1000 : 1)
         }
@@ -131,7 +130,6 @@ public enum ConfigFile {
         case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _), .composer(let context, let problem, _, _):
             [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
         case .reader(let problem, _, _, _): problem
-        case .duplicatedKeysInMapping(let duplicates, _): "duplicate key \(duplicates.joined(separator: ", "))"
         default: "cannot be read"
         }
     }

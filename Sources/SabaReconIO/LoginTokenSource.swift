@@ -39,7 +39,7 @@ public final class LoginTokenSource: TokenSource {
         self.retryDelays = retryDelays
     }
 
-    /// How many logins this source made (for metrics and tests).
+    /// How many logins this source made.
     public var logins: Int { state.withLock { $0.logins } }
 
     public func token(now: Date) throws -> String {

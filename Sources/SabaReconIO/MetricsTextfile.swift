@@ -49,25 +49,15 @@ public enum MetricsTextfile {
         return registry.emitToString()
     }
 
-    /// Writes `path` atomically (a temporary file in the same folder, then rename).
+    /// Writes `path` atomically, as reports are written: a temporary `.NAME.PID.tmp` in the same
+    /// folder (node_exporter reads only *.prom), fsync, rename.
     public static func write(_ m: RunMetrics, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let previous = (try? String(contentsOf: url, encoding: .utf8)).flatMap(lastSuccess(in:))
-        let text = render(m, previousLastSuccess: previous)
-        let folder = url.deletingLastPathComponent()
-        // node_exporter reads only *.prom: the temporary name must not end in .prom.
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
         do {
-            try Data(text.utf8).write(to: temporary)
-            guard rename(temporary.path, url.path) == 0 else {
-                throw MetricsError(message: "cannot rename \(temporary.path) to \(path): \(String(cString: strerror(errno)))")
-            }
-        } catch let error as MetricsError {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
+            try ReportWriter(folder: url.deletingLastPathComponent()).write(Data(render(m, previousLastSuccess: previous).utf8), as: url.lastPathComponent)
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw MetricsError(message: "cannot write the metrics file \(path): \(error.localizedDescription)")
+            throw MetricsError(message: "cannot write the metrics file: \(error)")
         }
     }
 

@@ -10,8 +10,6 @@ public struct ReconcileOptions: Sendable {
     public var now: Date
     public var grace: TimeInterval
     public var tolerance: Decimal
-    /// Recorded in the manifest; the plan already holds the edge windows.
-    public var edgeMargin: TimeInterval
     public var outRoot: URL
     public var byteOrderMark: Bool
     public var currencies: CurrencyTable
@@ -42,13 +40,12 @@ public struct ReconcileOptions: Sendable {
     }
 
     public init(plan: WindowPlan, now: Date, grace: TimeInterval = 900, tolerance: Decimal = 0,
-                edgeMargin: TimeInterval = 120, outRoot: URL, byteOrderMark: Bool = false, currencies: CurrencyTable = .builtIn,
+                outRoot: URL, byteOrderMark: Bool = false, currencies: CurrencyTable = .builtIn,
                 commandLine: [String] = [], toolVersion: String) {
         self.plan = plan
         self.now = now
         self.grace = grace
         self.tolerance = tolerance
-        self.edgeMargin = edgeMargin
         self.outRoot = outRoot
         self.byteOrderMark = byteOrderMark
         self.currencies = currencies
@@ -168,14 +165,13 @@ public struct ReconcileJob: Sendable {
             now: UTCTime.iso(now), range_start: UTCTime.iso(plan.range.start), range_end: UTCTime.iso(plan.range.end),
             range_clamped: plan.clamped, api_url: client.map { CommandLineRedactor.redactURLPassword($0.config.apiURL) } ?? "",
             api_version: client?.config.apiVersion ?? "", windows: [], inputs: [], tolerance: Money.format(options.tolerance),
-            grace_seconds: options.grace, edge_margin_seconds: options.start == .fresh ? options.edgeMargin : Self.edgeMargin(of: plan), tickets_staged: 0, discrepancies: 0,
+            grace_seconds: options.grace, edge_margin_seconds: plan.edgeMargin, tickets_staged: 0, discrepancies: 0,
             discrepancies_by_kind: [:], pending: 0, reports: [:], started_at: UTCTime.iso(started), finished_at: "",
             outcome: "failed", exit_status: 2, error: nil, based_on: basedOn)
         manifest.inputs = refundDigests.map { Manifest.Input(name: "refunds", description: $0.path, records: $0.lines, sha256: $0.sha256) }
         let writer = ReportWriter(folder: folder)
         var store: RunStore?
         var metrics = RunMetrics(command: options.command, startedAt: started)
-        metrics.runId = runId
         do {
             let runStore = try RunStore.file(folder.appendingPathComponent("run.sqlite").path)
             store = runStore
@@ -183,19 +179,19 @@ public struct ReconcileJob: Sendable {
             // Windows whose two calls committed (a resumed run) are not fetched again.
             let done = try runStore.finishedWindows()
             let fetchStart = clock.now()
-            var callsDone = 0, bytesDone = 0, secondsDone = 0.0
+            var secondsDone = 0.0
             func report(window n: Int, tickets extra: Int = 0) {
                 guard let progress = options.progress else { return }
-                progress(JobProgress(callsDone: callsDone, callsTotal: windows.count * 2, window: n + 1, windows: windows.count,
-                                     tickets: metrics.ticketsFetched + extra, bytes: bytesDone,
-                                     elapsed: clock.now().timeIntervalSince(fetchStart), bytesDone: bytesDone, secondsDone: secondsDone))
+                progress(JobProgress(callsDone: metrics.windowsFetched + metrics.windowsReused, callsFetched: metrics.windowsFetched,
+                                     callsTotal: windows.count * 2,
+                                     window: n + 1, windows: windows.count, tickets: metrics.ticketsFetched + extra,
+                                     elapsed: clock.now().timeIntervalSince(fetchStart), bytesDone: metrics.bytesFetched, secondsDone: secondsDone))
             }
             for (n, window) in windows.enumerated() {
                 for settled in [false, true] {
                     guard let client else { continue }
                     if done.contains(FinishedWindow(index: window.index, start: window.start, settled: settled)) {
                         metrics.windowsReused += 1
-                        callsDone += 1
                         continue
                     }
                     var inCall = 0
@@ -211,8 +207,6 @@ public struct ReconcileJob: Sendable {
                     metrics.retries += max(0, stats.attempts - 1)
                     metrics.ticketsFetched += stats.tickets
                     metrics.bytesFetched += stats.bytes
-                    callsDone += 1
-                    bytesDone += stats.bytes
                     secondsDone += stats.seconds
                     report(window: n)
                     logger.info("window \(n + 1)/\(windows.count) \(UTCTime.iso(window.start))..\(UTCTime.iso(window.end)) isSettled=\(settled): \(stats.tickets) tickets, \(stats.bytes) bytes in \(String(format: "%.2f", stats.seconds)) s")
@@ -289,13 +283,6 @@ public struct ReconcileJob: Sendable {
             metrics.finishedAt = clock.now()
             throw JobError(underlying: String(describing: error), runFolder: folder.path, metrics: metrics)
         }
-    }
-
-    /// The margin the run's windows were planned with: a resumed or re-matched run keeps its own,
-    /// whatever the new command line says.
-    static func edgeMargin(of plan: WindowPlan) -> TimeInterval {
-        // A plan without edge windows was made with no margin.
-        plan.edgeWindows.first.map { $0.end.timeIntervalSince($0.start) } ?? 0
     }
 
     func windowsForManifest(_ store: RunStore) throws -> [Manifest.Window] {

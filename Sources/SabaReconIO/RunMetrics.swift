@@ -9,7 +9,6 @@ public struct RunMetrics: Sendable, Equatable {
     }
 
     public var command: String
-    public var runId: String?
     public var startedAt: Date
     public var finishedAt: Date?
     /// 0 reconciled, 1 discrepancies, 2 failed.
@@ -51,12 +50,5 @@ public struct RunMetrics: Sendable, Equatable {
             byKey["\(row.kind.rawValue)\t\(currency)", default: DiscrepancyCount(kind: row.kind.rawValue, currency: currency, count: 0)].count += 1
         }
         discrepancies = byKey.values.sorted { ($0.kind, $0.currency) < ($1.kind, $1.currency) }
-    }
-
-    /// Times `body` as `stage`, keeping the time even when it throws.
-    public mutating func time<T>(_ stage: Stage, clock: any WallClock, _ body: () throws -> T) rethrows -> T {
-        let start = clock.now()
-        defer { stageSeconds[stage, default: 0] += clock.now().timeIntervalSince(start) }
-        return try body()
     }
 }

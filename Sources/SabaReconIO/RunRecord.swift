@@ -12,6 +12,8 @@ public struct RunRecord: Sendable, Codable {
     public var edge_windows: [FetchWindow]
     public var now: Double
     public var finished: Bool
+    /// Absent in run.json files written before it was recorded.
+    public var edge_margin: Double?
 
     public init(runId: String, plan: WindowPlan, now: Date, finished: Bool = false) {
         run_id = runId
@@ -22,11 +24,14 @@ public struct RunRecord: Sendable, Codable {
         edge_windows = plan.edgeWindows
         self.now = now.timeIntervalSince1970
         self.finished = finished
+        edge_margin = plan.edgeMargin
     }
 
     public var plan: WindowPlan {
         WindowPlan(range: TimeRange(start: Date(timeIntervalSince1970: range_start), end: Date(timeIntervalSince1970: range_end)),
-                   windows: windows, edgeWindows: edge_windows, clamped: clamped)
+                   windows: windows, edgeWindows: edge_windows, clamped: clamped,
+                   // Older files: the window after the range is never shortened, so its length is the margin.
+                   edgeMargin: edge_margin ?? edge_windows.last.map { $0.end.timeIntervalSince($0.start) } ?? 0)
     }
 
     public var nowDate: Date { Date(timeIntervalSince1970: now) }

@@ -9,22 +9,38 @@ extension JobOptions {
     /// pings the dead-man's switch's fail URL (when they can be read), so a broken config shows up
     /// as a failed night. `config check` and `--check` only look: they touch neither.
     func resolve(command: String, environment: [String: String], needsProvider: Bool,
-                 extraFlags: [String: SettingValue] = [:]) throws -> ResolvedJob {
+                 extraFlags: [String: SettingValue] = [:], transport: any HTTPTransport = CurlTransport()) throws -> ResolvedJob {
+        // A config file that cannot be read names no metrics file or monitor: nothing to tell.
+        let settings = try settings(environment: environment, extraFlags: extraFlags)
         do {
-            return try ResolvedJob(settings(environment: environment, extraFlags: extraFlags), environment: environment, needsProvider: needsProvider)
+            return try ResolvedJob(settings, environment: environment, needsProvider: needsProvider)
         } catch {
-            if !check, command != "config", let s = try? settings(environment: environment, extraFlags: extraFlags) {
-                if let path = s.text(.metricsFile) {
-                    var metrics = RunMetrics(command: command, startedAt: Date())
-                    metrics.finishedAt = metrics.startedAt
-                    try? MetricsTextfile.write(metrics, to: path)
-                }
-                if let url = try? s.url(.deadmanURL, allowHTTP: true) {
-                    DeadMansSwitch(url: url, transport: CurlTransport(), logger: Logger(label: "saba-recon"))
-                        .ping(.fail, message: "saba-recon \(command) failed: \(error)")
-                }
+            if !check, command != "config" {
+                let logger = Logger(label: "saba-recon")
+                let deadman = (try? settings.url(.deadmanURL, allowHTTP: true)).map { DeadMansSwitch(url: $0, transport: transport, logger: logger) }
+                Self.reportFailure(error, metrics: RunMetrics(command: command, startedAt: Date()), metricsFile: settings.text(.metricsFile),
+                                   deadman: deadman, logger: logger)
             }
             throw error
+        }
+    }
+
+    /// A failed run, in the metrics file and at the dead-man's switch.
+    static func reportFailure(_ error: any Error, metrics: RunMetrics, metricsFile: String?, deadman: DeadMansSwitch?, logger: Logger) {
+        var failed = metrics
+        failed.exitStatus = 2
+        if failed.finishedAt == nil { failed.finishedAt = Date() }
+        writeMetrics(failed, to: metricsFile, logger: logger)
+        deadman?.ping(.fail, message: "saba-recon \(metrics.command) failed: \(error)")
+    }
+
+    static func writeMetrics(_ metrics: RunMetrics, to path: String?, logger: Logger) {
+        guard let path else { return }
+        do {
+            try MetricsTextfile.write(metrics, to: path)
+        } catch {
+            // The reports stand; a stale metrics file shows up as a missed success.
+            logger.error("metrics: \(error)")
         }
     }
 
@@ -57,35 +73,6 @@ extension JobOptions {
         }
     }
 
-    func ledgerSource(_ job: ResolvedJob) throws -> any LedgerSource {
-        if job.ledger.hasPrefix("postgres://") || job.ledger.hasPrefix("postgresql://") {
-            return try PostgresLedgerSource(url: job.ledger, table: job.ledgerTable)
-        }
-        var path = job.ledger
-        if path.hasPrefix("sqlite://") { path.removeFirst("sqlite://".count) } else if path.hasPrefix("sqlite:") { path.removeFirst("sqlite:".count) }
-        guard !path.isEmpty else { throw ParsingFailure("ledger '\(job.ledger)' names no file") }
-        return try SQLiteLedgerSource(path: path, table: job.ledgerTable)
-    }
-
-    /// `{"group": ["market id", ...]}` -> market id -> group.
-    static func readMarketGroups(_ path: String) throws -> [String: String] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ParsingFailure("cannot read --market-groups \(path)") }
-        guard let value = try? JSONValue.parse([UInt8](data)), case .object(let groups) = value else {
-            throw ParsingFailure("--market-groups \(path) is not a JSON object of group -> [market ids]")
-        }
-        var map: [String: String] = [:]
-        for (group, markets) in groups {
-            guard case .array(let ids) = markets else { throw ParsingFailure("--market-groups \(path): group '\(group)' is not an array") }
-            for id in ids {
-                switch id {
-                case .string(let s), .number(let s): map[s] = group
-                default: throw ParsingFailure("--market-groups \(path): group '\(group)' has a market id that is not a string or number")
-                }
-            }
-        }
-        return map
-    }
-
     /// Runs the job and returns its exit status (0 or 1); failures throw. The metrics file and
     /// the dead-man's switch hear about every outcome, failures included.
     func execute(_ job: ResolvedJob, range: RangeOptions, command: String, commandLine: [String],
@@ -103,11 +90,8 @@ extension JobOptions {
                                 start: start, logger: logger, progress: progress)
         } catch {
             progress?.finish()
-            var metrics = (error as? JobError)?.metrics ?? RunMetrics(command: command, startedAt: started)
-            metrics.exitStatus = 2
-            if metrics.finishedAt == nil { metrics.finishedAt = Date() }
-            writeMetrics(metrics, job: job, logger: logger)
-            deadman?.ping(.fail, message: "saba-recon \(command) failed: \(error)")
+            Self.reportFailure(error, metrics: (error as? JobError)?.metrics ?? RunMetrics(command: command, startedAt: started),
+                               metricsFile: job.metricsFile, deadman: deadman, logger: logger)
             throw error
         }
         progress?.finish()
@@ -119,7 +103,7 @@ extension JobOptions {
                 logger.error("keep_runs \(keepRuns): \(error)")
             }
         }
-        writeMetrics(result.metrics, job: job, logger: logger)
+        Self.writeMetrics(result.metrics, to: job.metricsFile, logger: logger)
         let r = result.reconciliation
         let outcome = r.rows.isEmpty ? "reconciled, no discrepancies" : "\(r.rows.count) discrepanc\(r.rows.count == 1 ? "y" : "ies")"
         deadman?.ping(.success, message: "saba-recon \(command) \(result.runId): \(result.ticketsStaged) tickets, \(outcome) (exit \(result.exitStatus))")
@@ -128,16 +112,6 @@ extension JobOptions {
             print("reports: \(result.folder.path)/discrepancies.csv")
         }
         return result.exitStatus
-    }
-
-    private func writeMetrics(_ metrics: RunMetrics, job: ResolvedJob, logger: Logger) {
-        guard let path = job.metricsFile else { return }
-        do {
-            try MetricsTextfile.write(metrics, to: path)
-        } catch {
-            // The reports stand; a stale metrics file shows up as a missed success.
-            logger.error("metrics: \(error)")
-        }
     }
 
     private func runJob(_ job: ResolvedJob, range: RangeOptions, command: String, commandLine: [String],
@@ -165,16 +139,16 @@ extension JobOptions {
                                          timeOffset: job.apiUtcOffset, maxAttempts: job.maxAttempts),
                 transport: transport, tokens: tokens, clock: SystemWallClock(), logger: logger)
         }
-        let ledgerSource = try ledgerSource(job)
+        let ledgerSource = try job.ledger.open(table: job.ledgerTable)
         var options = ReconcileOptions(
-            plan: plan, now: now, grace: job.grace, tolerance: job.tolerance, edgeMargin: margin,
+            plan: plan, now: now, grace: job.grace, tolerance: job.tolerance,
             outRoot: URL(fileURLWithPath: job.out), byteOrderMark: job.csvBom, currencies: job.settings.currencies,
             commandLine: CommandLineRedactor.redact(commandLine, secrets: secrets), toolVersion: SabaRecon.version)
         options.start = start
         options.command = command
         options.refundPaths = job.refunds
         options.betStopWindow = job.betStopWindow
-        if let marketGroups = job.marketGroups { options.marketGroups = try Self.readMarketGroups(marketGroups) }
+        options.marketGroups = job.marketGroups
         if let progress { options.progress = { progress.update($0) } }
         return try ReconcileJob(options: options, client: client, ledger: ledgerSource, clock: SystemWallClock(), logger: logger).run()
     }

@@ -32,14 +32,15 @@ struct ResolvedJob {
     var apiUtcOffset: Int
     var forwardedFor: String?
     var token: Token
-    var ledger: String
+    var ledger: LedgerLocation
     var ledgerTable: String
     var out: String
     var grace: TimeInterval
     var tolerance: Decimal
     var refunds: [String]
     var betStopWindow: TimeInterval
-    var marketGroups: String?
+    /// Market id -> group, read from the market_groups file.
+    var marketGroups: [String: String] = [:]
     var csvBom: Bool
     var keepRuns: Int?
     var maxAttempts: Int
@@ -74,10 +75,10 @@ struct ResolvedJob {
         } else {
             token = .none
         }
-        ledger = s.text(.ledger) ?? "sqlite:ledger.sqlite"
-        let isPostgres = ledger.hasPrefix("postgres://") || ledger.hasPrefix("postgresql://")
-        if !isPostgres, ledger.contains("://"), !ledger.hasPrefix("sqlite://") {
-            throw SettingError(key: SettingKey.ledger.name, source: s.source(.ledger), message: "'\(Settings.redact(ledger, .urlPassword))' is neither sqlite:PATH nor postgres://...")
+        do {
+            ledger = try LedgerLocation(s.text(.ledger) ?? "sqlite:ledger.sqlite")
+        } catch let error as LedgerLocation.Invalid {
+            throw SettingError(key: SettingKey.ledger.name, source: s.source(.ledger), message: error.description)
         }
         ledgerTable = s.text(.ledgerTable) ?? "ledger"
         out = s.text(.out) ?? "Reports"
@@ -85,7 +86,6 @@ struct ResolvedJob {
         tolerance = try s.decimal(.tolerance) ?? 0
         refunds = s.list(.refunds)
         betStopWindow = try s.duration(.betStopWindow) ?? 60
-        marketGroups = s.text(.marketGroups)
         csvBom = try s.bool(.csvBom)
         keepRuns = try s.integer(.keepRuns, in: 1...Int.max)
         maxAttempts = try s.integer(.maxAttempts, in: 1...100) ?? 5
@@ -104,15 +104,20 @@ struct ResolvedJob {
                                    message: "no Saba token: set SABA_JWT, give --jwt-file (or jwt_file), or configure login.vendor_id (or SABA_VENDOR_ID) for POST /login")
             }
         }
+        // The files are read as the run reads them, so what passes here passes there.
         // A rediff needs no token, so an unreadable token file does not stop it.
-        if needsProvider, case .file(let path) = token, !FileManager.default.isReadableFile(atPath: path) {
-            throw SettingError(key: SettingKey.jwtFile.name, source: s.source(.jwtFile), message: "cannot read the JWT file \(path)")
+        if needsProvider, case .file(let path) = token {
+            do { _ = try FileTokenSource(path: path) } catch {
+                throw SettingError(key: SettingKey.jwtFile.name, source: s.source(.jwtFile), message: "\(error)")
+            }
         }
-        for path in refunds where !FileManager.default.fileExists(atPath: path) {
-            throw SettingError(key: SettingKey.refunds.name, source: s.source(.refunds), message: "no file or folder \(path)")
+        do { _ = try RefundFileReader().files(in: refunds) } catch {
+            throw SettingError(key: SettingKey.refunds.name, source: s.source(.refunds), message: "\(error)")
         }
-        if let marketGroups, !FileManager.default.isReadableFile(atPath: marketGroups) {
-            throw SettingError(key: SettingKey.marketGroups.name, source: s.source(.marketGroups), message: "cannot read \(marketGroups)")
+        if let path = s.text(.marketGroups) {
+            do { marketGroups = try Self.readMarketGroups(path) } catch {
+                throw SettingError(key: SettingKey.marketGroups.name, source: s.source(.marketGroups), message: "\(error)")
+            }
         }
         if let metricsFile {
             let folder = (metricsFile as NSString).deletingLastPathComponent
@@ -121,6 +126,25 @@ struct ResolvedJob {
                 throw SettingError(key: SettingKey.metricsFile.name, source: s.source(.metricsFile), message: "the folder of \(metricsFile) does not exist")
             }
         }
+    }
+
+    /// `{"group": ["market id", ...]}` -> market id -> group.
+    static func readMarketGroups(_ path: String) throws -> [String: String] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ParsingFailure("cannot read \(path)") }
+        guard let value = try? JSONValue.parse([UInt8](data)), case .object(let groups) = value else {
+            throw ParsingFailure("\(path) is not a JSON object of group -> [market ids]")
+        }
+        var map: [String: String] = [:]
+        for (group, markets) in groups {
+            guard case .array(let ids) = markets else { throw ParsingFailure("\(path): group '\(group)' is not an array") }
+            for id in ids {
+                switch id {
+                case .string(let s), .number(let s): map[s] = group
+                default: throw ParsingFailure("\(path): group '\(group)' has a market id that is not a string or number")
+                }
+            }
+        }
+        return map
     }
 
     /// `config check`'s report: every setting with its source, secrets redacted.

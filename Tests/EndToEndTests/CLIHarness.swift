@@ -91,6 +91,11 @@ struct Scene {
          "--ledger", "sqlite:\(ledgerPath)", "--jwt-file", tokenPath, "--out", out.path] + extra
     }
 
+    /// `run --resume RUN_ID` with the scene's provider, ledger and report root.
+    func resumeArguments(_ runId: String, _ extra: [String] = []) -> [String] {
+        runArguments().filter { !["--from", "--to", Self.from, Self.to].contains($0) } + ["--resume", runId] + extra
+    }
+
     /// `nightly` over the last 30 days of the scene's clock.
     func nightlyArguments() -> [String] {
         ["nightly", "--days", "30", "--now", Self.now, "--api-url", server.baseURL,

@@ -279,7 +279,7 @@ import SabaSandbox
         #expect(runs.count == 1)
         #expect(!FileManager.default.fileExists(atPath: scene.out.appendingPathComponent("latest").path))
         // A different --edge-margin must not change the resumed run's record of its own.
-        let resume = scene.runArguments().filter { !["--from", "--to", Scene.from, Scene.to].contains($0) } + ["--resume", runs[0], "--edge-margin", "5m"]
+        let resume = scene.resumeArguments(runs[0], ["--edge-margin", "5m"])
         for delay in kills.dropFirst() {
             let again = try Self.spawn(resume)
             try await Task.sleep(for: .milliseconds(delay))
@@ -308,7 +308,7 @@ import SabaSandbox
         let first = try Self.spawn(nightly)
         try await Task.sleep(for: .milliseconds(800))
         let runs = try FileManager.default.contentsOfDirectory(atPath: scene.out.path).filter { !$0.hasPrefix(".") && $0 != "latest" }
-        let resume = scene.runArguments().filter { !["--from", "--to", Scene.from, Scene.to].contains($0) } + ["--resume", try #require(runs.first)]
+        let resume = scene.resumeArguments(try #require(runs.first))
         let refused = try await blocking { try CLI.run(resume) }
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("another saba-recon run holds") && refused.stderr.contains("saba-recon nightly"), "stderr: \(refused.stderr)")

@@ -171,6 +171,9 @@ import SabaReconCore
         let args = ["saba-recon", "run", "--jwt", "eyJ.x.y", "--ledger", "postgres://ops:hunter2@db/wallet", "--token=abc"]
         #expect(CommandLineRedactor.redact(args) == ["saba-recon", "run", "--jwt", "[REDACTED]", "--ledger", "postgres://ops:[REDACTED]@db/wallet", "--token=[REDACTED]"])
         #expect(CommandLineRedactor.redact(["x", "Bearer eyJ.x.y"], secrets: ["eyJ.x.y"]) == ["x", "Bearer [REDACTED]"])
+        // Secret settings' flags follow their secrecy: a ping URL keeps its host.
+        #expect(CommandLineRedactor.redact(["--deadman-url", "https://hc-ping.com/uuid-1", "--deadman-url=https://hc-ping.com/uuid-2"])
+                == ["--deadman-url", "https://hc-ping.com/[REDACTED]", "--deadman-url=https://hc-ping.com/[REDACTED]"])
     }
 }
 

@@ -8,7 +8,6 @@ import TestSupport
 @Suite struct MetricsTextfileTests {
     func completed() -> RunMetrics {
         var m = RunMetrics(command: "nightly", startedAt: Date(timeIntervalSince1970: 1_790_000_000))
-        m.runId = "20260901T023000Z-0001"
         m.finishedAt = Date(timeIntervalSince1970: 1_790_000_100)
         m.exitStatus = 1
         m.stageSeconds = [.fetch: 80, .ledger: 5, .match: 10, .reports: 1]
@@ -96,5 +95,18 @@ import TestSupport
         let deadman = DeadMansSwitch(url: "https://hc-ping.com/uuid-2", transport: transport, logger: Logger(label: "test"))
         #expect(deadman.ping(.success, message: "x") == false)
         #expect(transport.requests.count == 2)
+    }
+}
+
+@Suite struct JobProgressTests {
+    @Test func theETAIsPacedByTheCallsThisInvocationFetched() {
+        // A resumed run took over 8 calls, fetched 2 in 20 s, and has 2 to go: 20 s more, not 4.
+        let p = JobProgress(callsDone: 10, callsFetched: 2, callsTotal: 12, window: 6, windows: 6, tickets: 5000,
+                            elapsed: 20, bytesDone: 40_000_000, secondsDone: 20)
+        #expect(p.secondsLeft == 20)
+        #expect(p.megabytesPerSecond == 2)
+        let first = JobProgress(callsDone: 3, callsFetched: 0, callsTotal: 12, window: 2, windows: 6, tickets: 0,
+                                elapsed: 1, bytesDone: 0, secondsDone: 0)
+        #expect(first.secondsLeft == nil)
     }
 }

@@ -12,10 +12,11 @@ struct SandboxHarness {
     let book: SandboxBook
     let tokens = SandboxToken()
 
-    static func start(tickets: Int = 400, faults: SandboxFaults = .none, unknownStatusEvery: Int = 0) async throws -> SandboxHarness {
+    static func start(tickets: Int = 400, faults: SandboxFaults = .none, unknownStatusEvery: Int = 0,
+                      vendorId: String = "sandbox-vendor", tokenLifetime: TimeInterval = 3600) async throws -> SandboxHarness {
         let book = SandboxBook(seed: 7, count: tickets, spanStart: now.addingTimeInterval(-20 * 86_400), spanEnd: now.addingTimeInterval(-3600),
                                unknownStatusEvery: unknownStatusEvery)
-        let server = SandboxServer(config: SandboxConfig(book: book, faults: faults, now: { now }))
+        let server = SandboxServer(config: SandboxConfig(book: book, vendorId: vendorId, faults: faults, now: { now }, tokenLifetime: tokenLifetime))
         _ = try await server.start()
         return SandboxHarness(server: server, book: book)
     }

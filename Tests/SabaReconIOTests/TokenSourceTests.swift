@@ -10,15 +10,9 @@ import SabaSandbox
 @Suite(.serialized) struct TokenSourceTests {
     static let now = UTCTime.parse("2026-07-20T12:00:00Z")!
 
-    func sandbox(lifetime: TimeInterval = 600) async throws -> (SandboxServer, SandboxBook) {
-        let book = SandboxBook(seed: 3, count: 120, spanStart: Self.now.addingTimeInterval(-5 * 86_400), spanEnd: Self.now.addingTimeInterval(-3600))
-        let server = SandboxServer(config: SandboxConfig(book: book, vendorId: "vendor-secret-42", now: { Self.now }, tokenLifetime: lifetime))
-        _ = try await server.start()
-        return (server, book)
-    }
-
     @Test func loginGetsATokenReusesItAndLogsInAgainBeforeExp() async throws {
-        let (server, book) = try await sandbox(lifetime: 600)
+        let h = try await SandboxHarness.start(tickets: 120, vendorId: "vendor-secret-42", tokenLifetime: 600)
+        let (server, book) = (h.server, h.book)
         let source = LoginTokenSource(apiURL: server.baseURL + "/", vendorId: "vendor-secret-42", vendorMemberId: "recon",
                                       refreshBefore: 300, transport: CurlTransport(), logger: Logger(label: "test"))
         let start = Date()
@@ -43,7 +37,7 @@ import SabaSandbox
     }
 
     @Test func aRefusedLoginNamesStatusAndErrorCodeButNotTheVendorId() async throws {
-        let (server, _) = try await sandbox()
+        let server = try await SandboxHarness.start(vendorId: "vendor-secret-42").server
         let source = LoginTokenSource(apiURL: server.baseURL, vendorId: "wrong-vendor-secret", vendorMemberId: "recon",
                                       transport: CurlTransport(), logger: Logger(label: "test"))
         let error = await #expect(throws: TokenError.self) { try await blocking { try source.token(now: Date()) } }
