@@ -18,6 +18,8 @@ let package = Package(
         // Already under Hummingbird; named so the sandbox can use NIOCore and HTTPTypes directly.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
+        // Already under Hummingbird; named so the sandbox can shut down gracefully (ServiceGroup).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
         // The config file (YAML, with line numbers for errors) and the Prometheus textfile.
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
@@ -67,6 +69,7 @@ let package = Package(
             dependencies: [
                 "SabaReconCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

@@ -12,14 +12,18 @@ public final class RunLock: @unchecked Sendable {
 
     public init(folder: URL, holder: String, now: Date) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        path = folder.appendingPathComponent(".saba-recon.lock").path
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let path = folder.appendingPathComponent(".saba-recon.lock").path
+        // Opened and locked before the stored properties are set: a refused lock never reaches
+        // deinit, which would truncate and unlock through a descriptor already closed.
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw Held(description: "cannot open the lock file \(path): \(String(cString: strerror(errno)))") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let owner = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             close(fd)
             throw Held(description: "another saba-recon run holds \(path)\(owner.isEmpty ? "" : " (\(owner))"); not starting a second one")
         }
+        self.fd = fd
+        self.path = path
         let text = "\(holder), pid \(getpid()), since \(ISO8601DateFormatter().string(from: now))\n"
         ftruncate(fd, 0)
         _ = text.withCString { write(fd, $0, strlen($0)) }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import ServiceLifecycle
 import Logging
 import NIOCore
 import SabaReconCore
@@ -55,7 +56,7 @@ public struct SandboxConfig: Sendable {
 public final class SandboxServer: Sendable {
     public let config: SandboxConfig
     private let requests = Mutex(0)
-    private let state = Mutex<(task: Task<Void, any Error>?, port: Int)>((nil, 0))
+    private let state = Mutex<(task: Task<Void, any Error>?, group: ServiceGroup?, port: Int)>((nil, nil, 0))
     let logger: Logger
 
     public init(config: SandboxConfig, logger: Logger? = nil) {
@@ -91,9 +92,12 @@ public final class SandboxServer: Sendable {
                 continuation.finish()
             },
             logger: logger)
+        // A graceful shutdown lets in-flight responses finish: cancelling the server instead can
+        // trap in NIO ("Deinited NIOAsyncWriter without calling finish()") with a connection still open.
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         let task = Task {
             defer { continuation.finish() }
-            try await app.run()
+            try await group.run()
         }
         var iterator = ports.makeAsyncIterator()
         guard let bound = await iterator.next(), bound > 0 else {
@@ -102,7 +106,7 @@ public final class SandboxServer: Sendable {
             if case .failure(let error) = result { throw error }
             throw SandboxError(message: "the sandbox could not bind \(host):\(port)")
         }
-        state.withLock { $0 = (task, bound) }
+        state.withLock { $0 = (task, group, bound) }
         return bound
     }
 
@@ -113,12 +117,11 @@ public final class SandboxServer: Sendable {
     }
 
     public func stop() async {
-        let task = state.withLock { s -> Task<Void, any Error>? in
-            let t = s.task
-            s.task = nil
-            return t
+        let (task, group) = state.withLock { s -> (Task<Void, any Error>?, ServiceGroup?) in
+            defer { (s.task, s.group) = (nil, nil) }
+            return (s.task, s.group)
         }
-        task?.cancel()
+        await group?.triggerGracefulShutdown()
         _ = await task?.result
     }
 

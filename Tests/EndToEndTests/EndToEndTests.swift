@@ -255,12 +255,18 @@ import SabaSandbox
 
 @Suite(.serialized) struct OperationsEndToEndTests {
     /// Starts the CLI without waiting, for kill and lock tests.
-    static func spawn(_ arguments: [String]) throws -> Process {
+    /// Its stderr goes to `stderrTo` (a file, so a failure can say why) or nowhere.
+    static func spawn(_ arguments: [String], stderrTo path: URL? = nil) throws -> Process {
         let p = Process()
         p.executableURL = CLI.executable
         p.arguments = arguments
         p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
+        if let path {
+            FileManager.default.createFile(atPath: path.path, contents: nil)
+            p.standardError = try FileHandle(forWritingTo: path)
+        } else {
+            p.standardError = FileHandle.nullDevice
+        }
         try p.run()
         return p
     }
@@ -305,7 +311,8 @@ import SabaSandbox
     @Test func aResumeIsRefusedWhileANightlyHoldsTheLock() async throws {
         let scene = try await Scene.start(faults: SandboxFaults(delayMilliseconds: 500))
         let nightly = scene.nightlyArguments()
-        let first = try Self.spawn(nightly)
+        let log = scene.folder.appendingPathComponent("nightly.stderr")
+        let first = try Self.spawn(nightly, stderrTo: log)
         try await Task.sleep(for: .milliseconds(800))
         let runs = try FileManager.default.contentsOfDirectory(atPath: scene.out.path).filter { !$0.hasPrefix(".") && $0 != "latest" }
         let resume = scene.resumeArguments(try #require(runs.first))
@@ -313,7 +320,7 @@ import SabaSandbox
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("another saba-recon run holds") && refused.stderr.contains("saba-recon nightly"), "stderr: \(refused.stderr)")
         first.waitUntilExit()
-        #expect(first.terminationStatus == 1)
+        #expect(first.terminationStatus == 1, "nightly: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
         await scene.stop()
     }
 
@@ -349,13 +356,14 @@ import SabaSandbox
     @Test func aSecondNightlyExitsTwoWhileTheFirstHoldsTheLock() async throws {
         let scene = try await Scene.start(faults: SandboxFaults(delayMilliseconds: 500))
         let nightly = scene.nightlyArguments()
-        let first = try Self.spawn(nightly)
+        let log = scene.folder.appendingPathComponent("nightly.stderr")
+        let first = try Self.spawn(nightly, stderrTo: log)
         try await Task.sleep(for: .milliseconds(800))
         let second = try await blocking { try CLI.run(nightly) }
         #expect(second.status == 2)
         #expect(second.stderr.contains("another saba-recon run holds") && second.stderr.contains("since"), "stderr: \(second.stderr)")
         first.waitUntilExit()
-        #expect(first.terminationStatus == 1)
+        #expect(first.terminationStatus == 1, "nightly: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
         // Once the first is done, the lock is free again.
         let third = try await blocking { try CLI.run(nightly) }
         #expect(third.status == 1, "stderr: \(third.stderr)")
