@@ -23,6 +23,8 @@ let package = Package(
         // The config file (YAML, with line numbers for errors) and the Prometheus textfile.
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
+        // Already under PostgresNIO; named for SHA-256 checksums of inputs and reports.
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
     ],
     targets: [
         // libcurl through pkg-config; the shim wraps the variadic setopt/getinfo calls.
@@ -46,6 +48,7 @@ let package = Package(
         ),
         .target(
             name: "SabaReconCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/SabaReconCore"
         ),
         .target(
@@ -56,6 +59,8 @@ let package = Package(
                 "CZlib",
                 "CShim",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API for the run store's hot loops (the same SQLite GRDB links).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),

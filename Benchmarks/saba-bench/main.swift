@@ -28,8 +28,8 @@ if CommandLine.arguments.count > 2 && CommandLine.arguments[1] == "ledger" {
     try source.validate()
     let start = DispatchTime.now().uptimeNanoseconds
     var rows = 0
-    var total = Decimal.zero
-    try source.forEachEntry(provider: "saba") { e in
+    var total = Money.zero
+    try source.forEachEntry(provider: "saba", since: .distantPast) { e in
         rows += 1
         if rows % 1000 == 0 { total += e.amount }  // touch the values so nothing is optimised away
     }

@@ -30,7 +30,7 @@ public struct LedgerFixture: Sendable {
         let info = currencies[t.currency] ?? CurrencyInfo(code: "XXX")
         let scale = info.scale
         var out: [LedgerEntry] = []
-        func add(_ kind: String, _ amount: Decimal, _ at: Date, ref: String? = nil) {
+        func add(_ kind: String, _ amount: Money, _ at: Date, ref: String? = nil) {
             out.append(LedgerEntry(entryId: "w-\(t.transId)-\(out.count + 1)", provider: "saba", ticketId: t.transId,
                                    memberId: t.memberId, kind: kind, amount: amount * scale, currency: info.code,
                                    createdAt: at, ref: ref))
@@ -142,7 +142,7 @@ public struct LedgerFixture: Sendable {
             seeded.append(Seeded(kind: .settledWhileRunning, transId: t.transId, what: "running ticket paid out early"))
         }
         if let t = pick({ $0.status == .won && plain($0) }), var list = byTicket[t.transId], let k = list.firstIndex(where: { $0.kind == "settle" }) {
-            list[k].amount += Decimal(string: "0.01") ?? 0
+            list[k].amount += Money.parse("0.01") ?? .zero
             byTicket[t.transId] = list
             seeded.append(Seeded(kind: .netMismatch, transId: t.transId, what: "payout 0.01 too high"))
         }

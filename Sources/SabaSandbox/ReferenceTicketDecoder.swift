@@ -44,17 +44,23 @@ public enum ReferenceTicketDecoder {
             guard let d = UTCTime.parse(s, defaultOffset: timeOffset) else { throw Failure(description: "bad date \(s)") }
             return d
         }
+        /// Foundation's Decimal, held to the same exactness as the pipeline's Money.
+        func money(_ d: Decimal?) throws -> Money? {
+            guard let d else { return nil }
+            guard let m = Money(exactly: d) else { throw Failure(description: "amount \(d) is not an exact Money") }
+            return m
+        }
         return try dtos.map { d in
             Ticket(
                 transId: String(d.transId), memberId: d.memberId, eventId: d.eventId, betType: d.betType,
-                parlayTicketNo: d.parlayTicketNo.map(String.init), price: d.price, stake: d.stake,
-                transTime: try date(d.transTime) ?? Date.distantPast, status: TicketStatus(d.status), settlementPrice: d.settlementPrice,
+                parlayTicketNo: d.parlayTicketNo.map(String.init), price: try money(d.price), stake: try money(d.stake) ?? .zero,
+                transTime: try date(d.transTime) ?? Date.distantPast, status: TicketStatus(d.status), settlementPrice: try money(d.settlementPrice),
                 currency: d.currency, oddsType: d.oddsType, cashoutEnabled: d.cashoutEnabled ?? false,
-                alreadyCashout: d.alreadyCashout ?? false, cashoutPrice: d.cashoutPrice, settlementTime: try date(d.settlementTime),
-                maxPayOut: d.maxPayOut, parlayLegs: d.parlayInfo?.count ?? 0,
+                alreadyCashout: d.alreadyCashout ?? false, cashoutPrice: try money(d.cashoutPrice), settlementTime: try date(d.settlementTime),
+                maxPayOut: try money(d.maxPayOut), parlayLegs: d.parlayInfo?.count ?? 0,
                 resettles: try (d.resettles ?? []).map {
                     Resettle(resettleDate: try date($0.resettleDate), balanceChange: $0.balanceChange ?? false,
-                             status: TicketStatus($0.status ?? ""), reSettlePrice: $0.reSettlePrice ?? 0)
+                             status: TicketStatus($0.status ?? ""), reSettlePrice: try money($0.reSettlePrice) ?? .zero)
                 })
         }
     }

@@ -7,7 +7,8 @@ extension SandboxBook {
     public static func json(_ e: Entry, operatorId: String = "sandbox-op", into out: inout String) {
         let t = e.ticket
         func s(_ text: String) -> String { jsonString(text) }
-        func d(_ v: Decimal?) -> String { v.map { Money.format($0, minFractionDigits: 0) } ?? "null" }
+        func d(_ v: Money?) -> String { v.map(\.compact) ?? "null" }
+        func d(_ v: Decimal?) -> String { v.map { Money(exactly: $0)?.compact ?? "null" } ?? "null" }
         func i<T: BinaryInteger>(_ v: T?) -> String { v.map { String($0) } ?? "null" }
         func time(_ v: Date?) -> String { v.map { "\"\(UTCTime.formatLocal($0))\"" } ?? "null" }
         let kickOff = t.transTime.addingTimeInterval(5400)

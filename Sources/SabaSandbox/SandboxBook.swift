@@ -73,6 +73,9 @@ public struct SandboxBook: Sendable {
         Decimal(min * 100 + rng.below((max - min) * 100 + 1)) / 100
     }
 
+    /// The generator computes in Decimal (rounding to cents); tickets carry exact Money.
+    func m(_ d: Decimal) -> Money { Money(exactly: d) ?? .zero }
+
     func round2(_ d: Decimal) -> Decimal {
         var v = d
         var out = Decimal()
@@ -127,7 +130,7 @@ public struct SandboxBook: Sendable {
         if settled && status.isResult && !cashout && rng.below(100) < 5, let st = settlementTime {
             // The earlier result, before the trader corrected it.
             let previous: TicketStatus = status == .won ? .lose : .won
-            resettles.append(Resettle(resettleDate: st.addingTimeInterval(1800), balanceChange: true, status: previous, reSettlePrice: net(previous)))
+            resettles.append(Resettle(resettleDate: st.addingTimeInterval(1800), balanceChange: true, status: previous, reSettlePrice: m(net(previous))))
         }
         var legs: [Leg] = []
         if parlay {
@@ -141,10 +144,10 @@ public struct SandboxBook: Sendable {
         let ticket = Ticket(
             transId: String(transId), memberId: "m\(1000 + rng.below(400))", eventId: Int64(70_000_000 + rng.below(1_000_000)),
             betType: parlay ? 29 : [1, 3, 5, 7, 8, 15][rng.below(6)], parlayTicketNo: parlay ? String(transId) : "0",
-            price: price, stake: stake, transTime: time, status: status,
-            settlementPrice: settled ? net(status) : 0, currency: currency, oddsType: 3,
-            cashoutEnabled: !parlay, alreadyCashout: cashout, cashoutPrice: cashout ? cashoutPrice : 0,
-            settlementTime: settlementTime, maxPayOut: round2(stake * price * 10), parlayLegs: legs.count, resettles: resettles)
+            price: m(price), stake: m(stake), transTime: time, status: status,
+            settlementPrice: settled ? m(net(status)) : 0, currency: currency, oddsType: 3,
+            cashoutEnabled: !parlay, alreadyCashout: cashout, cashoutPrice: cashout ? m(cashoutPrice) : 0,
+            settlementTime: settlementTime, maxPayOut: m(round2(stake * price * 10)), parlayLegs: legs.count, resettles: resettles)
         let hasLeague = rng.below(20) != 0
         let live = rng.below(4) == 0
         return Entry(

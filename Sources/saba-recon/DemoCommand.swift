@@ -59,7 +59,7 @@ struct DemoCommand: AsyncParsableCommand {
         // Only the demo's own settings: no config file or SABA_RECON_* variable of this shell leaks in.
         let resolved = try job.resolve(command: "demo", environment: ["SABA_VENDOR_ID": "sandbox-vendor"], needsProvider: true)
         let status = try await Blocking.onOwnThread {
-            try job.execute(resolved, range: range2, command: "demo", commandLine: ["saba-recon"] + arguments)
+            try job.execute(resolved, start: try range2.fresh(), command: "demo", commandLine: ["saba-recon"] + arguments)
         }
         await server.stop()
 

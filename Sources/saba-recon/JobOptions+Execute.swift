@@ -45,9 +45,9 @@ extension JobOptions {
     }
 
     /// `--check`: the effective settings and what the run would do, then exit 0.
-    func printCheck(_ job: ResolvedJob, plan: WindowPlan?, note: String? = nil) {
+    func printCheck(_ job: ResolvedJob, start: JobStart?, note: String? = nil) {
         for line in job.describe() { print(line) }
-        if let plan {
+        if case .fresh(let plan, _)? = start {
             print("range: \(UTCTime.iso(plan.range.start))..\(UTCTime.iso(plan.range.end)), \(plan.windows.count) window(s)\(plan.clamped ? " (clamped to the 180-day limit)" : "")")
         }
         if let note { print(note) }
@@ -75,9 +75,8 @@ extension JobOptions {
 
     /// Runs the job and returns its exit status (0 or 1); failures throw. The metrics file and
     /// the dead-man's switch hear about every outcome, failures included.
-    func execute(_ job: ResolvedJob, range: RangeOptions, command: String, commandLine: [String],
-                 transport: any HTTPTransport = CurlTransport(), quiet: Bool = false,
-                 start: ReconcileOptions.Start = .fresh) throws -> Int32 {
+    func execute(_ job: ResolvedJob, start: JobStart, command: String, commandLine: [String],
+                 transport: any HTTPTransport = CurlTransport(), quiet: Bool = false) throws -> Int32 {
         let logger = logger(job)
         let started = Date()
         let deadman = job.deadmanURL.map { DeadMansSwitch(url: $0, transport: transport, logger: logger) }
@@ -86,8 +85,8 @@ extension JobOptions {
         let progress = showProgress ? ProgressLine(terminal: .standardError) : nil
         let result: JobResult
         do {
-            result = try runJob(job, range: range, command: command, commandLine: commandLine, transport: transport,
-                                start: start, logger: logger, progress: progress)
+            result = try runJob(job, start: start, command: command, commandLine: commandLine, transport: transport,
+                                logger: logger, progress: progress)
         } catch {
             progress?.finish()
             Self.reportFailure(error, metrics: (error as? JobError)?.metrics ?? RunMetrics(command: command, startedAt: started),
@@ -97,7 +96,7 @@ extension JobOptions {
         progress?.finish()
         if let keepRuns = job.keepRuns {
             do {
-                let removed = try RunRetention.prune(root: URL(fileURLWithPath: job.out), keep: keepRuns, current: result.runId)
+                let removed = try RunFolder.open(result.runId, in: URL(fileURLWithPath: job.out)).prune(keep: keepRuns)
                 if !removed.isEmpty { logger.notice("keep_runs \(keepRuns): removed \(removed.joined(separator: ", "))") }
             } catch {
                 logger.error("keep_runs \(keepRuns): \(error)")
@@ -114,23 +113,11 @@ extension JobOptions {
         return result.exitStatus
     }
 
-    private func runJob(_ job: ResolvedJob, range: RangeOptions, command: String, commandLine: [String],
-                        transport: any HTTPTransport, start: ReconcileOptions.Start, logger: Logger,
-                        progress: ProgressLine?) throws -> JobResult {
-        let now = try range.resolvedNow()
-        let margin = try range.margin()
-        // A resumed or re-matched run takes its windows and clock from its run.json.
-        let plan: WindowPlan
-        if case .fresh = start {
-            plan = try WindowPlanner(edgeMargin: margin).plan(range.requestedRange(), now: now, clamp: range.clamp)
-        } else {
-            plan = WindowPlan(range: TimeRange(start: now, end: now), windows: [], edgeWindows: [], clamped: false)
-        }
+    private func runJob(_ job: ResolvedJob, start: JobStart, command: String, commandLine: [String],
+                        transport: any HTTPTransport, logger: Logger, progress: ProgressLine?) throws -> JobResult {
         var client: SabaClient?
         var secrets: [String] = []
-        if case .rediff = start {
-            client = nil
-        } else {
+        if start.fetches {
             guard let url = job.apiURL else { throw ParsingFailure("no Saba API URL: give --api-url, SABA_API_URL or api_url in the config file") }
             let tokens = try tokenSource(job, transport: transport, logger: logger)
             if case .login(let vendor, _, _) = job.token { secrets.append(vendor) }
@@ -141,15 +128,14 @@ extension JobOptions {
         }
         let ledgerSource = try job.ledger.open(table: job.ledgerTable)
         var options = ReconcileOptions(
-            plan: plan, now: now, grace: job.grace, tolerance: job.tolerance,
+            grace: job.grace, tolerance: job.tolerance,
             outRoot: URL(fileURLWithPath: job.out), byteOrderMark: job.csvBom, currencies: job.settings.currencies,
             commandLine: CommandLineRedactor.redact(commandLine, secrets: secrets), toolVersion: SabaRecon.version)
-        options.start = start
         options.command = command
         options.refundPaths = job.refunds
         options.betStopWindow = job.betStopWindow
         options.marketGroups = job.marketGroups
         if let progress { options.progress = { progress.update($0) } }
-        return try ReconcileJob(options: options, client: client, ledger: ledgerSource, clock: SystemWallClock(), logger: logger).run()
+        return try ReconcileJob(options: options, start: start, client: client, ledger: ledgerSource, clock: SystemWallClock(), logger: logger).run()
     }
 }

@@ -34,39 +34,22 @@ struct NightlyCommand: ParsableCommand {
             instant = fixed
         }
         let outRoot = URL(fileURLWithPath: resolved.out)
+        let plan = try Self.plan(instant: instant, days: days)
         if job.check {
-            let range = try RangeOptions.parse(Self.rangeArguments(instant: instant, days: days, now: now))
-            job.printCheck(resolved, plan: try range.plan(), note: "nightly: the last \(days) UTC day(s); lock \(outRoot.path)/.saba-recon.lock")
+            job.printCheck(resolved, start: .fresh(plan, now: instant), note: "nightly: the last \(days) UTC day(s); lock \(outRoot.path)/.saba-recon.lock")
             return
         }
-        let lock = try RunLock(folder: outRoot, holder: "saba-recon nightly", now: Date())
+        let lock = try RunFolder.lock(outRoot, holder: "saba-recon nightly", now: Date())
         defer { withExtendedLifetime(lock) {} }
-        let args = Self.rangeArguments(instant: instant, days: days, now: now)
-        let range = try RangeOptions.parse(args)
-        let start: ReconcileOptions.Start = Self.unfinishedRun(in: outRoot, from: args[1], to: args[3]).map { .resume(runId: $0) } ?? .fresh
-        let status = try job.execute(resolved, range: range, command: "nightly", commandLine: CommandLine.arguments, start: start)
+        // A nightly of the same days that was killed is resumed, not started again.
+        let start: JobStart = RunFolder.unfinished(in: outRoot, range: plan.range).map { .resume(runId: $0.runId) } ?? .fresh(plan, now: instant)
+        let status = try job.execute(resolved, start: start, command: "nightly", commandLine: CommandLine.arguments)
         if status != 0 { throw ExitCode(status) }
     }
 
-    /// Days are whole UTC days, today included; the first is clamped to the 180-day limit.
-    static func rangeArguments(instant: Date, days: Int, now: String?) -> [String] {
-        let from = UTCTime.day(instant.addingTimeInterval(-Double(days - 1) * 86_400))
-        let to = UTCTime.day(instant)
-        return ["--from", from, "--to", to, "--clamp", "--now", now ?? UTCTime.iso(instant)]
-    }
-
-    /// The newest run folder of this range that never finished (killed mid-run), if any.
-    static func unfinishedRun(in root: URL, from: String, to: String) -> String? {
-        guard let range = try? WindowPlanner.dayRange(from: from, to: to),
-              let names = try? FileManager.default.contentsOfDirectory(atPath: root.path) else { return nil }
-        for name in names.sorted(by: >) where name != "latest" && !name.hasPrefix(".") {
-            let folder = root.appendingPathComponent(name)
-            guard let record = try? RunRecord.read(from: folder), !record.finished else { continue }
-            // Exactly the same days: a shorter hand-made run of the same end must not be taken over.
-            if abs(record.range_end - range.end.timeIntervalSince1970) < 1 && abs(record.range_start - range.start.timeIntervalSince1970) < 1 {
-                return name
-            }
-        }
-        return nil
+    /// Whole UTC days, today included; the first is clamped to the 180-day limit.
+    static func plan(instant: Date, days: Int) throws -> WindowPlan {
+        let range = try WindowPlanner.dayRange(from: UTCTime.day(instant.addingTimeInterval(-Double(days - 1) * 86_400)), to: UTCTime.day(instant))
+        return try WindowPlanner().plan(range, now: instant, clamp: true)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SabaReconCore
+import SabaReconIO
 
 /// Which tickets a run covers, and the clock it measures from.
 struct RangeOptions: ParsableArguments {
@@ -20,7 +21,7 @@ struct RangeOptions: ParsableArguments {
     var now: String?
 
     @Option(help: ArgumentHelp("Fetch this much outside the range's edges so a ticket whose wallet clock is a few seconds across an edge still finds its partner (90, 90s, 2m).", valueName: "duration"))
-    var edgeMargin = "2m"
+    var edgeMargin: String?
 
     func resolvedNow() throws -> Date {
         guard let now else { return Date() }
@@ -38,13 +39,21 @@ struct RangeOptions: ParsableArguments {
         }
     }
 
-    func margin() throws -> TimeInterval {
+    /// The planner with this run's edge margin (the planner's own default when not given).
+    func planner() throws -> WindowPlanner {
+        guard let edgeMargin else { return WindowPlanner() }
         guard let m = DurationText.parse(edgeMargin) else { throw ParsingFailure("--edge-margin '\(edgeMargin)' is not a duration (90, 90s, 2m)") }
-        return m
+        return WindowPlanner(edgeMargin: m)
     }
 
-    func plan() throws -> WindowPlan {
-        try WindowPlanner(edgeMargin: margin()).plan(requestedRange(), now: resolvedNow(), clamp: clamp)
+    func plan(now: Date) throws -> WindowPlan {
+        try planner().plan(requestedRange(), now: now, clamp: clamp)
+    }
+
+    /// A fresh run of this range, judged at --now (or the clock, read once).
+    func fresh() throws -> JobStart {
+        let now = try resolvedNow()
+        return .fresh(try plan(now: now), now: now)
     }
 }
 
@@ -58,7 +67,7 @@ struct PlanCommand: ParsableCommand {
     @OptionGroup var range: RangeOptions
 
     func run() throws {
-        let plan = try range.plan()
+        let plan = try range.plan(now: range.resolvedNow())
         print("range \(UTCTime.iso(plan.range.start))..\(UTCTime.iso(plan.range.end))\(plan.clamped ? " (clamped to the 180-day limit)" : "")")
         for w in plan.allWindows {
             let days = w.end.timeIntervalSince(w.start) / 86_400

@@ -19,11 +19,10 @@ struct RediffCommand: ParsableCommand {
     func run() throws {
         let resolved = try job.resolve(command: "rediff", environment: ProcessInfo.processInfo.environment, needsProvider: false)
         if job.check {
-            job.printCheck(resolved, plan: nil, note: "rediff: run \(runId) under \(resolved.out)")
+            job.printCheck(resolved, start: nil, note: "rediff: run \(runId) under \(resolved.out)")
             return
         }
-        let range = try RangeOptions.parse([])
-        let status = try job.execute(resolved, range: range, command: "rediff", commandLine: CommandLine.arguments, start: .rediff(runId: runId))
+        let status = try job.execute(resolved, start: .rediff(runId: runId), command: "rediff", commandLine: CommandLine.arguments)
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -36,7 +36,7 @@ struct ResolvedJob {
     var ledgerTable: String
     var out: String
     var grace: TimeInterval
-    var tolerance: Decimal
+    var tolerance: Money
     var refunds: [String]
     var betStopWindow: TimeInterval
     /// Market id -> group, read from the market_groups file.
@@ -83,7 +83,7 @@ struct ResolvedJob {
         ledgerTable = s.text(.ledgerTable) ?? "ledger"
         out = s.text(.out) ?? "Reports"
         grace = try s.duration(.grace) ?? 900
-        tolerance = try s.decimal(.tolerance) ?? 0
+        tolerance = try s.money(.tolerance) ?? .zero
         refunds = s.list(.refunds)
         betStopWindow = try s.duration(.betStopWindow) ?? 60
         csvBom = try s.bool(.csvBom)

@@ -28,23 +28,25 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         // The range is checked first: it is what an operator most often gets wrong.
-        let plan = resume == nil ? try range.plan() : nil
+        let fresh = resume == nil ? try range.fresh() : nil
         let resolved = try job.resolve(command: "run", environment: ProcessInfo.processInfo.environment, needsProvider: true)
         if job.check {
-            job.printCheck(resolved, plan: plan, note: resume.map { "resume: run \($0) under \(resolved.out)" })
+            job.printCheck(resolved, start: fresh, note: resume.map { "resume: run \($0) under \(resolved.out)" })
             return
         }
         var lock: RunLock?
-        let start: ReconcileOptions.Start
+        let start: JobStart
         if let resume {
             // A nightly may be resuming the same run: one at a time per report root.
-            lock = try RunLock(folder: URL(fileURLWithPath: resolved.out), holder: "saba-recon run --resume \(resume)", now: Date())
+            lock = try RunFolder.lock(URL(fileURLWithPath: resolved.out), holder: "saba-recon run --resume \(resume)", now: Date())
             start = .resume(runId: resume)
+        } else if let fresh {
+            start = fresh
         } else {
-            start = .fresh
+            throw ParsingFailure("give --from and --to, --window, or --resume RUN_ID")
         }
         defer { withExtendedLifetime(lock) {} }
-        let status = try job.execute(resolved, range: range, command: "run", commandLine: CommandLine.arguments, start: start)
+        let status = try job.execute(resolved, start: start, command: "run", commandLine: CommandLine.arguments)
         if status != 0 { throw ExitCode(status) }
     }
 }

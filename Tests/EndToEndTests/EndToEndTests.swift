@@ -39,7 +39,7 @@ import SabaSandbox
         }
         // No temp files are left behind.
         let files = try FileManager.default.contentsOfDirectory(atPath: run.path).sorted()
-        #expect(files == ["discrepancies.csv", "discrepancies.json", "manifest.json", "run.json", "run.sqlite", "summary.csv"])
+        #expect(files == ["discrepancies.csv", "discrepancies.json", "ledger.sqlite", "manifest.json", "run.json", "run.sqlite", "summary.csv"])
         await scene.stop()
     }
 
@@ -230,7 +230,7 @@ import SabaSandbox
         }
         let scene = try await Scene.start()
         var entries: [LedgerEntry] = []
-        try SQLiteLedgerSource(path: scene.ledgerPath).forEachEntry(provider: "saba") { entries.append($0) }
+        try SQLiteLedgerSource(path: scene.ledgerPath).forEachEntry(provider: "saba", since: .distantPast) { entries.append($0) }
         let (url, name) = try pg.makeDatabase()
         var sql = ["CREATE TABLE wallet (entry_id text PRIMARY KEY, provider text NOT NULL, ticket_id text NOT NULL, member_id text, kind text, amount numeric(20,4), currency text, created_at timestamptz, ref text, event_id text, market_id text, specifiers text)"]
         func lit(_ s: String?) -> String { s.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" } ?? "NULL" }
@@ -336,7 +336,7 @@ import SabaSandbox
         let cells = payoutRow.components(separatedBy: ",")
         let (transId, member, owed) = (cells[5], cells[6], Money.parse(cells[12].replacingOccurrences(of: "-", with: "")) ?? 0)
         var entries: [LedgerEntry] = []
-        try SQLiteLedgerSource(path: scene.ledgerPath).forEachEntry(provider: "saba") { entries.append($0) }
+        try SQLiteLedgerSource(path: scene.ledgerPath).forEachEntry(provider: "saba", since: .distantPast) { entries.append($0) }
         entries.append(LedgerEntry(entryId: "fix-1", provider: "saba", ticketId: transId, memberId: member, kind: "settle", amount: owed,
                                    currency: cells[7], createdAt: UTCTime.parse("2026-07-20T11:00:00Z")!, ref: "fix"))
         try SQLiteLedgerWriter.write(entries, to: scene.ledgerPath)

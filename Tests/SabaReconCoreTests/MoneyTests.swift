@@ -4,14 +4,16 @@ import Testing
 
 @Suite struct MoneyTests {
     @Test(arguments: [
-        ("12.50", "12.50"), ("-12.5", "-12.50"), ("0", "0.00"), ("-0.00", "0.00"), ("1e3", "1000.00"), ("1.2E+3", "1200.00"),
-        ("0.000001", "0.000001"), ("123456789012345678901234567890.12345678", "123456789012345678901234567890.12345678"),
-        ("99999999999999999999999999999999999999", "99999999999999999999999999999999999999.00"), ("5E-3", "0.005"),
-        ("0.1", "0.10"), ("100", "100.00"),
+        ("12.50", "12.50"), ("-12.5", "-12.50"), ("0", "0.00"), ("-0.00", "0.00"), ("-0", "0.00"), ("1e3", "1000.00"), ("1.2E+3", "1200.00"),
+        ("0.000001", "0.000001"), ("123456789012345.123456789012", "123456789012345.123456789012"),
+        ("999999999999999", "999999999999999.00"), ("5E-3", "0.005"), ("0.1", "0.10"), ("100", "100.00"), ("+7", "7.00"),
+        ("1000000000000000e-1", "100000000000000.00"), ("0.000000000001", "0.000000000001"), ("120e-13", "0.000000000012"),
+        ("00012.500", "12.50"), (".5", "0.50"), ("7.", "7.00"),
     ])
     func parsesExactlyAndFormatsPlain(input: String, rendered: String) throws {
         let value = try #require(Money.parse(input))
         #expect(Money.format(value) == rendered)
+        #expect(value.description == rendered)
     }
 
     @Test func sumsWithoutBinaryFloatError() throws {
@@ -19,16 +21,100 @@ import Testing
         #expect(a + b == Money.parse("0.3"))
     }
 
-    @Test(arguments: ["", "-", "abc", "1.2.3", "1e", "--1", "1x", "123456789012345678901234567890123456789"])
+    /// Refused rather than rounded: more than 15 integer digits, more than 12 fraction
+    /// digits, anything that is not a number.
+    @Test(arguments: ["", "-", "abc", "1.2.3", "1e", "--1", "1x", " 1", "1 ", "1e+", "..1", "NaN", "Infinity", "0x10",
+                      "1000000000000000", "1e15", "0.0000000000001", "1e-13", "1e10001", "123456789012345678901234567890123456789",
+                      "99999999999999999999999999999999999999"])
     func rejectsNonNumbersAndDigitsItCannotHold(input: String) {
         #expect(Money.parse(input) == nil)
     }
 
+    @Test func trailingZerosBeyondTheLimitsCostNothing() throws {
+        #expect(Money.parse("1.5000000000000000000000000000") == Money.parse("1.5"))
+        #expect(Money.parse("0." + String(repeating: "0", count: 140) + "1") == nil)
+        #expect(Money.parse("0." + String(repeating: "0", count: 140)) == .zero)
+        #expect(Money.parse("100000000000000.000000000000000") == Money.parse("1e14"))
+    }
+
     @Test func formatsWithoutExponentAtTheExtremes() throws {
-        let big = try #require(Money.parse("1e30"))
-        #expect(Money.format(big) == "1000000000000000000000000000000.00")
-        let small = try #require(Money.parse("-1e-20"))
-        #expect(Money.format(small) == "-0.00000000000000000001")
+        #expect(Money.format(try #require(Money.parse("1e14"))) == "100000000000000.00")
+        #expect(Money.format(try #require(Money.parse("-1e-12"))) == "-0.000000000001")
+        #expect(try #require(Money.parse("-12.50")).compact == "-12.5")
+        #expect(try #require(Money.parse("3")).plain(minFractionDigits: 0) == "3")
+    }
+
+    @Test func thousandUnitScalingAndStorageRoundTrip() throws {
+        let stake = try #require(Money.parse("50.5"))
+        #expect(stake * 1000 == Money.parse("50500"))
+        #expect(stake.micros == 50_500_000)
+        #expect(Money(micros: try #require(stake.micros)) == stake)
+        // Not a whole number of millionths: no INTEGER form, so the store keeps text.
+        #expect(try #require(Money.parse("0.0000001")).micros == nil)
+        #expect(try #require(Money.parse("-9999999999.999999")).micros == -9_999_999_999_999_999)
+        // Past 64 bits of millionths: text as well.
+        #expect(try #require(Money.parse("-999999999999999.999999")).micros == nil)
+    }
+
+    /// Differential: on every value both hold, Money gives what Foundation's Decimal gives:
+    /// the parsed value, sums, differences, order, the thousand-unit scale and the text.
+    @Test func agreesWithDecimalOnRandomAndEdgeValues() throws {
+        var rng = SystemRandomNumberGenerator()
+        var seed: UInt64 = 0x5ABA_2026
+        func next() -> UInt64 {  // SplitMix64: the same cases every run
+            seed &+= 0x9E37_79B9_7F4A_7C15
+            var z = seed
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        _ = rng.next()
+        func digits(_ n: Int) -> String { String((0..<n).map { _ in Character(String(next() % 10)) }) }
+        var texts = ["0", "-0", "0.00", "1", "-1", "0.01", "-0.01", "999999999999999.999999999999", "-999999999999999.999999999999",
+                     "0.000000000001", "1e14", "1E-12", "12.5e2", "-3.75E+1", "100.000", "50.5"]
+        for _ in 0..<3000 {
+            let intDigits = Int(next() % 16), fracDigits = Int(next() % 13)
+            var t = (next() % 2 == 0 ? "-" : "") + (intDigits == 0 ? "0" : digits(intDigits))
+            if fracDigits > 0 { t += "." + digits(fracDigits) }
+            if next() % 8 == 0 { t += "e" + (next() % 2 == 0 ? "-" : "") + String(next() % 3) }
+            texts.append(t)
+        }
+        var values: [(Money, Decimal, String)] = []
+        for t in texts {
+            guard let m = Money.parse(t) else {
+                // Refused only past the documented limits: check that Decimal's value is indeed out of them.
+                let d = try #require(Decimal(string: t, locale: Locale(identifier: "en_US_POSIX")))
+                let tooBig = (d < 0 ? -d : d) >= Decimal(string: "1e15")!
+                var scaled = d * Decimal(string: "1e12")!, rounded = Decimal()
+                NSDecimalRound(&rounded, &scaled, 0, .plain)
+                #expect(tooBig || rounded != scaled, "refused \(t) though it fits")
+                continue
+            }
+            let d = try #require(Decimal(string: t, locale: Locale(identifier: "en_US_POSIX")))
+            #expect(m.decimal == d, "\(t)")
+            #expect(Money(exactly: d) == m, "\(t)")
+            values.append((m, d, t))
+        }
+        #expect(values.count > 2500)
+        for i in 0..<values.count {
+            let (a, da, ta) = values[i]
+            let (b, db, tb) = values[(i * 7 + 3) % values.count]
+            #expect((a + b).decimal == da + db, "\(ta) + \(tb)")
+            #expect((a - b).decimal == da - db, "\(ta) - \(tb)")
+            #expect((a < b) == (da < db), "\(ta) < \(tb)")
+            #expect((a * 1000).decimal == da * 1000, "\(ta) * 1000")
+            // The text: Decimal's own rendering, padded to two fraction digits.
+            var text = (da < 0 ? "-" : "") + "\((da < 0 ? -da : da))"
+            if !text.contains(".") { text += ".00" } else if text.split(separator: ".")[1].count == 1 { text += "0" }
+            #expect(a.description == text, "\(ta)")
+        }
+    }
+
+    @Test func codableKeepsTheExactText() throws {
+        let m = try #require(Money.parse("-0.000000000001"))
+        let data = try JSONEncoder().encode([m])
+        #expect(String(decoding: data, as: UTF8.self) == #"["-0.000000000001"]"#)
+        #expect(try JSONDecoder().decode([Money].self, from: data) == [m])
     }
 }
 

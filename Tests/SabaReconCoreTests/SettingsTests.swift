@@ -51,7 +51,7 @@ import Testing
         #expect(grace?.description == "config key grace (from c.yaml:3): 'soon' is not a duration; expected a duration such as 900, 15m, 1h")
         let keep = #expect(throws: SettingError.self) { try s.integer(.keepRuns, in: 1...Int.max) }
         #expect(keep?.key == "keep_runs")
-        #expect(try s.decimal(.tolerance) == 0)
+        #expect(try s.money(.tolerance) == .zero)
         #expect(try s.bool(.csvBom) == false)
     }
 

@@ -7,7 +7,7 @@ enum Fixture {
     static let now = UTCTime.parse("2026-07-20T12:00:00Z")!
     static let placed = UTCTime.parse("2026-07-10T09:00:00Z")!
 
-    static func d(_ s: String) -> Decimal { Money.parse(s)! }
+    static func d(_ s: String) -> Money { Money.parse(s)! }
 
     static func ticket(_ status: String, stake: String = "100", net: String? = nil, currency: Int = 3, id: String = "1001",
                        member: String = "m1", at: Date = placed, cashout: String? = nil, resettles: [Resettle] = []) -> Ticket {

@@ -49,20 +49,20 @@ import SabaReconCore
             INSERT INTO ledger VALUES ('a', 'saba', 't1', 'm', 'bet', '-12.50', 'USD', '2026-07-26T15:30:43Z', NULL, NULL, NULL, NULL);
             INSERT INTO ledger VALUES ('b', 'saba', 't1', 'm', 'settle', 0.1, 'USD', '2026-07-26 15:30:43.250', 'r1', NULL, NULL, NULL);
             INSERT INTO ledger VALUES ('c', 'saba', 't1', 'm', 'SETTLE', 7, 'USD', 1785079843, NULL, NULL, NULL, NULL);
-            INSERT INTO ledger VALUES ('d', 'saba', 't1', 'm', 'bet', '123456789012345678.123456789', 'VND', '2026-07-26T15:30:43', NULL, NULL, NULL, NULL);
+            INSERT INTO ledger VALUES ('d', 'saba', 't1', 'm', 'bet', '123456789012345.123456789', 'VND', '2026-07-26T15:30:43', NULL, NULL, NULL, NULL);
             INSERT INTO ledger VALUES ('e', 'ebet', 'r9', 'm', 'refund', '5', 'USD', '2026-07-26T15:30:43Z', NULL, NULL, NULL, NULL);
             """)
         let source = try SQLiteLedgerSource(path: path)
         try source.validate()
         var entries: [String: LedgerEntry] = [:]
-        try source.forEachEntry(provider: "saba") { entries[$0.entryId] = $0 }
+        try source.forEachEntry(provider: "saba", since: .distantPast) { entries[$0.entryId] = $0 }
         let t = UTCTime.parse("2026-07-26T15:30:43Z")!
         #expect(entries.count == 4)
         #expect(entries["a"]?.amount == Money.parse("-12.50"))
         #expect(entries["b"]?.amount == Money.parse("0.1"))
         #expect(entries["b"]?.createdAt == t.addingTimeInterval(0.25))
         #expect(entries["c"]?.amount == 7 && entries["c"]?.createdAt == t && entries["c"]?.kind == "settle")
-        #expect(entries["d"]?.amount == Money.parse("123456789012345678.123456789"))
+        #expect(entries["d"]?.amount == Money.parse("123456789012345.123456789"))
         #expect(entries["a"]?.createdAt == t)
     }
 
@@ -72,21 +72,21 @@ import SabaReconCore
             INSERT INTO ledger VALUES ('r', 'saba', 't', 'm', 'settle', '185.10', 'USD', '2026-07-26T15:30:43Z', NULL, NULL, NULL, NULL);
             INSERT INTO ledger VALUES ('s', 'saba', 't', 'm', 'settle', 0.3, 'USD', '2026-07-26T15:30:43Z', NULL, NULL, NULL, NULL);
             """)
-        var amounts: [String: Decimal] = [:]
-        try SQLiteLedgerSource(path: path).forEachEntry(provider: "saba") { amounts[$0.entryId] = $0.amount }
+        var amounts: [String: Money] = [:]
+        try SQLiteLedgerSource(path: path).forEachEntry(provider: "saba", since: .distantPast) { amounts[$0.entryId] = $0.amount }
         #expect(amounts == ["r": Money.parse("185.1")!, "s": Money.parse("0.3")!])
     }
 
     @Test func aBadAmountOrTimeNamesTheEntry() throws {
         let path = try makeLedger(Self.table + "INSERT INTO ledger VALUES ('bad-1', 'saba', 't', 'm', 'bet', 'twelve', 'USD', '2026-07-26T15:30:43Z', NULL, NULL, NULL, NULL);")
         do {
-            try SQLiteLedgerSource(path: path).forEachEntry(provider: "saba") { _ in }
+            try SQLiteLedgerSource(path: path).forEachEntry(provider: "saba", since: .distantPast) { _ in }
             Issue.record("accepted a non-decimal amount")
         } catch {
-            #expect(String(describing: error) == "ledger entry bad-1: amount 'twelve' is not an exact decimal")
+            #expect(String(describing: error) == "ledger entry bad-1: amount 'twelve' is not an exact amount (at most 15 integer and 12 fraction digits)")
         }
         let path2 = try makeLedger(Self.table + "INSERT INTO ledger VALUES ('bad-2', 'saba', 't', 'm', 'bet', '1', 'USD', 'last tuesday', NULL, NULL, NULL, NULL);")
-        #expect(throws: LedgerError.self) { try SQLiteLedgerSource(path: path2).forEachEntry(provider: "saba") { _ in } }
+        #expect(throws: LedgerError.self) { try SQLiteLedgerSource(path: path2).forEachEntry(provider: "saba", since: .distantPast) { _ in } }
     }
 
     @Test func theLedgerIsOpenedReadOnly() throws {
@@ -94,7 +94,7 @@ import SabaReconCore
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         let source = try SQLiteLedgerSource(path: path)
         try source.validate()
-        try source.forEachEntry(provider: "saba") { _ in }
+        try source.forEachEntry(provider: "saba", since: .distantPast) { _ in }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }
 }
@@ -135,15 +135,15 @@ import SabaReconCore
         struct Ledger: LedgerSource {
             var displayName: String { "memory" }
             func validate() throws {}
-            func forEachEntry(provider: String, _ body: (LedgerEntry) throws -> Void) throws {
+            func forEachEntry(provider: String, since: Date, _ body: (LedgerEntry) throws -> Void) throws {
                 for (id, ticket) in [("a", "20"), ("b", "25"), ("c", "20"), ("d", "40")] {
                     try body(LedgerEntry(entryId: id, provider: "saba", ticketId: ticket, memberId: "m", kind: "bet", amount: -10,
                                          currency: "USD", createdAt: Date(timeIntervalSince1970: 1_785_000_000)))
                 }
             }
         }
-        let staged = try store.stageLedger(from: Ledger(), provider: "saba", since: Date(timeIntervalSince1970: 0))
-        #expect(staged == 4)
+        let staged = try store.stageLedger(from: Ledger(), reads: [LedgerRead(provider: "saba", since: Date(timeIntervalSince1970: 0))])
+        #expect(staged.entries == 4)
         var groups: [String] = []
         try store.forEachGroup { t, entries in
             groups.append("\(t?.transId ?? "-"):\(entries.map(\.entryId).joined())")
@@ -155,14 +155,14 @@ import SabaReconCore
         struct Ledger: LedgerSource {
             var displayName: String { "memory" }
             func validate() throws {}
-            func forEachEntry(provider: String, _ body: (LedgerEntry) throws -> Void) throws {
+            func forEachEntry(provider: String, since: Date, _ body: (LedgerEntry) throws -> Void) throws {
                 for _ in 0..<2 {
                     try body(LedgerEntry(entryId: "same", provider: "saba", ticketId: "1", memberId: "m", kind: "bet", amount: -1,
                                          currency: "USD", createdAt: Date(timeIntervalSince1970: 1_785_000_000)))
                 }
             }
         }
-        #expect(throws: LedgerError.self) { try RunStore.inMemory().stageLedger(from: Ledger(), provider: "saba", since: .distantPast) }
+        #expect(throws: LedgerError.self) { try RunStore.inMemory().stageLedger(from: Ledger(), reads: [LedgerRead(provider: "saba", since: .distantPast)]) }
     }
 }
 
@@ -181,10 +181,10 @@ import SabaReconCore
     @Test func keepsTheNewestEndedRunsLatestAndUnfinishedOnes() {
         let runs = [("20260101T000000Z-a", true), ("20260102T000000Z-b", true), ("20260103T000000Z-c", false),
                     ("20260104T000000Z-d", true), ("20260105T000000Z-e", true)]
-        #expect(RunRetention.prunable(runs: runs, keep: 2, latest: "20260104T000000Z-d", current: "20260105T000000Z-e")
+        #expect(RunFolder.prunable(runs: runs, keep: 2, latest: "20260104T000000Z-d", current: "20260105T000000Z-e")
                 == ["20260101T000000Z-a", "20260102T000000Z-b"])
         // latest is kept even when it is old.
-        #expect(RunRetention.prunable(runs: runs, keep: 1, latest: "20260101T000000Z-a", current: "20260105T000000Z-e")
+        #expect(RunFolder.prunable(runs: runs, keep: 1, latest: "20260101T000000Z-a", current: "20260105T000000Z-e")
                 == ["20260102T000000Z-b", "20260104T000000Z-d"])
     }
 
@@ -201,7 +201,7 @@ import SabaReconCore
             if manifest { try Data("{}".utf8).write(to: folder.appendingPathComponent("manifest.json")) }
         }
         try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("latest").path, withDestinationPath: "20260104T000000Z-d")
-        let removed = try RunRetention.prune(root: root, keep: 1, current: "20260104T000000Z-d")
+        let removed = try RunFolder.open("20260104T000000Z-d", in: root).prune(keep: 1)
         #expect(removed == ["20260101T000000Z-a", "20260103T000000Z-c"])
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: root.path)) == ["20260102T000000Z-b", "20260103T120000Z-e", "20260104T000000Z-d", "latest"])
     }

@@ -51,7 +51,7 @@ enum LedgerStore: String, CaseIterable, Sendable, CustomTestStringConvertible {
     static let rows = [
         "INSERT INTO ledger VALUES ('a', 'saba', 't1', 'm1', 'bet', '-12.50', 'USD', '2026-07-26T15:30:43Z', NULL, NULL, NULL, NULL)",
         "INSERT INTO ledger VALUES ('b', 'saba', 't1', 'm1', 'SETTLE', '0.1', 'USD', '2026-07-26T15:30:43.250Z', 'r1', NULL, NULL, NULL)",
-        "INSERT INTO ledger VALUES ('c', 'saba', 't2', 'm2', 'bet', '123456789012345678.123456789', 'VND', '2026-07-26T11:30:43-04:00', NULL, NULL, NULL, NULL)",
+        "INSERT INTO ledger VALUES ('c', 'saba', 't2', 'm2', 'bet', '123456789012345.123456789', 'VND', '2026-07-26T11:30:43-04:00', NULL, NULL, NULL, NULL)",
         "INSERT INTO ledger VALUES ('d', 'feed', 'f1', 'p', 'bet', '-50', 'USD', '2026-07-26T15:30:43Z', NULL, 'sr:match:1', '303', 'hcp=-1.5')",
         "INSERT INTO ledger VALUES ('e', 'saba', 't3', 'm3', 'refund', '7', 'USD', '2026-07-26T15:30:43Z', NULL, NULL, NULL, NULL)",
     ]
@@ -61,7 +61,7 @@ enum LedgerStore: String, CaseIterable, Sendable, CustomTestStringConvertible {
     func read(_ source: any LedgerSource, provider: String) async throws -> [String: LedgerEntry] {
         try await blocking {
             var out: [String: LedgerEntry] = [:]
-            try source.forEachEntry(provider: provider) { out[$0.entryId] = $0 }
+            try source.forEachEntry(provider: provider, since: .distantPast) { out[$0.entryId] = $0 }
             return out
         }
     }
@@ -80,7 +80,7 @@ enum LedgerStore: String, CaseIterable, Sendable, CustomTestStringConvertible {
         #expect(saba["a"]?.amount == Money.parse("-12.50") && saba["a"]?.createdAt == t)
         #expect(saba["b"]?.amount == Money.parse("0.1") && saba["b"]?.createdAt == t.addingTimeInterval(0.25))
         #expect(saba["b"]?.kind == "settle" && saba["b"]?.ref == "r1")
-        #expect(saba["c"]?.amount == Money.parse("123456789012345678.123456789"))
+        #expect(saba["c"]?.amount == Money.parse("123456789012345.123456789"))
         #expect(saba["c"]?.createdAt == t)
         #expect(saba["e"]?.amount == 7)
         let feed = try await read(source, provider: "feed")
@@ -150,7 +150,7 @@ enum LedgerStore: String, CaseIterable, Sendable, CustomTestStringConvertible {
             let got: [LedgerEntry] = try await blocking {
                 try source.validate()
                 var got: [LedgerEntry] = []
-                try source.forEachEntry(provider: "saba") { got.append($0) }
+                try source.forEachEntry(provider: "saba", since: .distantPast) { got.append($0) }
                 return got
             }
             #expect(got.map(\.entryId) == [id])

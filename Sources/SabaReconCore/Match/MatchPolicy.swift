@@ -1,0 +1,27 @@
+import Foundation
+
+/// The rules in force for one run: what is judged, how young is too young, and how
+/// exact money comparisons are. All of it is written to the manifest.
+public struct MatchPolicy: Sendable {
+    public var plan: WindowPlan
+    public var now: Date
+    /// Tickets younger than this are `pending`, not discrepancies.
+    public var grace: TimeInterval
+    /// Absolute money tolerance in ledger units; zero means exact.
+    public var tolerance: Money
+    public var currencies: CurrencyTable
+
+    public init(plan: WindowPlan, now: Date, grace: TimeInterval = 15 * 60, tolerance: Money = .zero, currencies: CurrencyTable = .builtIn) {
+        self.plan = plan
+        self.now = now
+        self.grace = grace
+        self.tolerance = tolerance
+        self.currencies = currencies
+    }
+
+    public func same(_ a: Money, _ b: Money) -> Bool {
+        (a - b).magnitude <= tolerance
+    }
+
+    public func isPending(_ date: Date) -> Bool { date > now.addingTimeInterval(-grace) }
+}

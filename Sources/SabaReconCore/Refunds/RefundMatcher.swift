@@ -1,0 +1,179 @@
+import Foundation
+
+/// The refund and cancel rules of SPEC 1.4 and §3: pure functions of one record and the
+/// ledger movements that belong to it.
+public struct RefundMatcher: Sendable {
+    public var policy: MatchPolicy
+    /// How long after a `bet_stop` an accepted bet is reported (the feed has no resume message).
+    public var betStopWindow: TimeInterval
+    /// Market id -> group name, for `bet_stop` messages that name groups.
+    public var marketGroups: [String: String]
+
+    public init(policy: MatchPolicy, betStopWindow: TimeInterval = 60, marketGroups: [String: String] = [:]) {
+        self.policy = policy
+        self.betStopWindow = betStopWindow
+        self.marketGroups = marketGroups
+    }
+
+    public enum Verdict: Sendable, Equatable {
+        case rows([Discrepancy])
+        case pending(PendingItem)
+        /// Outside the run's range, or nothing to judge (answer says no money moves).
+        case notJudged(reason: String)
+    }
+
+    static let reversalKinds: Set<String> = ["refund", "cancel"]
+
+    func judged(_ time: Date) -> Bool { policy.plan.range.contains(time) }
+
+    func window(_ time: Date) -> FetchWindow {
+        policy.plan.window(for: time) ?? FetchWindow(index: 0, start: policy.plan.range.start, end: policy.plan.range.end)
+    }
+
+    static func list(_ entries: [LedgerEntry]) -> String {
+        entries.isEmpty ? "no movement" : entries.map { "\($0.entryId) \($0.kind) \(Money.format($0.amount))" }.joined(separator: ", ")
+    }
+
+    // MARK: eBET
+
+    /// `movements`: ledger entries with provider `ebet` and `ref` = the item's seqNo.
+    public func ebet(_ r: EbetRefund, movements: [LedgerEntry]) -> Verdict {
+        guard judged(r.time) else { return .notJudged(reason: "out of range") }
+        let acknowledged = r.answer == 200 || r.answer == 209 || !r.responseLogged
+        let ledgerNet = movements.reduce(Money.zero) { $0 + $1.amount }
+        func row(_ kind: DiscrepancyKind, _ detail: String, fields: [FieldDifference] = []) -> Discrepancy {
+            Discrepancy(window: window(r.time), provider: "ebet", kind: kind, transId: r.seqNo, memberId: r.username,
+                        currency: movements.first?.currency ?? r.currency,
+                        providerStatus: r.answer.map(String.init) ?? "not logged", providerNet: r.refundMoney, ledgerNet: ledgerNet,
+                        detail: "eBET autoBatchRefund round \(r.roundCode) (batch \(r.batchSeqNo), \(r.location)): \(detail)",
+                        fields: fields, ledgerEntryIds: movements.map(\.entryId).sorted())
+        }
+        var rows: [Discrepancy] = []
+        var amountProblems: [String] = []
+        var fields: [FieldDifference] = []
+        if let sum = r.detailSum, sum != r.refundMoney {
+            amountProblems.append("detail money sums to \(Money.format(sum)), refundMoney is \(Money.format(r.refundMoney))")
+            // Both values come from the record: refundMoney against the sum of its details.
+            fields.append(FieldDifference(field: "detail_money_sum", provider: Money.format(sum), ledger: "refundMoney \(Money.format(r.refundMoney))"))
+        }
+        if acknowledged {
+            if movements.isEmpty {
+                if policy.isPending(r.time) {
+                    return .pending(PendingItem(provider: "ebet", transId: r.seqNo, currency: r.currency, since: r.time))
+                }
+                rows.append(row(.refundNotApplied, "acknowledged (\(r.answer.map { "status \($0)" } ?? "no response logged")) but the ledger has no refund with ref \(r.seqNo)"))
+            } else if movements.count > 1 {
+                rows.append(row(.refundAppliedTwice, "one refund of \(Money.format(r.refundMoney)); ledger moved \(movements.count) times: \(Self.list(movements))"))
+            } else if !policy.same(movements[0].amount, r.refundMoney) {
+                amountProblems.append("ledger refunded \(Money.format(movements[0].amount)), record says \(Money.format(r.refundMoney))")
+                fields.append(FieldDifference(field: "refund_amount", provider: Money.format(r.refundMoney), ledger: Money.format(movements[0].amount)))
+            }
+        } else if movements.isEmpty && amountProblems.isEmpty {
+            return .notJudged(reason: "not acknowledged")
+        }
+        if !amountProblems.isEmpty {
+            rows.append(row(.refundAmountMismatch, amountProblems.joined(separator: "; "), fields: fields))
+        }
+        return .rows(rows)
+    }
+
+    // MARK: JDB
+
+    /// `entries`: ledger entries with provider `jdb` and `ticket_id` = transferId.
+    public func jdb(_ fold: JdbCancelFold, entries: [LedgerEntry]) -> Verdict {
+        // The line whose answer decided the outcome (else the latest) names the status shown.
+        let decided = fold.lines.filter { $0.answer != nil && $0.answer != "9017" }.max { $0.time < $1.time }
+        let c = decided ?? fold.lines.max { $0.time < $1.time } ?? fold.first
+        guard judged(fold.first.time) else { return .notJudged(reason: "out of range") }
+        let reversals = entries.filter { Self.reversalKinds.contains($0.kind) }
+        let net = entries.reduce(Money.zero) { $0 + $1.amount }
+        let lines = fold.lines.count == 1 ? "\(c.location)" : "\(fold.lines.count) lines, last \(c.location)"
+        func row(_ kind: DiscrepancyKind, _ expected: Money, _ detail: String) -> Discrepancy {
+            Discrepancy(window: window(fold.first.time), provider: "jdb", kind: kind, transId: c.transferId, memberId: c.uid,
+                        // JDB's own codes (RB = RMB) are not ISO: the wallet's currency is.
+                        currency: entries.first?.currency ?? c.currency, providerStatus: c.answer ?? "not logged", providerNet: expected, ledgerNet: net,
+                        detail: "JDB Cancel BetNSettle (\(lines)): \(detail); ledger: \(Self.list(entries))",
+                        ledgerEntryIds: entries.map(\.entryId).sorted())
+        }
+        switch fold.outcome {
+        case .pending:
+            return .notJudged(reason: "pending (9017)")
+        case .rejected:
+            guard !reversals.isEmpty else { return .rows([]) }
+            let standing = net - reversals.reduce(Money.zero) { $0 + $1.amount }
+            return .rows([row(.refundReversedAfterReject, standing, "answered 6101 (settlement stands) but the ledger reversed the transfer")])
+        case .cancel(let answer):
+            let said = answer.map { "answered \($0)" } ?? "no answer logged"
+            if reversals.count > 1 {
+                return .rows([row(.refundAppliedTwice, 0, "\(said): reverse once; the ledger reversed \(reversals.count) times")])
+            }
+            if policy.same(net, 0) { return .rows([]) }
+            if reversals.isEmpty {
+                if policy.isPending(fold.first.time) {
+                    return .pending(PendingItem(provider: "jdb", transId: c.transferId, currency: c.currency, since: fold.first.time))
+                }
+                return .rows([row(.refundNotApplied, 0, "\(said): the transfer should net to zero, it nets \(Money.format(net))")])
+            }
+            return .rows([row(.refundAmountMismatch, 0, "\(said): the reversal leaves \(Money.format(net)) instead of zero")])
+        }
+    }
+
+    // MARK: odds feed
+
+    /// Whether a feed bet falls under one cancelled market.
+    public static func covers(_ c: BetCancel, _ m: CancelledMarket, bet: LedgerEntry) -> Bool {
+        guard bet.kind == "bet", bet.eventId == c.eventId, bet.marketId == m.id else { return false }
+        if let s = m.specifiers, (bet.specifiers ?? "") != s { return false }
+        if let start = c.start, bet.createdAt < start { return false }
+        if let end = c.end, bet.createdAt > end { return false }
+        return true
+    }
+
+    /// `entries`: every ledger entry of the bet's ticket.
+    public func cancel(_ c: BetCancel, _ m: CancelledMarket, bet: LedgerEntry, entries: [LedgerEntry]) -> Verdict {
+        guard Self.covers(c, m, bet: bet) else { return .notJudged(reason: "not covered") }
+        guard judged(bet.createdAt) || judged(c.time) else { return .notJudged(reason: "out of range") }
+        let net = entries.reduce(Money.zero) { $0 + $1.amount }
+        if policy.same(net, 0) { return .rows([]) }
+        if policy.isPending(c.time) {
+            return .pending(PendingItem(provider: "feed", transId: bet.ticketId, currency: bet.currency, since: c.time))
+        }
+        let spec = m.specifiers.map { " [\($0)]" } ?? ""
+        return .rows([Discrepancy(
+            window: window(bet.createdAt), provider: "feed", kind: .voidNotApplied, transId: bet.ticketId, memberId: bet.memberId,
+            currency: bet.currency, providerStatus: "bet_cancel", providerStake: -bet.amount, providerNet: 0, ledgerNet: net,
+            detail: "bet_cancel of \(c.eventId) market \(m.id)\(spec) \(m.name) (\(m.voidReason)) at \(c.location) covers this bet; ledger: \(Self.list(entries))",
+            ledgerEntryIds: entries.map(\.entryId).sorted())])
+    }
+
+    public func groups(of stop: BetStop) -> Set<String>? {
+        let g = stop.groups.trimmingCharacters(in: .whitespaces)
+        if g.isEmpty || g.lowercased() == "all" { return nil }
+        return Set(g.split(whereSeparator: { $0 == "|" || $0 == "," }).map { $0.trimmingCharacters(in: .whitespaces) })
+    }
+
+    /// A feed bet on the stopped event accepted within `betStopWindow` after the stop.
+    public func stop(_ s: BetStop, bet: LedgerEntry) -> Verdict {
+        guard bet.kind == "bet", bet.eventId == s.eventId, bet.createdAt > s.time,
+              bet.createdAt <= s.time.addingTimeInterval(betStopWindow) else { return .notJudged(reason: "not covered") }
+        guard judged(bet.createdAt) else { return .notJudged(reason: "out of range") }
+        let market = bet.marketId ?? ""
+        var group = "all"
+        if let wanted = groups(of: s) {
+            guard let g = marketGroups[market] else { return .notJudged(reason: "market not mapped to a group") }
+            guard wanted.contains(g) else { return .rows([]) }
+            group = g
+        }
+        let after = bet.createdAt.timeIntervalSince(s.time)
+        return .rows([Discrepancy(
+            window: window(bet.createdAt), provider: "feed", kind: .acceptedAfterBetStop, transId: bet.ticketId, memberId: bet.memberId,
+            currency: bet.currency, providerStatus: "bet_stop", providerStake: -bet.amount,
+            detail: "bet on \(s.eventId) market \(market) (group \(group)) accepted \(String(format: "%.3f", after)) s after the bet_stop at \(UTCTime.iso(s.time)) (\(s.location))",
+            ledgerEntryIds: [bet.entryId])])
+    }
+
+    public func malformed(_ m: MalformedRecord) -> Discrepancy {
+        Discrepancy(window: window(policy.plan.range.start), provider: m.provider ?? "unknown", kind: .malformedRecord,
+                    transId: m.location.description, memberId: "", currency: "", detail: "\(m.location): \(m.reason)")
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+
+/// Pure rendering of the report files (SPEC §4). Writers put the bytes on disk.
+public struct ReportRenderer: Sendable {
+    public var runId: String
+    /// A UTF-8 byte order mark first, for Excel.
+    public var byteOrderMark: Bool
+
+    public init(runId: String, byteOrderMark: Bool = false) {
+        self.runId = runId
+        self.byteOrderMark = byteOrderMark
+    }
+
+    public static let discrepancyColumns = [
+        "run_id", "window_start", "window_end", "provider", "kind", "trans_id", "member_id", "currency",
+        "provider_status", "provider_stake", "provider_net", "ledger_net", "difference", "detail",
+    ]
+
+    public static let summaryColumns = [
+        "section", "currency", "kind", "count", "total_difference",
+        "provider_stake", "ledger_stake", "provider_net", "ledger_net", "net_difference",
+    ]
+
+    func money(_ d: Money?) -> CSVCell { .number(d.map { Money.format($0) } ?? "") }
+
+    public func discrepanciesCSV(_ result: Reconciliation) -> String {
+        var out = byteOrderMark ? CSVWriter.byteOrderMark : ""
+        out += CSVWriter.header(Self.discrepancyColumns)
+        for r in result.rows {
+            out += CSVWriter.line([
+                .text(runId), .text(UTCTime.iso(r.windowStart)), .text(UTCTime.iso(r.windowEnd)), .text(r.provider),
+                .text(r.kind.rawValue), .text(r.transId), .text(r.memberId), .text(r.currency), .text(r.providerStatus),
+                money(r.providerStake), money(r.providerNet), money(r.ledgerNet), money(r.difference), .text(r.detail),
+            ])
+        }
+        return out
+    }
+
+    public func summaryCSV(_ result: Reconciliation) -> String {
+        var out = byteOrderMark ? CSVWriter.byteOrderMark : ""
+        out += CSVWriter.header(Self.summaryColumns)
+        struct Key: Hashable, Comparable {
+            var currency: String
+            var kind: DiscrepancyKind
+            static func < (a: Key, b: Key) -> Bool { (a.currency, a.kind.rawValue) < (b.currency, b.kind.rawValue) }
+        }
+        var byKey: [Key: (Int, Money)] = [:]
+        for r in result.rows {
+            let k = Key(currency: r.currency, kind: r.kind)
+            let prev = byKey[k] ?? (0, 0)
+            byKey[k] = (prev.0 + 1, prev.1 + (r.difference ?? 0))
+        }
+        for k in byKey.keys.sorted() {
+            guard let (count, total) = byKey[k] else { continue }
+            out += CSVWriter.line([.text("discrepancy"), .text(k.currency), .text(k.kind.rawValue), .number(String(count)), money(total),
+                                   .text(""), .text(""), .text(""), .text(""), .text("")])
+        }
+        let pendingByCurrency = Dictionary(grouping: result.pending, by: \.currency)
+        for currency in pendingByCurrency.keys.sorted() {
+            out += CSVWriter.line([.text("pending"), .text(currency), .text(""), .number(String(pendingByCurrency[currency]?.count ?? 0)), .text(""),
+                                   .text(""), .text(""), .text(""), .text(""), .text("")])
+        }
+        for name in result.counters.keys.sorted() {
+            out += CSVWriter.line([.text("records"), .text(""), .text(name), .number(String(result.counters[name] ?? 0)), .text(""),
+                                   .text(""), .text(""), .text(""), .text(""), .text("")])
+        }
+        for currency in result.controls.keys.sorted() {
+            guard let c = result.controls[currency] else { continue }
+            out += CSVWriter.line([.text("control"), .text(currency), .text(""), .number(String(c.tickets)), .text(""),
+                                   money(c.providerStake), money(c.ledgerStake), money(c.providerNet), money(c.ledgerNet), money(c.ledgerNet - c.providerNet)])
+        }
+        return out
+    }
+
+    struct JSONRow: Encodable {
+        var run_id: String
+        var window_start: String
+        var window_end: String
+        var provider: String
+        var kind: String
+        var trans_id: String
+        var member_id: String
+        var currency: String
+        var provider_status: String
+        var provider_stake: String?
+        var provider_net: String?
+        var ledger_net: String?
+        var difference: String?
+        var detail: String
+        var fields: [FieldDifference]
+        var ledger_entry_ids: [String]
+    }
+
+    struct JSONPending: Encodable {
+        var provider: String
+        var trans_id: String
+        var currency: String
+        var since: String
+    }
+
+    struct JSONDocument: Encodable {
+        var run_id: String
+        var discrepancy_count: Int
+        var discrepancies: [JSONRow]
+        var pending: [JSONPending]
+    }
+
+    /// Money in JSON is a string holding the exact decimal, so no reader turns it into a float.
+    public func discrepanciesJSON(_ result: Reconciliation) throws -> Data {
+        let rows = result.rows.map { r in
+            JSONRow(run_id: runId, window_start: UTCTime.iso(r.windowStart), window_end: UTCTime.iso(r.windowEnd),
+                    provider: r.provider, kind: r.kind.rawValue, trans_id: r.transId, member_id: r.memberId, currency: r.currency,
+                    provider_status: r.providerStatus, provider_stake: r.providerStake.map { Money.format($0) },
+                    provider_net: r.providerNet.map { Money.format($0) }, ledger_net: r.ledgerNet.map { Money.format($0) },
+                    difference: r.difference.map { Money.format($0) }, detail: r.detail, fields: r.fields, ledger_entry_ids: r.ledgerEntryIds)
+        }
+        let pending = result.pending.map { JSONPending(provider: $0.provider, trans_id: $0.transId, currency: $0.currency, since: UTCTime.iso($0.since)) }
+        return try Self.encode(JSONDocument(run_id: runId, discrepancy_count: rows.count, discrepancies: rows, pending: pending))
+    }
+
+    /// Deterministic JSON: sorted keys, two-space indent, trailing newline.
+    public static func encode<T: Encodable>(_ value: T) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        var data = try encoder.encode(value)
+        data.append(0x0A)
+        return data
+    }
+}

@@ -1,0 +1,209 @@
+import Foundation
+
+/// An exact amount of money: an integer count of 10^-12 units.
+///
+/// Parsed straight from decimal text (`-12.5`, `1e3`, `0.000001`), never through a binary
+/// float or Foundation's `Decimal`, and rendered by integer code as a plain decimal
+/// (`-12.50`, never `1.2E+3`). It holds every amount of at most 15 integer digits and at
+/// most 12 fraction digits (trailing zeros do not count); anything else is refused, so a
+/// value is either exact or an error. Those bounds keep every sum the job makes (a
+/// thousand-unit currency times a hundred million rows) far inside `Int128`: arithmetic
+/// cannot overflow on input the parser accepted.
+public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    /// Value times 10^12.
+    public var units: Int128
+
+    public static let fractionDigits = 12
+    public static let maxIntegerDigits = 15
+    /// 10^12: one whole unit.
+    static let one: Int128 = 1_000_000_000_000
+    public static let zero = Money(units: 0)
+
+    public init(units: Int128) { self.units = units }
+
+    /// A whole number of units (tests, fixtures, currency factors).
+    public init(_ whole: Int) { units = Int128(whole) * Self.one }
+
+    // MARK: parsing
+
+    /// Parses JSON-style number text (an optional `+` allowed); nil for anything that is
+    /// not a number or would not be held exactly.
+    public static func parse(_ text: String) -> Money? {
+        var text = text
+        return text.withUTF8 { parse(bytes: $0) }
+    }
+
+    public static func parse(_ text: Substring) -> Money? { parse(String(text)) }
+
+    public static func parse(bytes: [UInt8]) -> Money? {
+        bytes.withUnsafeBufferPointer { parse(bytes: $0) }
+    }
+
+    /// The hot path: no allocation, one pass over the bytes.
+    public static func parse(bytes: UnsafeBufferPointer<UInt8>) -> Money? {
+        let n = bytes.count
+        var i = 0
+        guard n > 0 else { return nil }
+        var negative = false
+        if bytes[0] == 0x2D { negative = true; i = 1 } else if bytes[0] == 0x2B { i = 1 }
+        // Significant digits (leading zeros skipped) and where the point falls.
+        var mantissa: Int128 = 0
+        var digits = 0
+        var exponent = 0
+        var sawDigit = false
+        var sawPoint = false
+        var pendingZeros = 0  // zeros after the last non-zero digit: only counted once followed by one
+        while i < n {
+            let c = bytes[i]
+            if c >= 0x30 && c <= 0x39 {
+                sawDigit = true
+                if c == 0x30 {
+                    if digits > 0 { pendingZeros += 1 }
+                    if sawPoint { exponent -= 1 }
+                } else {
+                    if pendingZeros > 0 {
+                        digits += pendingZeros
+                        guard digits <= 27 else { return nil }
+                        for _ in 0..<pendingZeros { mantissa *= 10 }
+                        pendingZeros = 0
+                    }
+                    digits += 1
+                    guard digits <= 27 else { return nil }
+                    mantissa = mantissa * 10 + Int128(c - 0x30)
+                    if sawPoint { exponent -= 1 }
+                }
+            } else if c == 0x2E && !sawPoint {
+                sawPoint = true
+            } else {
+                break
+            }
+            i += 1
+        }
+        guard sawDigit else { return nil }
+        // Trailing zeros were not multiplied in: each one raises the exponent instead.
+        exponent += pendingZeros
+        if i < n {
+            guard bytes[i] == 0x65 || bytes[i] == 0x45 else { return nil }
+            i += 1
+            var expNegative = false
+            if i < n && (bytes[i] == 0x2D || bytes[i] == 0x2B) { expNegative = bytes[i] == 0x2D; i += 1 }
+            var e = 0
+            var sawExpDigit = false
+            while i < n, bytes[i] >= 0x30, bytes[i] <= 0x39 {
+                e = e * 10 + Int(bytes[i] - 0x30)
+                guard e <= 10_000 else { return nil }
+                sawExpDigit = true
+                i += 1
+            }
+            guard sawExpDigit, i == n else { return nil }
+            exponent += expNegative ? -e : e
+        }
+        if mantissa == 0 { return .zero }
+        // value = mantissa * 10^exponent; its integer digits are digits + exponent.
+        guard exponent >= -fractionDigits, digits + exponent <= maxIntegerDigits else { return nil }
+        var units = mantissa
+        for _ in 0..<(exponent + fractionDigits) { units *= 10 }
+        return Money(units: negative ? -units : units)
+    }
+
+    // MARK: arithmetic
+
+    public static func + (a: Money, b: Money) -> Money { Money(units: a.units + b.units) }
+    public static func - (a: Money, b: Money) -> Money { Money(units: a.units - b.units) }
+    public static prefix func - (a: Money) -> Money { Money(units: -a.units) }
+    public static func += (a: inout Money, b: Money) { a.units += b.units }
+    public static func -= (a: inout Money, b: Money) { a.units -= b.units }
+    /// Scales by a currency factor (1 or 1000).
+    public static func * (a: Money, factor: Int) -> Money { Money(units: a.units * Int128(factor)) }
+    public static func < (a: Money, b: Money) -> Bool { a.units < b.units }
+
+    public var magnitude: Money { units < 0 ? -self : self }
+    public var isZero: Bool { units == 0 }
+
+    // MARK: text
+
+    /// A plain decimal with at least `minFractionDigits` digits after the point.
+    public func plain(minFractionDigits: Int = 2) -> String {
+        let negative = units < 0
+        let m = negative ? UInt128(-units) : UInt128(units)
+        let whole = m / UInt128(Self.one)
+        var fraction = UInt64(m % UInt128(Self.one))
+        var fractionCount = Self.fractionDigits
+        let keep = max(0, min(minFractionDigits, Self.fractionDigits))
+        while fractionCount > keep, fraction % 10 == 0 { fraction /= 10; fractionCount -= 1 }
+        var out: [UInt8] = []
+        out.reserveCapacity(40)
+        if negative { out.append(0x2D) }
+        out.append(contentsOf: String(whole).utf8)
+        if fractionCount > 0 {
+            out.append(0x2E)
+            var digits = [UInt8](repeating: 0x30, count: fractionCount)
+            var f = fraction
+            var k = fractionCount - 1
+            while f > 0 && k >= 0 { digits[k] = 0x30 + UInt8(f % 10); f /= 10; k -= 1 }
+            out.append(contentsOf: digits)
+        }
+        // Fractions wider than requested but needed: minFractionDigits beyond 12 pads zeros.
+        if minFractionDigits > Self.fractionDigits { out.append(contentsOf: [UInt8](repeating: 0x30, count: minFractionDigits - Self.fractionDigits)) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// At least two fraction digits, as the reports show money.
+    public var description: String { plain() }
+
+    /// The shortest exact text (`12.5`, `-3`), as stored where a human may read it.
+    public var compact: String { plain(minFractionDigits: 0) }
+
+    /// Renders like `plain(minFractionDigits:)`; kept as the reports' one spelling.
+    public static func format(_ value: Money, minFractionDigits: Int = 2) -> String { value.plain(minFractionDigits: minFractionDigits) }
+
+    /// A count of time units (Unix seconds or milliseconds) as seconds, for timestamps.
+    public func seconds(perUnit: Int) -> TimeInterval {
+        Double(units) / (Double(Self.one) * Double(perUnit))
+    }
+
+    // MARK: compact storage
+
+    /// Millionths of a unit, when the value is a whole number of them that fits 64 bits
+    /// (every real amount): the run store keeps money as INTEGER micros.
+    public var micros: Int64? {
+        let (q, r) = units.quotientAndRemainder(dividingBy: 1_000_000)
+        guard r == 0, let v = Int64(exactly: q) else { return nil }
+        return v
+    }
+
+    public init(micros: Int64) { units = Int128(micros) * 1_000_000 }
+
+    // MARK: edges
+
+    /// Foundation's `Decimal`, for code at the edges that still speaks it.
+    public var decimal: Decimal {
+        Decimal(string: compact, locale: Locale(identifier: "en_US_POSIX")) ?? 0
+    }
+
+    /// The exact value of a `Decimal`, when it fits (nil otherwise).
+    public init?(exactly d: Decimal) {
+        guard !d.isNaN, let m = Money.parse(d.description) else { return nil }
+        self = m
+    }
+
+    // MARK: Codable as text, so JSON never carries a binary float
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let text = try c.decode(String.self)
+        guard let m = Money.parse(text) else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "'\(text)' is not an exact amount")
+        }
+        self = m
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(compact)
+    }
+}
+
+extension Money: ExpressibleByIntegerLiteral {
+    public init(integerLiteral value: Int) { self.init(value) }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import Logging
+import SabaReconCore
+
+public struct JobResult: Sendable {
+    public var runId: String
+    public var folder: URL
+    public var reconciliation: Reconciliation
+    public var ticketsStaged: Int
+    public var metrics: RunMetrics
+    public var exitStatus: Int32 { reconciliation.exitStatus }
+}
+
+/// A run that failed after its folder existed: the folder keeps the evidence.
+public struct JobError: Error, Sendable, CustomStringConvertible {
+    public var underlying: String
+    public var runFolder: String?
+    /// What the run got through before it failed (nil if it failed before starting).
+    public var metrics: RunMetrics?
+    public var description: String { underlying }
+
+    public init(underlying: String, runFolder: String? = nil, metrics: RunMetrics? = nil) {
+        self.underlying = underlying
+        self.runFolder = runFolder
+        self.metrics = metrics
+    }
+}
+
+/// plan -> fetch -> stage -> match -> report, for one run: a short composition of the
+/// stages, each in its own file (FetchStage, LedgerStage, MatchStage, ReportPublisher),
+/// with the run's folder (RunFolder) owning everything on disk.
+public struct ReconcileJob: Sendable {
+    public var options: ReconcileOptions
+    public var start: JobStart
+    /// nil for a re-diff, which never calls the provider.
+    public var client: SabaClient?
+    public var ledger: any LedgerSource
+    /// Real time, for the run id and start/finish stamps (the run's `now` may be fixed).
+    public var clock: any WallClock
+    public var logger: Logger
+
+    public init(options: ReconcileOptions, start: JobStart, client: SabaClient?, ledger: any LedgerSource, clock: any WallClock,
+                logger: Logger = Logger(label: "saba-recon.run")) {
+        self.options = options
+        self.start = start
+        self.client = client
+        self.ledger = ledger
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// The run folder and what it was asked to do, once opened.
+    struct OpenedRun {
+        var folder: RunFolder
+        var record: RunRecord
+        var basedOn: String?
+    }
+
+    public func run() throws -> JobResult {
+        let started = clock.now()
+        let opened = try open(started: started)
+        return try run(opened, started: started)
+    }
+
+    /// A new folder, the killed run's own, or a new one seeded with a finished run's tickets.
+    /// Everything that can be checked before the first provider call is checked here.
+    func open(started: Date) throws -> OpenedRun {
+        switch start {
+        case .fresh(let plan, let now):
+            try validateInputs(plan: plan)
+            let folder = try RunFolder.create(in: options.outRoot, started: started)
+            let record = RunRecord(runId: folder.runId, plan: plan, now: now)
+            try folder.writeRecord(record)
+            return OpenedRun(folder: folder, record: record)
+        case .resume(let id):
+            let folder = try RunFolder.open(id, in: options.outRoot)
+            let record = try folder.record()
+            guard !record.finished else {
+                throw JobError(underlying: "run \(id) already finished; use rediff \(id) to match it again")
+            }
+            try validateInputs(plan: record.plan)
+            return OpenedRun(folder: folder, record: record, basedOn: "resumed")
+        case .rediff(let id):
+            let old = try RunFolder.open(id, in: options.outRoot)
+            let oldRecord = try old.record()
+            guard oldRecord.finished, old.hasTickets else {
+                // An unfinished run lacks windows: re-matching it would report tickets as missing.
+                throw JobError(underlying: "run \(id) did not finish; resume it with run --resume \(id) first")
+            }
+            try ledger.validate()
+            let folder = try RunFolder.create(in: options.outRoot, started: started)
+            try folder.copyTickets(from: old)
+            let record = RunRecord(runId: folder.runId, plan: oldRecord.plan, now: oldRecord.nowDate)
+            try folder.writeRecord(record)
+            return OpenedRun(folder: folder, record: record, basedOn: "rediff of \(old.runId)")
+        }
+    }
+
+    /// Fails on a bad ledger or token before the first provider call.
+    func validateInputs(plan: WindowPlan) throws {
+        if plan.clamped { logger.warning("range clamped to start at \(UTCTime.iso(plan.range.start)) (180-day limit)") }
+        try ledger.validate()
+        if let client { _ = try client.tokens.token(now: client.clock.now()) }
+    }
+
+    func run(_ opened: OpenedRun, started: Date) throws -> JobResult {
+        let folder = opened.folder
+        let plan = opened.record.plan
+        let now = opened.record.nowDate
+        // Refund files are read before any provider call: an unreadable file fails fast.
+        var book = RefundBook()
+        let refundDigests = try RefundFileReader().read(options.refundPaths, into: &book)
+        var manifest = Manifest(
+            run_id: folder.runId, tool: "saba-recon", tool_version: options.toolVersion, command_line: options.commandLine,
+            now: UTCTime.iso(now), range_start: UTCTime.iso(plan.range.start), range_end: UTCTime.iso(plan.range.end),
+            range_clamped: plan.clamped, api_url: client.map { CommandLineRedactor.redactURLPassword($0.config.apiURL) } ?? "",
+            api_version: client?.config.apiVersion ?? "", windows: [], inputs: [], tolerance: options.tolerance.plain(),
+            grace_seconds: options.grace, edge_margin_seconds: plan.edgeMargin, tickets_staged: 0, discrepancies: 0,
+            discrepancies_by_kind: [:], pending: 0, reports: [:], started_at: UTCTime.iso(started), finished_at: "",
+            outcome: "failed", exit_status: 2, error: nil, based_on: opened.basedOn)
+        manifest.inputs = refundDigests.map { Manifest.Input(name: "refunds", description: $0.path, records: $0.lines, sha256: $0.sha256) }
+        var metrics = RunMetrics(command: options.command, startedAt: started)
+        var store: RunStore?
+        do {
+            let runStore = try folder.store()
+            store = runStore
+            // The ledger as it is now (a resumed or re-matched run reads it afresh), read on
+            // the other core while the windows are fetched. A refund's original movements
+            // (a JDB bet, a feed bet under a cancel window) can predate the range: refund
+            // providers are read from before their earliest record.
+            let since = plan.allWindows.first?.start ?? plan.range.start
+            let refundSince = min(since, book.earliestEvidence(lookback: options.refundLookback) ?? since)
+            let reads = book.isEmpty ? [LedgerRead(provider: "saba", since: since)]
+                : [LedgerRead(provider: "saba", since: since)] + ["ebet", "jdb", "feed"].map { LedgerRead(provider: $0, since: refundSince) }
+            let ledgerStage = LedgerStage(store: runStore, source: ledger, reads: reads, indexForRefunds: !book.isEmpty, clock: clock)
+            do {
+                if let client {
+                    try FetchStage(client: client, store: runStore, clock: clock, logger: logger, progress: options.progress)
+                        .run(plan.allWindows, metrics: &metrics)
+                }
+            } catch {
+                ledgerStage.stop()
+                _ = try? ledgerStage.wait()
+                throw error
+            }
+            let (staged, ledgerSeconds) = try ledgerStage.wait()
+            metrics.ledgerEntries = staged.entries
+            metrics.stageSeconds[.ledger] = ledgerSeconds
+            manifest.inputs.insert(Manifest.Input(name: "ledger", description: "\(ledger.displayName) (\(reads.map(\.provider).joined(separator: ", ")))",
+                                                  records: staged.entries, sha256: staged.sha256), at: 0)
+            logger.info("ledger: \(staged.entries) entries since \(UTCTime.iso(since))")
+
+            let policy = MatchPolicy(plan: plan, now: now, grace: options.grace, tolerance: options.tolerance, currencies: options.currencies)
+            let matched = try MatchStage(policy: policy, refunds: RefundMatcher(policy: policy, betStopWindow: options.betStopWindow, marketGroups: options.marketGroups))
+                .run(store: runStore, book: book, metrics: &metrics, clock: clock)
+            manifest.inputs.insert(Manifest.Input(name: "tickets", description: "GetBetDetails \(client?.config.apiVersion ?? "(staged)")",
+                                                  records: matched.ticketsStaged, sha256: matched.ticketsDigest), at: 1)
+            manifest.windows = try Self.manifestWindows(runStore)
+            manifest.tickets_staged = matched.ticketsStaged
+
+            let reportsStarted = clock.now()
+            let result = matched.reconciliation
+            try ReportPublisher(folder: folder, byteOrderMark: options.byteOrderMark)
+                .publish(result, manifest: &manifest, record: opened.record, finishedAt: { clock.now() })
+            metrics.stageSeconds[.reports] = clock.now().timeIntervalSince(reportsStarted)
+            metrics.pending = result.pending.count
+            metrics.count(result.rows)
+            metrics.exitStatus = result.exitStatus
+            metrics.finishedAt = clock.now()
+            return JobResult(runId: folder.runId, folder: folder.url, reconciliation: result, ticketsStaged: matched.ticketsStaged, metrics: metrics)
+        } catch {
+            // The failed run keeps what it did: the windows that finished and why it stopped.
+            if let store, let windows = try? Self.manifestWindows(store) { manifest.windows = windows }
+            folder.writeFailure(manifest, error: error, finishedAt: clock.now())
+            metrics.finishedAt = clock.now()
+            throw JobError(underlying: String(describing: error), runFolder: folder.url.path, metrics: metrics)
+        }
+    }
+
+    static func manifestWindows(_ store: RunStore) throws -> [Manifest.Window] {
+        try store.windowRecords().map {
+            Manifest.Window(start: $0.start, end: $0.end, is_edge: $0.isEdge, is_settled: $0.settled, tickets: $0.tickets,
+                            bytes: $0.bytes, attempts: $0.attempts, seconds: $0.seconds)
+        }
+    }
+}

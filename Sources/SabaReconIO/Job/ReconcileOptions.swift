@@ -1,0 +1,37 @@
+import Foundation
+import SabaReconCore
+
+/// Everything one reconciliation run needs besides its edges and what to start.
+public struct ReconcileOptions: Sendable {
+    public var grace: TimeInterval
+    public var tolerance: Money
+    public var outRoot: URL
+    public var byteOrderMark: Bool
+    public var currencies: CurrencyTable
+    /// Already redacted.
+    public var commandLine: [String]
+    public var toolVersion: String
+    /// Refund-record files or folders (SPEC 1.4); empty = no refund checks.
+    public var refundPaths: [String] = []
+    /// How long after a `bet_stop` an accepted feed bet is reported.
+    public var betStopWindow: TimeInterval = 60
+    /// Market id -> group, for `bet_stop` messages that name groups.
+    public var marketGroups: [String: String] = [:]
+    /// How far before a refund record its original movements are looked for.
+    public var refundLookback: TimeInterval = 86_400
+    /// Names the run in metrics (`run`, `nightly`, `rediff`).
+    public var command = "run"
+    /// Called as the fetch goes (a terminal's progress line); nil under cron.
+    public var progress: (@Sendable (JobProgress) -> Void)?
+
+    public init(grace: TimeInterval = 900, tolerance: Money = .zero, outRoot: URL, byteOrderMark: Bool = false,
+                currencies: CurrencyTable = .builtIn, commandLine: [String] = [], toolVersion: String) {
+        self.grace = grace
+        self.tolerance = tolerance
+        self.outRoot = outRoot
+        self.byteOrderMark = byteOrderMark
+        self.currencies = currencies
+        self.commandLine = commandLine
+        self.toolVersion = toolVersion
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import SabaReconCore
+
+/// One run's folder under the report root, and everything the job knows about run folders:
+/// creating one, opening one to resume or re-match, finding the unfinished one of a range,
+/// the root's lock, `run.json`, the reports, publishing (`latest`), pruning old runs, and
+/// the manifest of a run that failed.
+public struct RunFolder: Sendable {
+    public let root: URL
+    public let runId: String
+    public var url: URL { root.appendingPathComponent(runId) }
+
+    init(root: URL, runId: String) {
+        self.root = root
+        self.runId = runId
+    }
+
+    // MARK: finding and creating
+
+    /// A new folder `YYYYMMDDTHHMMSSZ-xxxx`: sortable by start, unique with a random suffix.
+    public static func create(in root: URL, started: Date) throws -> RunFolder {
+        do {
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        } catch {
+            throw JobError(underlying: "cannot create the report folder \(root.path): \(error.localizedDescription)")
+        }
+        let stamp = UTCTime.formatLocal(started).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
+        for _ in 0..<16 {
+            let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
+            let folder = RunFolder(root: root, runId: "\(stamp)Z-\(String(repeating: "0", count: 4 - suffix.count))\(suffix)")
+            do {
+                try FileManager.default.createDirectory(at: folder.url, withIntermediateDirectories: false)
+                return folder
+            } catch CocoaError.fileWriteFileExists {
+                continue
+            }
+        }
+        throw JobError(underlying: "cannot create a unique run folder under \(root.path)")
+    }
+
+    /// An existing run (`latest` names the run it points at).
+    public static func open(_ id: String, in root: URL) throws -> RunFolder {
+        guard !id.isEmpty, !id.contains("/"), id != ".", id != ".." else { throw JobError(underlying: "'\(id)' is not a run id") }
+        var runId = id
+        if id == "latest", let target = try? FileManager.default.destinationOfSymbolicLink(atPath: root.appendingPathComponent("latest").path) {
+            runId = target
+        }
+        let folder = RunFolder(root: root, runId: runId)
+        guard FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("run.json").path) else {
+            throw JobError(underlying: "no run \(id) under \(root.path) (looked for \(folder.url.path)/run.json)")
+        }
+        return folder
+    }
+
+    /// The newest run of exactly this range that never finished (a killed nightly), if any.
+    public static func unfinished(in root: URL, range: TimeRange) -> RunFolder? {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: root.path) else { return nil }
+        for name in names.sorted(by: >) where name != "latest" && !name.hasPrefix(".") {
+            let folder = RunFolder(root: root, runId: name)
+            guard let record = try? folder.record(), !record.finished else { continue }
+            // Exactly the same days: a shorter hand-made run of the same end must not be taken over.
+            if abs(record.range_end - range.end.timeIntervalSince1970) < 1 && abs(record.range_start - range.start.timeIntervalSince1970) < 1 {
+                return folder
+            }
+        }
+        return nil
+    }
+
+    /// The root's exclusive lock: one nightly (or resume) at a time per report root.
+    public static func lock(_ root: URL, holder: String, now: Date) throws -> RunLock {
+        try RunLock(folder: root, holder: holder, now: now)
+    }
+
+    // MARK: contents
+
+    public func record() throws -> RunRecord { try RunRecord.read(from: url) }
+
+    public func writeRecord(_ record: RunRecord) throws { try record.write(to: url) }
+
+    public var hasManifest: Bool { FileManager.default.fileExists(atPath: url.appendingPathComponent("manifest.json").path) }
+
+    public var hasTickets: Bool { FileManager.default.fileExists(atPath: url.appendingPathComponent(RunStore.ticketsFile).path) }
+
+    /// The run's staged data (created on first use).
+    public func store() throws -> RunStore { try RunStore.files(in: url) }
+
+    /// Seeds this (new) folder with another run's staged tickets, for a re-match.
+    public func copyTickets(from other: RunFolder) throws {
+        try FileManager.default.copyItem(at: other.url.appendingPathComponent(RunStore.ticketsFile), to: url.appendingPathComponent(RunStore.ticketsFile))
+    }
+
+    /// Writes one report atomically; returns its SHA-256.
+    @discardableResult
+    public func write(_ data: Data, as name: String) throws -> String {
+        try ReportWriter(folder: url).write(data, as: name)
+    }
+
+    /// Points `latest` at this run: the last step of a completed run.
+    public func publish() throws { try ReportWriter.moveLatest(root: root, to: runId) }
+
+    /// What a failed run leaves: its manifest with the error, so the folder explains itself.
+    public func writeFailure(_ manifest: Manifest, error: any Error, finishedAt: Date) {
+        var failed = manifest
+        failed.error = String(describing: error)
+        failed.outcome = "failed"
+        failed.exit_status = 2
+        failed.finished_at = UTCTime.iso(finishedAt)
+        _ = try? write(ReportRenderer.encode(failed), as: "manifest.json")
+    }
+}

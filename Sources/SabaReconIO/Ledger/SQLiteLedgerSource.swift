@@ -1,0 +1,82 @@
+import Foundation
+import GRDB
+import SabaReconCore
+
+/// A ledger in a SQLite file, opened read-only: the job never writes to it.
+public struct SQLiteLedgerSource: LedgerSource {
+    public let path: String
+    public let table: String
+    private let database: DatabaseQueue
+
+    public init(path: String, table: String = "ledger") throws {
+        try LedgerSchema.checkTableName(table)
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw LedgerError("ledger file not found: \(path)")
+        }
+        var config = Configuration()
+        config.readonly = true
+        config.label = "ledger"
+        do {
+            database = try DatabaseQueue(path: path, configuration: config)
+        } catch {
+            throw LedgerError("cannot open the ledger \(path): \(error)")
+        }
+        self.path = path
+        self.table = table
+    }
+
+    public var displayName: String { "sqlite:\(path) table \(table)" }
+
+    public func validate() throws {
+        try database.read { db in
+            guard try db.tableExists(table) || db.viewExists(table) else {
+                throw LedgerError("ledger \(path) has no table or view '\(table)'")
+            }
+            let present = Set(try db.columns(in: table).map { $0.name.lowercased() })
+            let missing = LedgerSchema.requiredColumns.filter { !present.contains($0) }
+            guard missing.isEmpty else {
+                throw LedgerError("ledger \(path) table '\(table)' is missing column\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", "))")
+            }
+        }
+    }
+
+    public func forEachEntry(provider: String, since: Date, _ body: (LedgerEntry) throws -> Void) throws {
+        // CAST(... AS TEXT) reads a REAL the way SQLite printed it (15 significant digits)
+        // and TEXT as written, so amounts stay exact decimals.
+        let sql = """
+            SELECT entry_id, provider, ticket_id, member_id, kind,
+                   CAST(amount AS TEXT), currency, typeof(created_at), created_at,
+                   ref, event_id, market_id, specifiers
+            FROM "\(table)" WHERE provider = ?
+            ORDER BY CAST(ticket_id AS TEXT) COLLATE BINARY, CAST(entry_id AS TEXT) COLLATE BINARY
+            """
+        try database.read { db in
+            let s = try RawStatement(db, sql: sql)
+            s.bind(1, provider)
+            while try s.next(db) {
+                guard let entryId = s.text(0) else { throw LedgerError("ledger \(path): a row has a NULL entry_id") }
+                let createdAt: Date
+                switch s.bytes(7).map({ String(decoding: $0, as: UTF8.self) }) {
+                case "integer", "real":
+                    createdAt = Date(timeIntervalSince1970: s.double(8))
+                default:
+                    guard let text = s.bytes(8), text.count > 0 else { throw LedgerError("ledger entry \(entryId): created_at is empty") }
+                    createdAt = try LedgerSchema.parseTime(text, entryId: entryId)
+                }
+                guard createdAt >= since else { continue }
+                try body(LedgerEntry(
+                    entryId: entryId, provider: s.text(1) ?? provider, ticketId: s.string(2), memberId: s.string(3),
+                    kind: Self.lowercased(s.bytes(4)), amount: try LedgerSchema.parseAmount(s.bytes(5), entryId: entryId),
+                    currency: s.string(6), createdAt: createdAt, ref: s.text(9), eventId: s.text(10),
+                    marketId: s.text(11), specifiers: s.text(12)))
+            }
+        }
+    }
+
+    /// `kind` compared in lower case; already lower case (the usual) costs no copy.
+    static func lowercased(_ bytes: UnsafeBufferPointer<UInt8>?) -> String {
+        guard let bytes else { return "" }
+        let text = String(decoding: bytes, as: UTF8.self)
+        return bytes.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? text.lowercased() : text
+    }
+}

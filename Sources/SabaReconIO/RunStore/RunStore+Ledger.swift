@@ -1,0 +1,125 @@
+import Foundation
+import GRDB
+import SabaReconCore
+
+/// What one provider's ledger read covers: entries created at or after `since`.
+public struct LedgerRead: Sendable, Equatable {
+    public var provider: String
+    public var since: Date
+    public init(provider: String, since: Date) {
+        self.provider = provider
+        self.since = since
+    }
+}
+
+/// The staged ledger: how many entries and a SHA-256 over them in staging order
+/// (provider, ticket_id, entry_id), so the same ledger gives the same digest whatever
+/// its physical row order.
+public struct StagedLedger: Sendable, Equatable {
+    public var entries: Int
+    public var sha256: String
+}
+
+extension RunStore {
+    /// Replaces the staged ledger with the entries of `reads`, in one transaction. Indexes
+    /// are built after the load; `entry_id` must be unique across the whole ledger.
+    /// `shouldStop` is polled between rows, so a failed fetch can end the read early.
+    @discardableResult
+    public func stageLedger(from source: any LedgerSource, reads: [LedgerRead], indexForRefunds: Bool = true,
+                            shouldStop: () -> Bool = { false }) throws -> StagedLedger {
+        try ledger.write { db in
+            try db.execute(sql: """
+                DROP INDEX IF EXISTS ledger_entry_id; DROP INDEX IF EXISTS ledger_by_ref; DROP INDEX IF EXISTS ledger_by_event;
+                DELETE FROM ledger;
+                """)
+            let insert = try RawStatement(db, sql: """
+                INSERT INTO ledger (provider, ticket_id, entry_id, member_id, kind, amount, currency, created_at, ref, event_id, market_id, specifiers)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            var digest = DigestBuffer()
+            var count = 0
+            for read in reads {
+                try source.forEachEntry(provider: read.provider, since: read.since) { e in
+                    if shouldStop() { throw StagingStopped() }
+                    insert.bind(1, read.provider)
+                    insert.bind(2, e.ticketId)
+                    insert.bind(3, e.entryId)
+                    insert.bind(4, e.memberId)
+                    insert.bind(5, e.kind)
+                    insert.bind(6, e.amount)
+                    insert.bind(7, e.currency)
+                    insert.bind(8, e.createdAt.timeIntervalSince1970)
+                    insert.bind(9, e.ref)
+                    insert.bind(10, e.eventId)
+                    insert.bind(11, e.marketId)
+                    insert.bind(12, e.specifiers)
+                    do {
+                        try insert.execute(db)
+                    } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                        throw LedgerError("ledger entry_id \(e.entryId) appears twice; entry_id must be unique")
+                    }
+                    digest.add(e)
+                    count += 1
+                }
+            }
+            do {
+                try db.execute(sql: "CREATE UNIQUE INDEX ledger_entry_id ON ledger(entry_id)")
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                let id = try String.fetchOne(db, sql: "SELECT entry_id FROM ledger GROUP BY entry_id HAVING COUNT(*) > 1 ORDER BY entry_id LIMIT 1") ?? "?"
+                throw LedgerError("ledger entry_id \(id) appears twice; entry_id must be unique")
+            }
+            if indexForRefunds {
+                // The refund judge's lookups: by a refund's seqNo, and feed bets by event and time.
+                try db.execute(sql: """
+                    CREATE INDEX ledger_by_ref ON ledger(provider, ref) WHERE ref IS NOT NULL;
+                    CREATE INDEX ledger_by_event ON ledger(provider, event_id, created_at) WHERE event_id IS NOT NULL;
+                    """)
+            }
+            return StagedLedger(entries: count, sha256: digest.finish())
+        }
+    }
+}
+
+/// Thrown out of a ledger read that was asked to stop (the fetch failed meanwhile).
+public struct StagingStopped: Error, Sendable, CustomStringConvertible {
+    public var description: String { "ledger staging stopped: the run failed meanwhile" }
+}
+
+/// SHA-256 over the staged entries, one tab-separated line each (text fields as UTF-8,
+/// amount and time as their fixed-width binary values), fed to the hasher in 64 KB blocks.
+struct DigestBuffer {
+    private var hasher = SHA256()
+    private var buffer: [UInt8] = []
+
+    init() { buffer.reserveCapacity(1 << 16) }
+
+    mutating func add(_ e: LedgerEntry) {
+        append(e.entryId); tab(); append(e.provider); tab(); append(e.ticketId); tab(); append(e.memberId); tab()
+        append(e.kind); tab(); raw(e.amount.units); tab(); append(e.currency); tab()
+        raw(e.createdAt.timeIntervalSince1970.bitPattern); tab(); append(e.ref ?? "")
+        buffer.append(0x0A)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    private mutating func tab() { buffer.append(0x09) }
+
+    private mutating func append(_ s: String) {
+        var s = s
+        s.withUTF8 { buffer.append(contentsOf: $0) }
+    }
+
+    /// Numbers as their fixed-width bytes: no text formatting per row.
+    private mutating func raw<T: FixedWidthInteger>(_ value: T) {
+        withUnsafeBytes(of: value.littleEndian) { buffer.append(contentsOf: $0) }
+    }
+
+    private mutating func flush() {
+        hasher.update(data: buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    mutating func finish() -> String {
+        flush()
+        return hasher.hexDigest()
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import GRDB
+import SabaReconCore
+
+extension RunStore {
+    static let ticketColumns = """
+        trans_id, member_id, event_id, bet_type, parlay_ticket_no, price, stake, trans_time, status, settlement_price,
+        currency, odds_type, cashout_enabled, already_cashout, cashout_price, settlement_time, max_payout, parlay_legs,
+        resettles, settlement_rank
+        """
+    static let ledgerColumns = "entry_id, provider, ticket_id, member_id, kind, amount, currency, created_at, ref, event_id, market_id, specifiers"
+
+    static func ticket(_ s: RawStatement) throws -> Ticket {
+        let id = s.string(0)
+        guard let stake = s.money(6) else { throw RunStoreError("run store: ticket \(id) has no readable stake") }
+        return Ticket(
+            transId: id, memberId: s.string(1), eventId: s.optionalInt(2), betType: s.optionalInt(3),
+            parlayTicketNo: s.text(4), price: s.money(5), stake: stake, transTime: Date(timeIntervalSince1970: s.double(7)),
+            status: TicketStatus(s.string(8)), settlementPrice: s.money(9), currency: Int(s.int(10)), oddsType: s.optionalInt(11),
+            cashoutEnabled: s.int(12) != 0, alreadyCashout: s.int(13) != 0, cashoutPrice: s.money(14),
+            settlementTime: s.optionalDouble(15).map(Date.init(timeIntervalSince1970:)), maxPayOut: s.money(16),
+            parlayLegs: Int(s.int(17)), resettles: try ResettleText.decode(s.text(18)))
+    }
+
+    static func entry(_ s: RawStatement) throws -> LedgerEntry {
+        let id = s.string(0)
+        guard let amount = s.money(5) else { throw RunStoreError("run store: ledger entry \(id) has no readable amount") }
+        return LedgerEntry(
+            entryId: id, provider: s.string(1), ticketId: s.string(2), memberId: s.string(3), kind: s.string(4),
+            amount: amount, currency: s.string(6), createdAt: Date(timeIntervalSince1970: s.double(7)), ref: s.text(8),
+            eventId: s.text(9), marketId: s.text(10), specifiers: s.text(11))
+    }
+
+    /// Walks the staged tickets and the staged Saba ledger entries together in ticket order
+    /// (two sequential reads of the two files, no query per ticket) and hands each group to
+    /// `body`. Returns a SHA-256 over the staged tickets (transId, settlement order, status,
+    /// stake), the tickets' input checksum in the manifest.
+    @discardableResult
+    public func forEachGroup(_ body: (Ticket?, [LedgerEntry]) throws -> Void) throws -> String {
+        try tickets.read { tdb in
+            try ledger.read { ldb in
+                let ticketRows = try RawStatement(tdb, sql: "SELECT \(Self.ticketColumns) FROM tickets ORDER BY trans_id")
+                let entryRows = try RawStatement(ldb, sql: "SELECT \(Self.ledgerColumns) FROM ledger WHERE provider = 'saba' ORDER BY ticket_id, entry_id")
+                var hasher = TicketDigest()
+                func nextTicket() throws -> Ticket? {
+                    guard try ticketRows.next(tdb) else { return nil }
+                    let t = try Self.ticket(ticketRows)
+                    hasher.add(t, order: ticketRows.int(19))
+                    return t
+                }
+                func nextEntry() throws -> LedgerEntry? {
+                    guard try entryRows.next(ldb) else { return nil }
+                    return try Self.entry(entryRows)
+                }
+                var ticket = try nextTicket()
+                var entry = try nextEntry()
+                var group: [LedgerEntry] = []
+                while ticket != nil || entry != nil {
+                    // Byte order, as SQLite's BINARY collation sorted both sides.
+                    let key: String
+                    switch (ticket, entry) {
+                    case let (t?, e?): key = e.ticketId.utf8.lexicographicallyPrecedes(t.transId.utf8) ? e.ticketId : t.transId
+                    case let (t?, nil): key = t.transId
+                    case let (nil, e?): key = e.ticketId
+                    default: key = ""
+                    }
+                    var current: Ticket?
+                    if let t = ticket, t.transId == key {
+                        current = t
+                        ticket = try nextTicket()
+                    }
+                    group.removeAll(keepingCapacity: true)
+                    while let e = entry, e.ticketId == key {
+                        group.append(e)
+                        entry = try nextEntry()
+                    }
+                    try body(current, group)
+                }
+                return hasher.finish()
+            }
+        }
+    }
+}
+
+/// The staged tickets' checksum, fed in 64 KB blocks.
+struct TicketDigest {
+    private var hasher = SHA256()
+    private var buffer: [UInt8] = []
+
+    init() { buffer.reserveCapacity(1 << 16) }
+
+    mutating func add(_ t: Ticket, order: Int64) {
+        var id = t.transId
+        id.withUTF8 { buffer.append(contentsOf: $0) }
+        buffer.append(0x09)
+        withUnsafeBytes(of: order.littleEndian) { buffer.append(contentsOf: $0) }
+        buffer.append(0x09)
+        var status = t.status.description
+        status.withUTF8 { buffer.append(contentsOf: $0) }
+        buffer.append(0x09)
+        withUnsafeBytes(of: t.stake.units.littleEndian) { buffer.append(contentsOf: $0) }
+        buffer.append(0x0A)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    private mutating func flush() {
+        hasher.update(data: buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    mutating func finish() -> String {
+        flush()
+        return hasher.hexDigest()
+    }
+}

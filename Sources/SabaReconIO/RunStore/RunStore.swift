@@ -1,0 +1,149 @@
+import Foundation
+import GRDB
+import SabaReconCore
+
+/// One committed GetBetDetails call.
+public struct FinishedWindow: Hashable, Sendable {
+    public var index: Int
+    public var start: Date
+    public var settled: Bool
+}
+
+/// The run's staged data, kept beside its reports as evidence: the tickets (de-duplicated
+/// by transId, the most settled version winning) and which calls finished, in `run.sqlite`;
+/// the ledger entries the run read, in `ledger.sqlite`. Two files, two connections, so the
+/// ledger is staged on one core while the windows are fetched on the other.
+///
+/// Rows are compact: money as INTEGER millionths (exact text only for an amount that is
+/// not a whole number of them), times as Unix seconds, the "most settled" order as one
+/// integer. Takes any `DatabaseWriter`, so tests use memory.
+public struct RunStore: Sendable {
+    /// Tickets and windows (`run.sqlite`).
+    public let tickets: any DatabaseWriter
+    /// The ledger as this run read it (`ledger.sqlite`).
+    public let ledger: any DatabaseWriter
+
+    public static let ticketsFile = "run.sqlite"
+    public static let ledgerFile = "ledger.sqlite"
+
+    public init(tickets: any DatabaseWriter, ledger: any DatabaseWriter) throws {
+        self.tickets = tickets
+        self.ledger = ledger
+        try Self.checkNotLegacy(tickets)
+        try Self.ticketMigrator.migrate(tickets)
+        try Self.ledgerMigrator.migrate(ledger)
+    }
+
+    /// The two files of a run folder (created when missing).
+    public static func files(in folder: URL) throws -> RunStore {
+        func open(_ name: String) throws -> DatabaseQueue {
+            var config = Configuration()
+            config.label = name
+            config.prepareDatabase { db in
+                // A larger page cache than SQLite's 2 MB default: staging writes whole windows.
+                try db.execute(sql: "PRAGMA cache_size = -16000")
+            }
+            return try DatabaseQueue(path: folder.appendingPathComponent(name).path, configuration: config)
+        }
+        return try RunStore(tickets: open(ticketsFile), ledger: open(ledgerFile))
+    }
+
+    public static func inMemory() throws -> RunStore {
+        try RunStore(tickets: DatabaseQueue(), ledger: DatabaseQueue())
+    }
+
+    /// A run store of saba-recon 0.1 kept money as text in one file: it cannot be resumed.
+    static func checkNotLegacy(_ writer: any DatabaseWriter) throws {
+        let legacy = try writer.read { db in
+            try db.tableExists("grdb_migrations") && (try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM grdb_migrations WHERE identifier = 'v1')") ?? false)
+        }
+        if legacy {
+            throw RunStoreError("this run was staged by an earlier saba-recon (run.sqlite schema v1); it cannot be resumed or re-matched: start a new run of its range")
+        }
+    }
+
+    static var ticketMigrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("tickets-v2") { db in
+            // Money columns carry no declared type, so SQLite keeps INTEGER and TEXT as given.
+            try db.execute(sql: """
+                CREATE TABLE tickets (
+                    trans_id TEXT PRIMARY KEY NOT NULL,
+                    settlement_rank INTEGER NOT NULL,
+                    member_id TEXT NOT NULL,
+                    event_id INTEGER, bet_type INTEGER, parlay_ticket_no TEXT,
+                    price, stake NOT NULL, trans_time REAL NOT NULL,
+                    status TEXT NOT NULL, settlement_price, currency INTEGER NOT NULL,
+                    odds_type INTEGER, cashout_enabled INTEGER NOT NULL, already_cashout INTEGER NOT NULL,
+                    cashout_price, settlement_time REAL, max_payout,
+                    parlay_legs INTEGER NOT NULL, resettles TEXT
+                ) WITHOUT ROWID;
+                CREATE TABLE windows (
+                    idx INTEGER NOT NULL, settled INTEGER NOT NULL,
+                    start REAL NOT NULL, "end" REAL NOT NULL, is_edge INTEGER NOT NULL,
+                    tickets INTEGER NOT NULL, bytes INTEGER NOT NULL, attempts INTEGER NOT NULL, seconds REAL NOT NULL,
+                    PRIMARY KEY (idx, settled)
+                );
+                """)
+        }
+        return m
+    }
+
+    static var ledgerMigrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("ledger-v2") { db in
+            // Keyed in the order the match walks it: one provider's tickets, then entry ids.
+            try db.execute(sql: """
+                CREATE TABLE ledger (
+                    provider TEXT NOT NULL, ticket_id TEXT NOT NULL, entry_id TEXT NOT NULL,
+                    member_id TEXT NOT NULL, kind TEXT NOT NULL, amount NOT NULL, currency TEXT NOT NULL,
+                    created_at REAL NOT NULL, ref TEXT, event_id TEXT, market_id TEXT, specifiers TEXT,
+                    PRIMARY KEY (provider, ticket_id, entry_id)
+                ) WITHOUT ROWID;
+                """)
+        }
+        return m
+    }
+
+    // MARK: windows
+
+    public struct WindowRecord: Sendable, Equatable, Codable {
+        public var index: Int
+        public var settled: Bool
+        public var start: String
+        public var end: String
+        public var isEdge: Bool
+        public var tickets: Int
+        public var bytes: Int
+        public var attempts: Int
+        public var seconds: Double
+    }
+
+    /// Calls that committed, for a resumed run.
+    public func finishedWindows() throws -> Set<FinishedWindow> {
+        try tickets.read { db in
+            Set(try Row.fetchAll(db, sql: "SELECT idx, start, settled FROM windows").map {
+                FinishedWindow(index: $0["idx"], start: Date(timeIntervalSince1970: $0["start"]), settled: $0["settled"])
+            })
+        }
+    }
+
+    public func windowRecords() throws -> [WindowRecord] {
+        try tickets.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM windows ORDER BY start, settled").map { row in
+                WindowRecord(index: row["idx"], settled: row["settled"], start: UTCTime.iso(Date(timeIntervalSince1970: row["start"])),
+                             end: UTCTime.iso(Date(timeIntervalSince1970: row["end"])), isEdge: row["is_edge"], tickets: row["tickets"],
+                             bytes: row["bytes"], attempts: row["attempts"], seconds: row["seconds"])
+            }
+        }
+    }
+
+    public func ticketCount() throws -> Int {
+        try tickets.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM tickets") ?? 0 }
+    }
+}
+
+public struct RunStoreError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
