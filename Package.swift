@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "saba-recon", targets: ["saba-recon"]),
+        // The sandbox and the demo: kept out of saba-recon so the production binary links no HTTP server.
+        .executable(name: "saba-sandbox", targets: ["saba-sandbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -86,11 +88,20 @@ let package = Package(
             dependencies: [
                 "SabaReconCore",
                 "SabaReconIO",
-                "SabaSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/saba-recon"
+        ),
+        .executableTarget(
+            name: "saba-sandbox",
+            dependencies: [
+                "SabaReconCore",
+                "SabaReconIO",
+                "SabaSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/saba-sandbox"
         ),
         .executableTarget(
             name: "saba-bench",

@@ -39,15 +39,20 @@ public struct SandboxConfig: Sendable {
     /// The sandbox's "now" for its 180-day limit and token expiry.
     public var now: @Sendable () -> Date
     public var tokenLifetime: TimeInterval
+    /// Render each distinct GetBetDetails body once and serve it from memory afterwards
+    /// (faults still apply), so a benchmark measures the client rather than the sandbox.
+    public var cacheBodies: Bool
 
     public init(book: SandboxBook, tokens: SandboxToken = SandboxToken(), vendorId: String = "sandbox-vendor",
-                faults: SandboxFaults = .none, now: @escaping @Sendable () -> Date = { Date() }, tokenLifetime: TimeInterval = 3600) {
+                faults: SandboxFaults = .none, now: @escaping @Sendable () -> Date = { Date() }, tokenLifetime: TimeInterval = 3600,
+                cacheBodies: Bool = false) {
         self.book = book
         self.tokens = tokens
         self.vendorId = vendorId
         self.faults = faults
         self.now = now
         self.tokenLifetime = tokenLifetime
+        self.cacheBodies = cacheBodies
     }
 }
 
@@ -56,11 +61,13 @@ public struct SandboxConfig: Sendable {
 public final class SandboxServer: Sendable {
     public let config: SandboxConfig
     private let requests = Mutex(0)
+    private let cache: BodyCache?
     private let state = Mutex<(task: Task<Void, any Error>?, group: ServiceGroup?, port: Int)>((nil, nil, 0))
     let logger: Logger
 
     public init(config: SandboxConfig, logger: Logger? = nil) {
         self.config = config
+        self.cache = config.cacheBodies ? BodyCache() : nil
         var quiet = Logger(label: "saba-sandbox")
         quiet.logLevel = .critical  // cancelling the server on stop logs an "error" that is not one
         self.logger = logger ?? quiet
@@ -68,6 +75,9 @@ public final class SandboxServer: Sendable {
 
     /// GetBetDetails requests answered so far.
     public var requestCount: Int { requests.withLock { $0 } }
+
+    /// Distinct bodies rendered into the cache so far (0 without `cacheBodies`).
+    public var cachedBodyCount: Int { cache?.count ?? 0 }
 
     public var port: Int { state.withLock { $0.port } }
 
@@ -181,41 +191,38 @@ public final class SandboxServer: Sendable {
         }
         let truncate = faults.truncateEvery > 0 && n % faults.truncateEvery == 0
         let book = config.book
-        let operatorId = book.operatorId
         let settled = settledText == "true"
         let indexes = book.indexes(from: start, to: end)
+        if let cache {
+            let chunks = await cache.body(book: book, indexes: indexes, settled: settled)
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody { writer in
+                // Truncated: the first half of the bytes, then the connection drops.
+                var budget = truncate ? max(1, chunks.reduce(0) { $0 + $1.readableBytes } / 2) : Int.max
+                for chunk in chunks where budget > 0 {
+                    let part = chunk.readableBytes <= budget ? chunk : chunk.getSlice(at: chunk.readerIndex, length: budget) ?? chunk
+                    budget -= part.readableBytes
+                    try await writer.write(part)
+                }
+                try await Self.end(&writer, truncated: truncate)
+            })
+        }
         return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody { writer in
-            let chunkSize = 256
             // Tickets are made as they are written: a busy window never sits in memory.
-            let stopAt = truncate ? indexes.lowerBound + max(1, indexes.count / 2) : Int.max
-            var text = "["
-            text.reserveCapacity(chunkSize * 2048)
-            var first = true
-            for i in indexes {
-                if i == stopAt {
-                    // Half the body, then the connection drops: no closing chunk.
-                    try await writer.write(ByteBuffer(string: text))
-                    try await Task.sleep(for: .milliseconds(20))
-                    throw Truncated()
-                }
-                guard let e = book.served(i, settled: settled) else { continue }
-                if !first { text += "," }
-                first = false
-                SandboxBook.json(e, operatorId: operatorId, into: &text)
-                if text.utf8.count >= 256 * 1024 {
-                    try await writer.write(ByteBuffer(string: text))
-                    text = ""
-                }
+            var renderer = BodyRenderer(book: book, indexes: indexes, settled: settled, truncateHalfway: truncate)
+            while let chunk = renderer.nextChunk() {
+                try await writer.write(chunk)
             }
-            if truncate {
-                try await writer.write(ByteBuffer(string: text))
-                try await Task.sleep(for: .milliseconds(20))
-                throw Truncated()
-            }
-            text += "]"
-            try await writer.write(ByteBuffer(string: text))
-            try await writer.finish(nil)
+            try await Self.end(&writer, truncated: truncate)
         })
+    }
+
+    /// Ends a body: normally, or for a truncated one by dropping the connection (no closing chunk).
+    static func end(_ writer: inout any ResponseBodyWriter, truncated: Bool) async throws {
+        if truncated {
+            try await Task.sleep(for: .milliseconds(20))
+            throw Truncated()
+        }
+        try await writer.finish(nil)
     }
 
     func login(_ body: [UInt8]) -> Response {

@@ -16,10 +16,10 @@ struct SabaRecon: AsyncParsableCommand {
 
             Exit status: 0 = reconciled, no discrepancies; 1 = discrepancies reported; 2 = the run failed (bad arguments, token, provider or ledger error), with one line on stderr saying what and where.
 
-            Start with `saba-recon demo`: it runs the whole job against the built-in sandbox.
+            Start with `saba-sandbox demo` (built beside saba-recon; `bash scripts/demo` builds both): it runs this job against a Saba look-alike and a demo ledger.
             """,
         version: version,
-        subcommands: [RunCommand.self, NightlyCommand.self, RediffCommand.self, ConfigCommand.self, PlanCommand.self, SandboxCommand.self, DemoCommand.self]
+        subcommands: [RunCommand.self, NightlyCommand.self, RediffCommand.self, ConfigCommand.self, PlanCommand.self]
     )
 }
 

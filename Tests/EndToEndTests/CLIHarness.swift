@@ -4,7 +4,7 @@ import SabaReconCore
 import SabaReconIO
 import SabaSandbox
 
-/// Runs the built `saba-recon` executable as an operator would and captures everything.
+/// Runs a built executable (`saba-recon` unless told) as an operator would and captures everything.
 struct CLIResult {
     var status: Int32
     var stdout: String
@@ -14,12 +14,18 @@ struct CLIResult {
 enum CLI {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The executable next to the test bundle, else the package's debug build.
-    static var executable: URL {
+    /// The `saba-recon` executable.
+    static var executable: URL { built("saba-recon") }
+
+    /// The `saba-sandbox` executable (serve and demo); its demo runs the `saba-recon` beside it.
+    static var sandboxExecutable: URL { built("saba-sandbox") }
+
+    /// A built product next to the test bundle, else in the package's debug build.
+    static func built(_ name: String) -> URL {
         let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("saba-recon"),
-            Bundle.main.bundleURL.appendingPathComponent("saba-recon"),
-            packageRoot.appendingPathComponent(".build/debug/saba-recon"),
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name),
+            Bundle.main.bundleURL.appendingPathComponent(name),
+            packageRoot.appendingPathComponent(".build/debug/\(name)"),
         ]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[2]
     }

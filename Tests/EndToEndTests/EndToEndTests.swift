@@ -173,7 +173,10 @@ import SabaSandbox
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("saba-recon-demo-\(UUID().uuidString)")
         let args = ["demo", "--out", folder.appendingPathComponent("Reports").path, "--work", folder.appendingPathComponent("demo").path,
                     "--now", Scene.now, "--tickets", "1500"]
-        let result = try await blocking { try CLI.run(args) }
+        // The demo is saba-sandbox's: it runs the saba-recon built beside it as a process of its own,
+        // with only the settings it chose (a bad grace or token from the shell would fail the run).
+        let shell = ["SABA_RECON_GRACE": "soon", "SABA_JWT": "not-a-token", "SABA_RECON_CONFIG": "/nonexistent.yaml"]
+        let result = try await blocking { try CLI.run(args, environment: shell, executable: CLI.sandboxExecutable) }
         #expect(result.status == 0, "stdout: \(result.stdout)\nstderr: \(result.stderr)")
         #expect(result.stdout.contains("demo check passed"))
         try? FileManager.default.removeItem(at: folder)

@@ -13,10 +13,11 @@ struct SandboxHarness {
     let tokens = SandboxToken()
 
     static func start(tickets: Int = 400, faults: SandboxFaults = .none, unknownStatusEvery: Int = 0,
-                      vendorId: String = "sandbox-vendor", tokenLifetime: TimeInterval = 3600) async throws -> SandboxHarness {
+                      vendorId: String = "sandbox-vendor", tokenLifetime: TimeInterval = 3600, cacheBodies: Bool = false) async throws -> SandboxHarness {
         let book = SandboxBook(seed: 7, count: tickets, spanStart: now.addingTimeInterval(-20 * 86_400), spanEnd: now.addingTimeInterval(-3600),
                                unknownStatusEvery: unknownStatusEvery)
-        let server = SandboxServer(config: SandboxConfig(book: book, vendorId: vendorId, faults: faults, now: { now }, tokenLifetime: tokenLifetime))
+        let server = SandboxServer(config: SandboxConfig(book: book, vendorId: vendorId, faults: faults, now: { now }, tokenLifetime: tokenLifetime,
+                                                         cacheBodies: cacheBodies))
         _ = try await server.start()
         return SandboxHarness(server: server, book: book)
     }

@@ -8,7 +8,7 @@ enum RefundFiles {
         for (name, lines) in output.files {
             let path = (folder as NSString).appendingPathComponent(name)
             guard FileManager.default.createFile(atPath: path, contents: Data((lines.joined(separator: "\n") + "\n").utf8)) else {
-                throw ParsingFailure("cannot write \(path)")
+                throw CommandFailure("cannot write \(path)")
             }
         }
     }

@@ -4,29 +4,28 @@ import SabaReconCore
 import SabaReconIO
 import SabaSandbox
 
-/// `saba-recon demo`: the whole job end to end on the embedded defaults.
+/// `saba-sandbox demo`: the whole job end to end, the real `saba-recon` binary against the sandbox.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the whole job against the built-in sandbox and a demo SQLite ledger.",
+        abstract: "Run saba-recon end to end against the sandbox and a demo SQLite ledger.",
         discussion: """
-            Starts the Saba sandbox in-process, writes a demo wallet ledger with one seeded mistake of each Saba discrepancy kind to WORK/ledger.sqlite, reconciles the last 35 days into OUT/<run-id>/ and prints what it found. Exits 0 when every seeded mistake was reported and nothing else was, 1 otherwise.
+            Starts the Saba sandbox in-process, writes a demo wallet ledger with one seeded mistake of each Saba discrepancy kind to WORK/ledger.sqlite and refund records to WORK/refunds/, then runs `saba-recon run` (the binary beside this one, or --saba-recon PATH) over the last 35 days into OUT/<run-id>/, logging in as SABA_VENDOR_ID=sandbox-vendor, and prints what it found. Exits 0 when every seeded mistake was reported and nothing else was, 1 otherwise, 2 when saba-recon could not run or failed.
             """
     )
 
     @Option(help: ArgumentHelp("Report root.", valueName: "dir")) var out = "Reports"
-    @Option(help: ArgumentHelp("Folder for the demo ledger and token.", valueName: "dir")) var work = "demo"
+    @Option(help: ArgumentHelp("Folder for the demo ledger and refund records.", valueName: "dir")) var work = "demo"
     @Option(help: ArgumentHelp("Fix the clock (ISO 8601) to repeat a demo exactly.", valueName: "time")) var now: String?
     @Flag(help: "Start the CSV files with a UTF-8 byte order mark, for Excel.") var csvBom = false
+    @Option(help: ArgumentHelp("The saba-recon executable to run (default: the one beside saba-sandbox).", valueName: "path"))
+    var sabaRecon: String?
     @OptionGroup(title: "Sandbox data and faults") var data: SandboxOptions
 
     func run() async throws {
-        var instant = Date()
-        if let now {
-            guard let fixed = UTCTime.parse(now) else { throw ParsingFailure("--now '\(now)' is not an ISO 8601 time") }
-            instant = fixed
-        }
-        let fixedNow = instant
+        // Found before anything is written: a missing binary is a setup error, not a failed check.
+        let recon = try ReconBinary.locate(sabaRecon)
+        let fixedNow = try SandboxOptions.clock(now) ?? Date()
         let book = data.book(now: fixedNow)
         let tokens = SandboxToken()
         let server = SandboxServer(config: SandboxConfig(book: book, tokens: tokens, faults: data.faults, now: { fixedNow }))
@@ -50,18 +49,17 @@ struct DemoCommand: AsyncParsableCommand {
             return copy
         }
         print("sandbox: http://127.0.0.1:\(port) with \(book.count) tickets; ledger: \(ledgerPath); refund records: \(refundFolder) (\(seededAll.count) seeded mistakes)")
-        // The demo logs in through the sandbox's POST /login, as a configured job would.
+        // The run logs in through the sandbox's POST /login, as a configured job would.
         let arguments = ["run", "--from", fromDay, "--to", toDay, "--api-url", "http://127.0.0.1:\(port)", "--vendor-member-id", "recon",
-                         "--ledger", "sqlite:\(ledgerPath)", "--refunds", refundFolder, "--out", out, "--now", UTCTime.iso(fixedNow)] + (csvBom ? ["--csv-bom"] : [])
-        let range2 = try RangeOptions.parse(["--from", fromDay, "--to", toDay, "--now", UTCTime.iso(fixedNow)])
-        let job = try JobOptions.parse(["--api-url", "http://127.0.0.1:\(port)", "--vendor-member-id", "recon", "--ledger", "sqlite:\(ledgerPath)",
-                                        "--out", out, "--refunds", refundFolder] + (csvBom ? ["--csv-bom"] : []))
-        // Only the demo's own settings: no config file or SABA_RECON_* variable of this shell leaks in.
-        let resolved = try job.resolve(command: "demo", environment: ["SABA_VENDOR_ID": "sandbox-vendor"], needsProvider: true)
-        let status = try await Blocking.onOwnThread {
-            try job.execute(resolved, start: try range2.fresh(), command: "demo", commandLine: ["saba-recon"] + arguments)
-        }
+                         "--ledger", "sqlite:\(ledgerPath)", "--refunds", refundFolder, "--out", out, "--now", UTCTime.iso(fixedNow)]
+            + (csvBom ? ["--csv-bom"] : [])
+        print("running: \(recon.url.path) \(arguments.joined(separator: " "))")
+        let status = try await recon.run(arguments, environment: ReconBinary.environment(["SABA_VENDOR_ID": "sandbox-vendor"]))
         await server.stop()
+        // A failed run leaves `latest` on an earlier run: checking it would judge stale reports.
+        guard status == 0 || status == 1 else {
+            throw CommandFailure("saba-recon run ended with exit status \(status) (its error is above); there is no report to check")
+        }
 
         let reportPath = (out as NSString).appendingPathComponent("latest/discrepancies.csv")
         let csv = (try? String(contentsOfFile: reportPath, encoding: .utf8)) ?? ""
