@@ -38,6 +38,22 @@ if CommandLine.arguments.count > 2 && CommandLine.arguments[1] == "ledger" {
     exit(0)
 }
 
+// `saba-bench stage URL [TABLE]`: the ledger read and staged into a temporary run store, as a run does.
+if CommandLine.arguments.count > 2 && CommandLine.arguments[1] == "stage" {
+    let url = CommandLine.arguments[2]
+    let table = CommandLine.arguments.count > 3 ? CommandLine.arguments[3] : "ledger"
+    let source = try LedgerLocation(url).open(table: table)
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("saba-bench-\(getpid())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let store = try RunStore.files(in: folder)
+    let start = DispatchTime.now().uptimeNanoseconds
+    let staged = try store.stageLedger(from: source, reads: [LedgerRead(provider: "saba", since: .distantPast)], indexForRefunds: false)
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    print(String(format: "ledger staged: %d rows in %.2f s = %.0f rows/s", staged.entries, seconds, Double(staged.entries) / seconds))
+    exit(0)
+}
+
 let tickets = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 50_000 : 50_000
 let body = ReferenceTicketDecoder.body(count: tickets)
 print("body: \(tickets) tickets, \(String(format: "%.1f", Double(body.count) / 1_048_576)) MB, \(body.count / max(tickets, 1)) bytes/ticket")

@@ -1,4 +1,5 @@
 #include "CShim.h"
+#include <sqlite3.h>
 
 CURLcode sr_setopt_long(CURL *handle, CURLoption option, long value) {
     return curl_easy_setopt(handle, option, value);
@@ -24,4 +25,8 @@ CURLcode sr_getinfo_off(CURL *handle, CURLINFO info, curl_off_t *value) {
 
 int sr_inflate_init_gzip(z_stream *stream) {
     return inflateInit2(stream, 16 + MAX_WBITS);
+}
+
+int sr_sqlite_disable_memstatus(void) {
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }

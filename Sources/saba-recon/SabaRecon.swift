@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SabaReconCore
+import SabaReconIO
 
 /// The root command. Exit status follows diff(1): 0 reconciled, 1 discrepancies, 2 failure.
 struct SabaRecon: AsyncParsableCommand {
@@ -26,6 +27,7 @@ struct SabaRecon: AsyncParsableCommand {
 @main
 enum Entry {
     static func main() async {
+        SQLiteProcessSetup.configure()
         do {
             var command = try SabaRecon.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

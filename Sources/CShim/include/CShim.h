@@ -15,6 +15,11 @@ CURLcode sr_getinfo_long(CURL *handle, CURLINFO info, long *value);
 CURLcode sr_getinfo_double(CURL *handle, CURLINFO info, double *value);
 CURLcode sr_getinfo_off(CURL *handle, CURLINFO info, curl_off_t *value);
 
+// sqlite3_config is variadic. Turning SQLite's memory statistics off removes a process-wide
+// mutex from every SQLite allocation, which the fetch and ledger threads otherwise contend
+// for. Only effective before SQLite's first use in the process; returns SQLite's result code.
+int sr_sqlite_disable_memstatus(void);
+
 // inflateInit2 is a macro: this opens a gzip stream (with its header and CRC check).
 int sr_inflate_init_gzip(z_stream *stream);
 

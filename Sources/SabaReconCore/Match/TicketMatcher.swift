@@ -73,14 +73,12 @@ public struct TicketMatcher: Sendable {
         let expected = ExpectedNet.of(t).map { $0 * scale }
         let providerNet = try? expected.get()
         let ledgerNet = entries.reduce(Money.zero) { $0 + $1.amount }
-        let ids = entries.map(\.entryId).sorted()
-
         func row(_ kind: DiscrepancyKind, _ detail: String, fields: [FieldDifference] = [], ledger: Money? = nil, entryIds: [String]? = nil) -> Discrepancy {
             Discrepancy(
                 window: window, provider: "saba", kind: kind, transId: t.transId, memberId: t.memberId, currency: code,
                 providerStatus: statusText(t), providerStake: stake, providerNet: providerNet,
                 ledgerNet: ledger ?? (entries.isEmpty ? nil : ledgerNet), detail: detail, fields: fields,
-                ledgerEntryIds: entryIds ?? ids)
+                ledgerEntryIds: entryIds ?? entries.map(\.entryId).sorted())
         }
 
         var control = ControlTotals(currency: code, tickets: 1, providerStake: stake, providerNet: providerNet ?? 0,
@@ -92,7 +90,8 @@ public struct TicketMatcher: Sendable {
             return GroupOutcome(rows: [row(.missingInLedger, "no ledger entries for this ticket", ledger: 0)], controls: [control])
         }
         var rows: [Discrepancy] = []
-        let otherMembers = Set(entries.map(\.memberId)).subtracting([t.memberId]).sorted()
+        // Sets only when something differs: most groups agree, and this runs once per ticket.
+        let otherMembers = entries.allSatisfy({ $0.memberId == t.memberId }) ? [] : Set(entries.map(\.memberId)).subtracting([t.memberId]).sorted()
         if !otherMembers.isEmpty {
             rows.append(row(.memberMismatch, "provider member \(t.memberId), ledger member \(otherMembers.joined(separator: ", "))",
                             fields: [FieldDifference(field: "member_id", provider: t.memberId, ledger: otherMembers.joined(separator: ","))]))
@@ -103,7 +102,7 @@ public struct TicketMatcher: Sendable {
             control.providerNet = 0
             return GroupOutcome(rows: rows, controls: splitByCurrency(control, entries: entries))
         }
-        let otherCurrencies = Set(entries.map(\.currency)).subtracting([info.code]).sorted()
+        let otherCurrencies = entries.allSatisfy({ $0.currency == info.code }) ? [] : Set(entries.map(\.currency)).subtracting([info.code]).sorted()
         if !otherCurrencies.isEmpty {
             // Amounts in different currencies cannot be compared: stop at the currency row.
             rows.append(row(.currencyMismatch, "provider currency \(info.code) (Saba id \(t.currency)), ledger currency \(otherCurrencies.joined(separator: ", ")); money not compared",
@@ -121,12 +120,12 @@ public struct TicketMatcher: Sendable {
         var effective = entries.sorted { ($0.createdAt, $0.entryId) < ($1.createdAt, $1.entryId) }
         var duplicates: [LedgerEntry] = []
         var seenBet = false
-        var seenRefs: Set<String> = []
+        var seenRefs: [String] = []  // a handful per ticket: a scan beats hashing
         effective.removeAll { e in
             var dup = false
             if e.kind == "bet" { dup = seenBet; seenBet = true }
             if let ref = e.ref, !ref.isEmpty {
-                if seenRefs.contains(ref) { dup = true } else { seenRefs.insert(ref) }
+                if seenRefs.contains(ref) { dup = true } else { seenRefs.append(ref) }
             }
             if dup { duplicates.append(e) }
             return dup
@@ -147,7 +146,10 @@ public struct TicketMatcher: Sendable {
         if policy.same(net, expectedNet) { return GroupOutcome(rows: rows, controls: [control]) }
 
         // A settlement or resettle younger than the grace period may not have reached the wallet yet.
-        let lastSettled = ([t.settlementTime] + t.resettles.map(\.resettleDate)).compactMap { $0 }.max()
+        let lastSettled = t.resettles.reduce(t.settlementTime) { latest, r in
+            guard let d = r.resettleDate else { return latest }
+            return latest.map { max($0, d) } ?? d
+        }
         if let lastSettled, policy.isPending(lastSettled) {
             return GroupOutcome(rows: rows, pending: PendingItem(provider: "saba", transId: t.transId, currency: code, since: lastSettled), controls: [control])
         }

@@ -86,7 +86,12 @@ public struct RunFolder: Sendable {
 
     /// Seeds this (new) folder with another run's staged tickets, for a re-match.
     public func copyTickets(from other: RunFolder) throws {
-        try FileManager.default.copyItem(at: other.url.appendingPathComponent(RunStore.ticketsFile), to: url.appendingPathComponent(RunStore.ticketsFile))
+        // With its write-ahead log, if one was left (a run killed after it finished).
+        for suffix in ["", "-wal"] {
+            let from = other.url.appendingPathComponent(RunStore.ticketsFile + suffix)
+            guard suffix.isEmpty || FileManager.default.fileExists(atPath: from.path) else { continue }
+            try FileManager.default.copyItem(at: from, to: url.appendingPathComponent(RunStore.ticketsFile + suffix))
+        }
     }
 
     /// Writes one report atomically; returns its SHA-256.

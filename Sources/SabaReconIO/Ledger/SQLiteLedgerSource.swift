@@ -48,7 +48,7 @@ public struct SQLiteLedgerSource: LedgerSource {
                    CAST(amount AS TEXT), currency, typeof(created_at), created_at,
                    ref, event_id, market_id, specifiers
             FROM "\(table)" WHERE provider = ?
-            ORDER BY CAST(ticket_id AS TEXT) COLLATE BINARY, CAST(entry_id AS TEXT) COLLATE BINARY
+            ORDER BY ticket_id, entry_id
             """
         try database.read { db in
             let s = try RawStatement(db, sql: sql)

@@ -34,18 +34,26 @@ public struct RunStore: Sendable {
         try Self.ledgerMigrator.migrate(ledger)
     }
 
-    /// The two files of a run folder (created when missing).
+    /// The two files of a run folder. `run.sqlite` is kept (created when missing);
+    /// `ledger.sqlite` is made anew, since every invocation reads the ledger as it is now.
     public static func files(in folder: URL) throws -> RunStore {
-        func open(_ name: String) throws -> DatabaseQueue {
-            var config = Configuration()
-            config.label = name
-            config.prepareDatabase { db in
-                // A larger page cache than SQLite's 2 MB default: staging writes whole windows.
-                try db.execute(sql: "PRAGMA cache_size = -16000")
-            }
-            return try DatabaseQueue(path: folder.appendingPathComponent(name).path, configuration: config)
+        let ledgerPath = folder.appendingPathComponent(ledgerFile).path
+        for suffix in ["", "-journal", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: ledgerPath + suffix) }
+        var ticketConfig = Configuration()
+        ticketConfig.label = ticketsFile
+        ticketConfig.prepareDatabase { db in
+            // WAL with synchronous NORMAL: a commit is not flushed to disk at once, but the file
+            // stays consistent after any crash; a window lost that way is fetched again on resume.
+            try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16000")
         }
-        return try RunStore(tickets: open(ticketsFile), ledger: open(ledgerFile))
+        var ledgerConfig = Configuration()
+        ledgerConfig.label = ledgerFile
+        ledgerConfig.prepareDatabase { db in
+            // Rebuilt by every invocation, so it needs no journal and no flushes.
+            try db.execute(sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -16000")
+        }
+        return try RunStore(tickets: DatabaseQueue(path: folder.appendingPathComponent(ticketsFile).path, configuration: ticketConfig),
+                            ledger: DatabaseQueue(path: ledgerPath, configuration: ledgerConfig))
     }
 
     public static func inMemory() throws -> RunStore {
