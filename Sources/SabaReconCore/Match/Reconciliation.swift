@@ -20,6 +20,17 @@ public struct Reconciliation: Sendable, Equatable {
         }
     }
 
+    /// Folds in what another part of the same run found (the match walks two halves of the
+    /// tickets at once). Totals add exactly, and `sorted()` orders the rows afterwards, so the
+    /// result does not depend on how the run was split.
+    public mutating func merge(_ other: Reconciliation) {
+        rows.append(contentsOf: other.rows)
+        pending.append(contentsOf: other.pending)
+        groupsJudged += other.groupsJudged
+        for (currency, c) in other.controls { controls[currency, default: ControlTotals(currency: currency)].add(c) }
+        counters.merge(other.counters, uniquingKeysWith: +)
+    }
+
     public mutating func add(rows more: [Discrepancy]) {
         rows.append(contentsOf: more)
     }

@@ -31,16 +31,33 @@ extension RunStore {
             eventId: s.text(9), marketId: s.text(10), specifiers: s.text(11))
     }
 
+    /// The ticket id that splits the staged tickets in two halves of equal count (nil when
+    /// fewer than two), so two threads can walk one half each.
+    public func median() throws -> String? {
+        try tickets.read { db in
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tickets") ?? 0
+            guard count >= 2 else { return nil }
+            return try String.fetchOne(db, sql: "SELECT trans_id FROM tickets ORDER BY trans_id LIMIT 1 OFFSET ?", arguments: [count / 2])
+        }
+    }
+
     /// Walks the staged tickets and the staged Saba ledger entries together in ticket order
     /// (two sequential reads of the two files, no query per ticket) and hands each group to
-    /// `body`. Returns a SHA-256 over the staged tickets (transId, settlement order, status,
-    /// stake), the tickets' input checksum in the manifest.
+    /// `body`; with bounds, only ticket ids in [from, below). Returns a SHA-256 over the walked
+    /// tickets (transId, settlement order, status, stake).
     @discardableResult
-    public func forEachGroup(_ body: (Ticket?, [LedgerEntry]) throws -> Void) throws -> String {
+    public func forEachGroup(from lower: String? = nil, below upper: String? = nil, _ body: (Ticket?, [LedgerEntry]) throws -> Void) throws -> String {
         try tickets.read { tdb in
             try ledger.read { ldb in
-                let ticketRows = try RawStatement(tdb, sql: "SELECT \(Self.ticketColumns) FROM tickets ORDER BY trans_id")
-                let entryRows = try RawStatement(ldb, sql: "SELECT \(Self.ledgerColumns) FROM ledger WHERE provider = 'saba' ORDER BY ticket_id, entry_id")
+                let ticketRows = try RawStatement(tdb, sql: "SELECT \(Self.ticketColumns) FROM tickets WHERE trans_id >= ?1 AND (?2 IS NULL OR trans_id < ?2) ORDER BY trans_id")
+                let entryRows = try RawStatement(ldb, sql: """
+                    SELECT \(Self.ledgerColumns) FROM ledger WHERE provider = 'saba' AND ticket_id >= ?1 AND (?2 IS NULL OR ticket_id < ?2)
+                    ORDER BY ticket_id, entry_id
+                    """)
+                for s in [ticketRows, entryRows] {
+                    s.bind(1, lower ?? "")
+                    s.bind(2, upper)
+                }
                 var hasher = TicketDigest()
                 func nextTicket() throws -> Ticket? {
                     guard try ticketRows.next(tdb) else { return nil }

@@ -22,6 +22,8 @@ public struct RunStore: Sendable {
     public let tickets: any DatabaseWriter
     /// The ledger as this run read it (`ledger.sqlite`).
     public let ledger: any DatabaseWriter
+    /// The folder of a file-backed store (nil in memory): more readers can open its files.
+    public private(set) var folder: URL?
 
     public static let ticketsFile = "run.sqlite"
     public static let ledgerFile = "ledger.sqlite"
@@ -52,8 +54,29 @@ public struct RunStore: Sendable {
             // Rebuilt by every invocation, so it needs no journal and no flushes.
             try db.execute(sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -16000")
         }
-        return try RunStore(tickets: DatabaseQueue(path: folder.appendingPathComponent(ticketsFile).path, configuration: ticketConfig),
-                            ledger: DatabaseQueue(path: ledgerPath, configuration: ledgerConfig))
+        var store = try RunStore(tickets: DatabaseQueue(path: folder.appendingPathComponent(ticketsFile).path, configuration: ticketConfig),
+                                 ledger: DatabaseQueue(path: ledgerPath, configuration: ledgerConfig))
+        store.folder = folder
+        return store
+    }
+
+    /// A second pair of read-only connections to the same files, for a reader on another
+    /// thread (one connection serves one thread at a time). Nil for a store in memory.
+    public func reader() throws -> RunStore? {
+        guard let folder else { return nil }
+        var config = Configuration()
+        config.readonly = true
+        config.label = "run-store-reader"
+        let tickets = try DatabaseQueue(path: folder.appendingPathComponent(Self.ticketsFile).path, configuration: config)
+        let ledger = try DatabaseQueue(path: folder.appendingPathComponent(Self.ledgerFile).path, configuration: config)
+        var store = RunStore(readOnlyTickets: tickets, ledger: ledger)
+        store.folder = folder
+        return store
+    }
+
+    private init(readOnlyTickets: any DatabaseWriter, ledger: any DatabaseWriter) {
+        self.tickets = readOnlyTickets
+        self.ledger = ledger
     }
 
     public static func inMemory() throws -> RunStore {
