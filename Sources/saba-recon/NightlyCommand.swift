@@ -41,8 +41,13 @@ struct NightlyCommand: ParsableCommand {
         }
         let lock = try RunFolder.lock(outRoot, holder: "saba-recon nightly", now: Date())
         defer { withExtendedLifetime(lock) {} }
-        // A nightly of the same days that was killed is resumed, not started again.
-        let start: JobStart = RunFolder.unfinished(in: outRoot, range: plan.range).map { .resume(runId: $0.runId) } ?? .fresh(plan, now: instant)
+        // A nightly of the same days that was killed is resumed, not started again, unless its
+        // windows no longer pass the checks (a day later its first window may be past Saba's history).
+        var start: JobStart = .fresh(plan, now: instant)
+        if let unfinished = RunFolder.unfinished(in: outRoot, range: plan.range),
+           let record = try? unfinished.record(), (try? WindowPlanner().check(record.plan, realNow: Date())) != nil {
+            start = .resume(runId: unfinished.runId)
+        }
         let status = try job.execute(resolved, start: start, command: "nightly", commandLine: CommandLine.arguments)
         if status != 0 { throw ExitCode(status) }
     }

@@ -82,7 +82,7 @@ struct ResolvedJob {
         }
         ledgerTable = s.text(.ledgerTable) ?? "ledger"
         out = s.text(.out) ?? "Reports"
-        grace = try s.duration(.grace) ?? 900
+        grace = try s.duration(.grace, atMost: 86_400, because: "a longer grace judges almost nothing and would report an empty night as reconciled") ?? 900  // unreachable: the key has a default (15m)
         tolerance = try s.money(.tolerance) ?? .zero
         refunds = s.list(.refunds)
         betStopWindow = try s.duration(.betStopWindow) ?? 60

@@ -27,6 +27,7 @@ struct SabaRecon: AsyncParsableCommand {
 @main
 enum Entry {
     static func main() async {
+        ProcessHardening.apply()
         SQLiteProcessSetup.configure()
         do {
             var command = try SabaRecon.parseAsRoot()

@@ -39,7 +39,10 @@ final class TicketSink: Sendable {
         _ = try await blocking { try client.fetch(window: window, settled: false) { _ in } }
         let stats = try await blocking { try client.fetch(window: window, settled: true) { _ in } }
         #expect(stats.attempts == 4)
-        #expect(sleeps.all == [2, 2, 2])
+        // Retry-After: 2 is a floor; by the third attempt the jittered backoff (2-4 s) may exceed it.
+        #expect(sleeps.all.count == 3)
+        #expect(Array(sleeps.all.prefix(2)) == [2, 2])
+        #expect(sleeps.all.allSatisfy { $0 >= 2 && $0 <= 4 })
         #expect(h.server.requestCount == 5)
         await h.stop()
     }
@@ -123,11 +126,26 @@ final class TicketSink: Sendable {
         await h.stop()
     }
 
+    @Test func backoffIsNeverShorterThanTheJitteredExponentialNorThanRetryAfter() {
+        let config = SabaClientConfig(apiURL: "https://x", baseBackoff: 1, maxBackoff: 60, maxRetryAfter: 300)
+        // Retry-After: 0 does not turn into a hammering loop.
+        #expect(SabaClient.delay(attempt: 1, retryAfter: 0, config: config, jitter: 0.5) == 0.5)
+        #expect(SabaClient.delay(attempt: 3, retryAfter: 0, config: config, jitter: 1) == 4)
+        #expect(SabaClient.delay(attempt: 1, retryAfter: 30, config: config, jitter: 1) == 30)
+        #expect(SabaClient.delay(attempt: 1, retryAfter: 1e12, config: config, jitter: 1) == 300)
+        #expect(SabaClient.delay(attempt: 1_000, retryAfter: nil, config: config, jitter: 1) == 60)
+        #expect(SabaClient.delay(attempt: 2, retryAfter: -5, config: config, jitter: 1) == 2)
+    }
+
     @Test func retryAfterAcceptsSecondsAndHTTPDates() {
         let now = Date(timeIntervalSince1970: 1_785_079_843)  // Sun, 26 Jul 2026 15:30:43 GMT
         #expect(SabaClient.retryAfter("7", now: now) == 7)
         #expect(SabaClient.retryAfter("Sun, 26 Jul 2026 15:31:43 GMT", now: now) == 60)
         #expect(SabaClient.retryAfter("soon", now: now) == nil)
+        #expect(SabaClient.retryAfter("nan", now: now) == nil)
+        #expect(SabaClient.retryAfter("-1", now: now) == nil)
+        #expect(SabaClient.retryAfter("1e400", now: now) == nil)
+        #expect(SabaClient.retryAfter("99999999999999999999", now: now) == 999_999_999)
         #expect(SabaClient.retryAfter(nil, now: now) == nil)
     }
 

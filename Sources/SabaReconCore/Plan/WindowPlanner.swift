@@ -133,4 +133,29 @@ public struct WindowPlanner: Sendable {
         }
         return WindowPlan(range: range, windows: windows, edgeWindows: edges, clamped: clamped, edgeMargin: edgeMargin)
     }
+
+    /// Re-checks a plan read back from a file (`run.json` of a run being resumed) instead of
+    /// trusting it: every window within Saba's 30 days and, against the real clock, within the
+    /// 180-day history; windows in order and inside the range and its edges.
+    public func check(_ plan: WindowPlan, realNow: Date) throws(PlanError) {
+        let limit = realNow.addingTimeInterval(-maxHistory)
+        guard plan.range.start < plan.range.end, plan.range.end.timeIntervalSince(plan.range.start) <= maxHistory + Self.day else {
+            throw PlanError("the range \(plan.range) is not a range of at most \(Int(maxHistory / Self.day)) days")
+        }
+        var previousEnd: Date?
+        for w in plan.allWindows {
+            let length = w.end.timeIntervalSince(w.start)
+            guard length > 0, length <= maxWindow else {
+                throw PlanError("window \(UTCTime.iso(w.start))..\(UTCTime.iso(w.end)) is \(DurationText.format(length)) long; Saba allows at most \(Int(maxWindow / Self.day)) days")
+            }
+            guard w.start >= limit.addingTimeInterval(-1) else {
+                throw PlanError("window \(UTCTime.iso(w.start))..\(UTCTime.iso(w.end)) starts before Saba's \(Int(maxHistory / Self.day))-day history limit (\(UTCTime.iso(limit))) by the real clock")
+            }
+            guard w.start >= plan.range.start.addingTimeInterval(-plan.edgeMargin - 1), w.end <= plan.range.end.addingTimeInterval(plan.edgeMargin + 1) else {
+                throw PlanError("window \(UTCTime.iso(w.start))..\(UTCTime.iso(w.end)) lies outside the range \(plan.range) and its edges")
+            }
+            if let previousEnd, w.start < previousEnd { throw PlanError("windows overlap or are out of order at \(UTCTime.iso(w.start))") }
+            previousEnd = w.end
+        }
+    }
 }

@@ -2,13 +2,21 @@ import Foundation
 
 /// Durations on the command line: `90` or `90s`, `15m`, `2h`, `1d`.
 public enum DurationText {
+    /// No duration the job takes is longer than a year and a bit; past that a typo (or
+    /// `1e308d`) would overflow what uses it.
+    public static let maximum: TimeInterval = 400 * 86_400
+
+    /// Nil for anything that is not a non-negative duration of at most `maximum` once its
+    /// unit is applied.
     public static func parse(_ text: String) -> TimeInterval? {
         let t = text.trimmingCharacters(in: .whitespaces).lowercased()
         guard let last = t.last else { return nil }
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
         let (number, factor) = units[last].map { (String(t.dropLast()), $0) } ?? (t, 1)
         guard let value = Double(number), value >= 0, value.isFinite else { return nil }
-        return value * factor
+        let seconds = value * factor
+        guard seconds.isFinite, seconds <= maximum else { return nil }
+        return seconds
     }
 
     /// Hours east of UTC such as `-4`, `+8`, `-04:00`, `5:30`, in seconds.

@@ -129,6 +129,13 @@ public struct Settings: Sendable {
         return seconds
     }
 
+    /// A duration with an upper bound of its own (the grace period: at most a day).
+    public func duration(_ key: SettingKey, atMost limit: TimeInterval, because reason: String) throws -> TimeInterval? {
+        guard let seconds = try duration(key) else { return nil }
+        guard seconds <= limit else { throw fail(key, "longer than \(DurationText.format(limit)): \(reason)") }
+        return seconds
+    }
+
     public func money(_ key: SettingKey) throws -> Money? {
         guard let raw = text(key) else { return nil }
         guard let value = Money.parse(raw), value >= .zero else { throw fail(key, "not a non-negative decimal of at most \(Money.maxIntegerDigits) integer and \(Money.fractionDigits) fraction digits") }
@@ -170,11 +177,25 @@ public struct Settings: Sendable {
         return raw.lowercased()
     }
 
+    /// An `https://` URL, or `http://` to a loopback host when `allowHTTP` (a local sandbox
+    /// or monitor): a bearer token or a ping must never cross a network in clear text.
     public func url(_ key: SettingKey, allowHTTP: Bool) throws -> String? {
         guard let raw = text(key) else { return nil }
-        let ok = raw.hasPrefix("https://") || (allowHTTP && raw.hasPrefix("http://"))
-        guard ok, let host = URL(string: raw)?.host, !host.isEmpty else { throw fail(key, "not a URL") }
+        guard let host = URL(string: raw)?.host, !host.isEmpty, raw.hasPrefix("https://") || raw.hasPrefix("http://") else {
+            throw fail(key, "not a URL")
+        }
+        if raw.hasPrefix("http://") && !(allowHTTP && Self.isLoopback(host)) {
+            throw fail(key, "http:// is only allowed to a loopback host (127.0.0.0/8, ::1, localhost); use https://")
+        }
         return raw
+    }
+
+    /// 127.0.0.0/8, ::1 or localhost.
+    public static func isLoopback(_ host: String) -> Bool {
+        let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if h == "localhost" || h == "::1" || h == "0:0:0:0:0:0:0:1" { return true }
+        let parts = h.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { p in UInt8(p).map { _ in !p.isEmpty } ?? false }
     }
 
     /// `key = value  (source)` lines with secrets redacted, for `config check`.

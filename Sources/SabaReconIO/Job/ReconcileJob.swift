@@ -78,6 +78,12 @@ public struct ReconcileJob: Sendable {
             guard !record.finished else {
                 throw JobError(underlying: "run \(id) already finished; use rediff \(id) to match it again")
             }
+            // run.json is a file on disk, not a promise: its windows are checked before any call.
+            do {
+                try WindowPlanner().check(record.plan, realNow: clock.now())
+            } catch {
+                throw JobError(underlying: "run \(id): \(folder.url.path)/run.json: \(error); refusing to resume it")
+            }
             try validateInputs(plan: record.plan)
             return OpenedRun(folder: folder, record: record, basedOn: "resumed")
         case .rediff(let id):
@@ -121,6 +127,7 @@ public struct ReconcileJob: Sendable {
         manifest.inputs = refundDigests.map { Manifest.Input(name: "refunds", description: $0.path, records: $0.lines, sha256: $0.sha256) }
         var metrics = RunMetrics(command: options.command, startedAt: started)
         var store: RunStore?
+        var nothingJudged: String?
         do {
             let runStore = try folder.store()
             store = runStore
@@ -160,14 +167,22 @@ public struct ReconcileJob: Sendable {
 
             let reportsStarted = clock.now()
             let result = matched.reconciliation
+            // Never green by accident: data was read but nothing was judged (a --now at the
+            // start of the range, every ticket inside the grace period, a range with no overlap).
+            if result.groupsJudged == 0 && (matched.ticketsStaged > 0 || staged.entries > 0) {
+                nothingJudged = "\(matched.ticketsStaged) tickets and \(staged.entries) ledger entries read but none judged (\(result.pending.count) pending inside the grace period of \(DurationText.format(options.grace)) before \(UTCTime.iso(now))): nothing was reconciled; reports in \(folder.url.path), latest not moved"
+            }
             try ReportPublisher(folder: folder, byteOrderMark: options.byteOrderMark)
-                .publish(result, manifest: &manifest, record: opened.record, finishedAt: { clock.now() })
+                .publish(result, manifest: &manifest, record: opened.record, nothingJudged: nothingJudged, finishedAt: { clock.now() })
             metrics.stageSeconds[.reports] = clock.now().timeIntervalSince(reportsStarted)
             metrics.pending = result.pending.count
+            metrics.judged = result.groupsJudged
             metrics.count(result.rows)
-            metrics.exitStatus = result.exitStatus
+            metrics.exitStatus = nothingJudged == nil ? result.exitStatus : 2
             metrics.finishedAt = clock.now()
-            return JobResult(runId: folder.runId, folder: folder.url, reconciliation: result, ticketsStaged: matched.ticketsStaged, metrics: metrics)
+            if nothingJudged == nil {
+                return JobResult(runId: folder.runId, folder: folder.url, reconciliation: result, ticketsStaged: matched.ticketsStaged, metrics: metrics)
+            }
         } catch {
             // The failed run keeps what it did: the windows that finished and why it stopped.
             if let store, let windows = try? Self.manifestWindows(store) { manifest.windows = windows }
@@ -175,6 +190,8 @@ public struct ReconcileJob: Sendable {
             metrics.finishedAt = clock.now()
             throw JobError(underlying: String(describing: error), runFolder: folder.url.path, metrics: metrics)
         }
+        // Only reached when nothing was judged: its manifest is written; the run failed.
+        throw JobError(underlying: nothingJudged ?? "nothing was judged", runFolder: folder.url.path, metrics: metrics)
     }
 
     static func manifestWindows(_ store: RunStore) throws -> [Manifest.Window] {

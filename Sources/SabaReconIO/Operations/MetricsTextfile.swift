@@ -37,6 +37,7 @@ public enum MetricsTextfile {
         gauge("saba_recon_windows_reused", "Window calls a resumed run took from its earlier attempt.", Double(m.windowsReused))
         gauge("saba_recon_ledger_entries", "Ledger entries the last run read.", Double(m.ledgerEntries))
         gauge("saba_recon_pending", "Tickets of the last run still inside the grace period.", Double(m.pending))
+        gauge("saba_recon_judged", "Ticket groups the last run judged (0 with tickets or ledger entries read is a failed run).", Double(m.judged))
         if m.succeeded {
             // Written only for a completed run: a failed run's zero would read as "all clear".
             let total = m.discrepancies.reduce(0) { $0 + $1.count }

@@ -15,8 +15,18 @@ public final class RunLock: @unchecked Sendable {
         let path = folder.appendingPathComponent(".saba-recon.lock").path
         // Opened and locked before the stored properties are set: a refused lock never reaches
         // deinit, which would truncate and unlock through a descriptor already closed.
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw Held(description: "cannot open the lock file \(path): \(String(cString: strerror(errno)))") }
+        // Never through a symbolic link (O_NOFOLLOW), and only a regular file of our own:
+        // writing the holder line must not truncate some other file.
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o640)
+        guard fd >= 0 else {
+            let reason = errno == ELOOP ? "it is a symbolic link" : String(cString: strerror(errno))
+            throw Held(description: "cannot open the lock file \(path): \(reason); remove it and run again")
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_uid == geteuid() else {
+            close(fd)
+            throw Held(description: "the lock file \(path) is not a regular file owned by this user (uid \(geteuid())); remove it and run again")
+        }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let owner = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             close(fd)

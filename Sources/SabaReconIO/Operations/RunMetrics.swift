@@ -27,6 +27,8 @@ public struct RunMetrics: Sendable, Equatable {
     public var windowsReused = 0
     public var ledgerEntries = 0
     public var pending = 0
+    /// Ticket groups judged (not pending, not outside the range).
+    public var judged = 0
     /// Report rows by (kind, currency).
     public var discrepancies: [DiscrepancyCount] = []
 

@@ -115,8 +115,7 @@ public struct SabaClient: Sendable {
             case .retry(let retryAfter, let reason, var error):
                 error.attempts = attempt
                 guard attempt < config.maxAttempts else { throw error }
-                let backoff = min(config.maxBackoff, config.baseBackoff * pow(2, Double(attempt - 1)))
-                let delay = retryAfter.map { min($0, config.maxRetryAfter) } ?? backoff * Double.random(in: 0.5...1.0)
+                let delay = Self.delay(attempt: attempt, retryAfter: retryAfter, config: config)
                 logger.warning("GetBetDetails \(window) isSettled=\(settled): \(reason); retry \(attempt + 1)/\(config.maxAttempts) in \(String(format: "%.1f", delay)) s")
                 sleep(delay)
             }
@@ -180,10 +179,24 @@ public struct SabaClient: Sendable {
         tokens.redact(text)
     }
 
-    /// `Retry-After` as seconds or as an HTTP date.
+    /// The wait before attempt `attempt + 1`: never less than jittered exponential backoff
+    /// (a `Retry-After: 0` must not turn into a hammering loop), never less than the
+    /// server's `Retry-After` (capped at `maxRetryAfter`).
+    static func delay(attempt: Int, retryAfter: TimeInterval?, config: SabaClientConfig,
+                      jitter: Double = Double.random(in: 0.5...1.0)) -> TimeInterval {
+        let exponent = Double(min(max(attempt - 1, 0), 30))
+        let backoff = min(config.maxBackoff, config.baseBackoff * pow(2, exponent)) * jitter
+        let server = retryAfter.map { min(max($0, 0), config.maxRetryAfter) } ?? 0
+        return max(backoff, server)
+    }
+
+    /// `Retry-After` as whole seconds or as an HTTP date; nil for anything else.
     static func retryAfter(_ value: String?, now: Date) -> TimeInterval? {
         guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
-        if let seconds = Double(value) { return max(0, seconds) }
+        if value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+            // Digits only (RFC 9110 delay-seconds); a huge number is simply long, capped by the caller.
+            return Double(value.prefix(9)).map { value.count > 9 ? 999_999_999 : $0 }
+        }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")

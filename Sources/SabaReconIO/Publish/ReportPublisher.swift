@@ -8,7 +8,12 @@ struct ReportPublisher {
     var folder: RunFolder
     var byteOrderMark: Bool
 
-    func publish(_ result: Reconciliation, manifest: inout Manifest, record: RunRecord, finishedAt: () -> Date) throws {
+    /// A completed run: reports, manifest, `latest`, then `run.json` finished. With
+    /// `nothingJudged` (tickets or ledger entries were read but no group was judged) the
+    /// reports are written as evidence and the manifest says so with exit status 2, but
+    /// `latest` stays where it was: an empty judgement is never the night's answer.
+    func publish(_ result: Reconciliation, manifest: inout Manifest, record: RunRecord, nothingJudged: String? = nil,
+                 finishedAt: () -> Date) throws {
         let renderer = ReportRenderer(runId: folder.runId, byteOrderMark: byteOrderMark)
         manifest.reports["discrepancies.csv"] = try folder.write(Data(renderer.discrepanciesCSV(result).utf8), as: "discrepancies.csv")
         manifest.reports["discrepancies.json"] = try folder.write(renderer.discrepanciesJSON(result), as: "discrepancies.json")
@@ -18,9 +23,14 @@ struct ReportPublisher {
         manifest.pending = result.pending.count
         manifest.exit_status = result.exitStatus
         manifest.outcome = result.rows.isEmpty ? "reconciled" : "discrepancies"
+        if let nothingJudged {
+            manifest.exit_status = 2
+            manifest.outcome = "nothing_judged"
+            manifest.error = nothingJudged
+        }
         manifest.finished_at = UTCTime.iso(finishedAt())
         try folder.write(ReportRenderer.encode(manifest), as: "manifest.json")
-        try folder.publish()
+        if nothingJudged == nil { try folder.publish() }
         var done = record
         done.finished = true
         try folder.writeRecord(done)
