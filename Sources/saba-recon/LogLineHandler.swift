@@ -26,6 +26,8 @@ struct LogLineHandler: LogHandler {
     static func format(time: Date, level: Logger.Level, label: String, message: String,
                        metadata: Logger.Metadata, source: String, json: Bool) -> String {
         let stamp = UTCTime.iso(time)
+        // One event, one line: a provider's text with a newline in it cannot forge another.
+        let message = SecretText.escapeControls(message)
         if json {
             var fields = ["\"time\":\(JSONValue.quote(stamp))", "\"level\":\(JSONValue.quote(level.rawValue))",
                           "\"label\":\(JSONValue.quote(label))", "\"message\":\(JSONValue.quote(message))"]

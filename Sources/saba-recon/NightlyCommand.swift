@@ -44,7 +44,7 @@ struct NightlyCommand: ParsableCommand {
         // A nightly of the same days that was killed is resumed, not started again, unless its
         // windows no longer pass the checks (a day later its first window may be past Saba's history).
         var start: JobStart = .fresh(plan, now: instant)
-        if let unfinished = RunFolder.unfinished(in: outRoot, range: plan.range),
+        if let unfinished = RunFolder.unfinished(in: outRoot, range: plan.range), !RunStore.isLegacy(folder: unfinished.url),
            let record = try? unfinished.record(), (try? WindowPlanner().check(record.plan, realNow: Date())) != nil {
             start = .resume(runId: unfinished.runId)
         }

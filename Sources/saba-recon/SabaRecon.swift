@@ -58,7 +58,7 @@ enum Entry {
         } else {
             message = String(describing: error)
         }
-        let line = message.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
+        let line = SecretText.escapeControls(message)
         FileHandle.standardError.write(Data("saba-recon: error: \(line)\n".utf8))
         return 2
     }

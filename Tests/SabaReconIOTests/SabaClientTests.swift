@@ -163,4 +163,28 @@ final class TicketSink: Sendable {
         #expect(error?.attempts == 2)
         #expect(sleeps.all.count == 1)
     }
+
+    /// SPEC 6: the whole body is redacted before it is cut, each JWT segment on its own, and
+    /// control characters are escaped so a provider cannot forge a log line.
+    @Test func anErrorBodyEchoingTheTokenOrForgingALineIsMadeSafe() throws {
+        let token = SandboxToken().make(vendorId: "v", expiresAt: Date().addingTimeInterval(3600))
+        let parts = token.split(separator: ".").map(String.init)
+        let cases: [(Int, String)] = [
+            // A non-JSON 401 that echoes the payload and signature past byte 130.
+            (401, String(repeating: "x", count: 140) + " payload=" + parts[1] + " sig=" + parts[2]),
+            // JSON whose message holds the whole token and whose errorCode a forged line.
+            (400, #"{"statusCode":400,"errorCode":"E004\n2026-01-01T00:00:00.000Z critical saba-recon : FORGED","message":"bad token \#(token)"}"#),
+        ]
+        for (status, body) in cases {
+            let client = SabaClient(config: SabaClientConfig(apiURL: "https://saba.test", maxAttempts: 1),
+                                    transport: RecordingTransport { _ in (status, body) },
+                                    tokens: try StaticTokenSource(token: token, origin: "test"), clock: SystemWallClock(), sleep: { _ in })
+            let window = self.window
+            let error = #expect(throws: SabaError.self) { try client.fetch(window: window, settled: false) { _ in } }
+            let text = String(describing: try #require(error))
+            for part in parts where part.count >= 8 { #expect(!text.contains(part), "\(status): \(text)") }
+            #expect(!text.contains("\n"), "\(status): \(text)")
+            if status == 400 { #expect(text.contains("E004\\n2026-01-01")) }
+        }
+    }
 }

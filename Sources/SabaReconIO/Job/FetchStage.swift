@@ -10,6 +10,9 @@ struct FetchStage {
     var clock: any WallClock
     var logger: Logger
     var progress: (@Sendable (JobProgress) -> Void)?
+    /// Checked before each call: throws when the run has already failed elsewhere (the
+    /// ledger thread), so no more calls are made for a run that cannot complete.
+    var check: () throws -> Void = {}
 
     func run(_ windows: [FetchWindow], metrics: inout RunMetrics) throws {
         let done = try store.finishedWindows()
@@ -27,6 +30,7 @@ struct FetchStage {
                     metrics.windowsReused += 1
                     continue
                 }
+                try check()
                 var inCall = 0
                 let before = metrics
                 let stats = try store.stageWindow(window, settled: settled) { stage in

@@ -29,6 +29,11 @@ final class LedgerStage: Sendable {
 
     func stop() { stopping.store(true, ordering: .relaxed) }
 
+    /// Throws the ledger's error if staging has already failed; returns at once otherwise.
+    func checkFailed() throws {
+        if case .failure(let error)? = outcome.withLock({ $0 }) { throw error }
+    }
+
     /// The staged ledger and the seconds it took, or the error that stopped it.
     func wait() throws -> (StagedLedger, Double) {
         finished.wait()

@@ -142,7 +142,8 @@ public struct ReconcileJob: Sendable {
             let ledgerStage = LedgerStage(store: runStore, source: ledger, reads: reads, indexForRefunds: !book.isEmpty, clock: clock)
             do {
                 if let client {
-                    try FetchStage(client: client, store: runStore, clock: clock, logger: logger, progress: options.progress)
+                    try FetchStage(client: client, store: runStore, clock: clock, logger: logger, progress: options.progress,
+                                   check: { try ledgerStage.checkFailed() })
                         .run(plan.allWindows, metrics: &metrics)
                 }
             } catch {

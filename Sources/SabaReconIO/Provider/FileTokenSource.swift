@@ -53,7 +53,7 @@ public final class FileTokenSource: TokenSource {
 
     public func redact(_ text: String) -> String {
         let tokens = state.withLock { $0.seen }
-        return tokens.reduce(text) { $0.replacingOccurrences(of: $1, with: "[REDACTED]") }
+        return SecretText.redact(text, secrets: Array(tokens))
     }
 
     private static func refresh(_ state: inout State, path: String) throws -> StaticTokenSource {

@@ -70,7 +70,7 @@ public final class LoginTokenSource: TokenSource {
 
     public func redact(_ text: String) -> String {
         let secrets = state.withLock { $0.seen } + [vendorId]
-        return secrets.filter { !$0.isEmpty }.reduce(text) { $0.replacingOccurrences(of: $1, with: "[REDACTED]") }
+        return SecretText.redact(text, secrets: Array(secrets))
     }
 
     /// Called under the state lock, so it must not take it (redact does).
@@ -114,8 +114,8 @@ public final class LoginTokenSource: TokenSource {
             throw LoginFailure(error: TokenError("Saba login at \(shownURL) failed: \(error.message)"), retryable: error.isRetryable)
         }
         guard head.status == 200 else {
-            let parsed = ProviderError(status: head.status, body: received)
-            let error = TokenError("Saba login at \(shownURL) answered HTTP \(head.status)\(parsed.errorCode.map { " errorCode \($0)" } ?? ""): \(hideVendor(parsed.message))")
+            let parsed = ProviderError(status: head.status, body: received, redact: { SecretText.escapeControls(hideVendor($0)) })
+            let error = TokenError("Saba login at \(shownURL) answered HTTP \(head.status)\(parsed.errorCode.map { " errorCode \($0)" } ?? ""): \(parsed.message)")
             throw LoginFailure(error: error, retryable: head.status >= 500 || head.status == 429 || parsed.errorCode == "E009")
         }
         guard let value = try? JSONValue.parse(received), let token = value["access_token"]?.stringValue, !token.isEmpty else {

@@ -165,9 +165,9 @@ public struct SabaClient: Sendable {
             }
             return .done(FetchStats(tickets: decoder.ticketCount, bytes: bytes))
         }
-        let parsed = ProviderError(status: head.status, body: errorBody)
+        let parsed = ProviderError(status: head.status, body: errorBody, redact: redact)
         let error = SabaError(window: window, settled: settled, httpStatus: head.status, errorCode: parsed.errorCode,
-                              message: redact(parsed.message), traceId: parsed.traceId, attempts: attempt)
+                              message: parsed.message, traceId: parsed.traceId, attempts: attempt)
         if parsed.errorCode == "E009" || head.status == 429 || head.status >= 500 {
             return .retry(after: Self.retryAfter(head.headers["retry-after"], now: clock.now()),
                           reason: "HTTP \(head.status)\(parsed.errorCode.map { " \($0)" } ?? "")", error: error)
@@ -175,8 +175,9 @@ public struct SabaClient: Sendable {
         throw error
     }
 
+    /// Secrets out, control characters escaped: provider text goes into one error line.
     private func redact(_ text: String) -> String {
-        tokens.redact(text)
+        SecretText.escapeControls(tokens.redact(text))
     }
 
     /// The wait before attempt `attempt + 1`: never less than jittered exponential backoff
@@ -212,16 +213,18 @@ struct ProviderError {
     var message: String
     var traceId: String?
 
-    init(status: Int, body: [UInt8]) {
+    /// `redact` removes secrets and escapes control characters; it runs on the whole text
+    /// before anything is cut, so no part of a secret survives past the cut.
+    init(status: Int, body: [UInt8], redact: (String) -> String) {
+        func cut(_ text: String, _ limit: Int) -> String { text.count > limit ? String(text.prefix(limit)) + "…" : text }
         if let value = try? JSONValue.parse(body), case .object = value {
-            errorCode = value["errorCode"]?.stringValue
+            errorCode = value["errorCode"]?.stringValue.map { cut(redact($0), 64) }
             var text = value["message"]?.stringValue ?? "no message"
             if let details = value["details"]?.stringValue, !details.isEmpty { text += " (\(details))" }
-            message = text
-            traceId = value["traceId"]?.stringValue
+            message = cut(redact(text), 500)
+            traceId = value["traceId"]?.stringValue.map { cut(redact($0), 128) }
         } else {
-            let snippet = String(decoding: body.prefix(200), as: UTF8.self)
-                .replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
+            let snippet = cut(redact(String(decoding: body, as: UTF8.self)), 200)
             errorCode = nil
             message = snippet.isEmpty ? "empty error body" : "non-JSON error body: \(snippet)"
             traceId = nil

@@ -52,6 +52,6 @@ public struct StaticTokenSource: TokenSource {
     }
 
     public func redact(_ text: String) -> String {
-        text.replacingOccurrences(of: value, with: "[REDACTED]")
+        SecretText.redact(text, secrets: [value])
     }
 }

@@ -83,6 +83,15 @@ public struct RunStore: Sendable {
         try RunStore(tickets: DatabaseQueue(), ledger: DatabaseQueue())
     }
 
+    /// True when the run folder's `run.sqlite` was written by saba-recon 0.1 (a nightly then
+    /// starts afresh rather than failing on it every night).
+    public static func isLegacy(folder: URL) -> Bool {
+        var config = Configuration()
+        config.readonly = true
+        guard let queue = try? DatabaseQueue(path: folder.appendingPathComponent(ticketsFile).path, configuration: config) else { return false }
+        return (try? checkNotLegacy(queue)) == nil
+    }
+
     /// A run store of saba-recon 0.1 kept money as text in one file: it cannot be resumed.
     static func checkNotLegacy(_ writer: any DatabaseWriter) throws {
         let legacy = try writer.read { db in
