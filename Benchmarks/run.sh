@@ -1,48 +1,160 @@
 #!/usr/bin/env bash
 # Re-runnable benchmarks (release builds), on this machine:
 #   1. decoder MB/s beside Foundation's JSONDecoder on the same body;
-#   2. the whole `saba-recon run` against the sandbox at 100k and 1M tickets over 170 days:
-#      wall time, tickets/s and peak RSS (GNU time);
+#   2. the whole `saba-recon run` at 100k and 1M tickets over 170 days, side by side with
+#      the Python peer a finance team would write (../shared/peers/py_recon.py, stdlib json
+#      with Decimals, and --orjson), all against one `saba-sandbox serve --cache-bodies`
+#      whose bodies were rendered in an untimed warm-up, so the clients are timed, not the
+#      sandbox: wall time, MB/s of GetBetDetails JSON, peak RSS (GNU time), speed ratio;
 #   3. the ledger read on SQLite and on a private PostgreSQL.
 # Usage: bash Benchmarks/run.sh [ticket counts...]   (default: 100000 1000000)
+# PEER=path/to/py_recon.py overrides where the peer is looked for.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup
+[ -x /usr/bin/time ] || { echo "Benchmarks/run.sh needs GNU time as /usr/bin/time (apt-get install time)" >&2; exit 2; }
 swift build -c release --product saba-recon
+swift build -c release --product saba-sandbox
 swift build -c release --product saba-bench
 BIN=.build/release
 WORK=$(mktemp -d /tmp/saba-bench.XXXXXX)
 chmod 755 "$WORK"  # the postgres user must reach its data folder inside
 trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
-COUNTS=("${@:-100000 1000000}")
+COUNTS=("$@")
 [ $# -gt 0 ] || COUNTS=(100000 1000000)
 NOW=2026-11-20T12:00:00Z
+FROM=2026-05-30
+TO=2026-11-20
+# The sandbox writes its ledger as table `ledger` (SQLiteLedgerWriter's default); the
+# peer's own default is `ledger_entries`, so it is named.
+TABLE=ledger
+
+# The peer is read where it lies, beside the project: never copied into it.
+PEER=${PEER:-../shared/peers/py_recon.py}
+peer_note=""
+if ! command -v python3 >/dev/null; then
+  peer_note="python3 is not installed: no peer comparison"
+elif [ ! -f "$PEER" ]; then
+  peer_note="the Python peer is not at $PEER (PEER=path overrides): no peer comparison"
+fi
+orjson_note=""
+if [ -z "$peer_note" ] && ! python3 -c 'import orjson' 2>/dev/null; then
+  orjson_note="orjson is not importable by python3 (pip install orjson): no --orjson line"
+fi
+
+# "h:mm:ss" or "m:ss.ss" from GNU time -> seconds.
+seconds() { echo "$1" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }'; }
+# A field of a GNU time -v report.
+timed() { awk -F': ' -v k="$2" 'index($0, k) {print $2}' "$1"; }
 
 echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -m)"
 echo "== 1. decoder"
 $BIN/saba-bench 50000
 
-echo "== 2. whole run"
+echo "== 2. whole run: saba-recon beside the Python peer, $FROM..$TO, bodies cached by the sandbox"
+[ -z "$peer_note" ] || echo "   $peer_note"
+[ -z "$orjson_note" ] || echo "   $orjson_note"
 for N in "${COUNTS[@]}"; do
   dir=$WORK/run-$N
   mkdir -p "$dir"
-  port=$((20000 + RANDOM % 20000))
-  $BIN/saba-recon sandbox --port $port --tickets "$N" --span-days 170 --now $NOW --unknown-status-every 0 \
+  $BIN/saba-sandbox serve --cache-bodies --port 0 --tickets "$N" --span-days 170 --now $NOW --unknown-status-every 0 \
       --token-file "$dir/jwt" --ledger "$dir/ledger.sqlite" > "$dir/sandbox.log" 2>&1 &
   spid=$!
-  for _ in $(seq 1 600); do grep -q listening "$dir/sandbox.log" 2>/dev/null && break; sleep 1; done
-  bytes=$(stat -c %s "$dir/ledger.sqlite")
-  /usr/bin/time -v $BIN/saba-recon run --from 2026-05-30 --to 2026-11-20 --now $NOW \
-      --api-url "http://127.0.0.1:$port" --jwt-file "$dir/jwt" --ledger "sqlite:$dir/ledger.sqlite" \
-      --out "$dir/Reports" > "$dir/run.out" 2> "$dir/run.time" || true
+  until grep -q listening "$dir/sandbox.log" 2>/dev/null; do
+    kill -0 $spid 2>/dev/null || { echo "the sandbox stopped:"; cat "$dir/sandbox.log"; exit 2; }
+    sleep 1
+  done
+  url=$(grep -o 'http://[0-9.]*:[0-9]*' "$dir/sandbox.log" | head -1)
+  ledger_mb=$(echo "$(stat -c %s "$dir/ledger.sqlite") / 1048576" | bc -l)
+
+  # Warm-up, untimed: one saba-recon run renders its windows' bodies into the cache (and
+  # brings the ledger file into the page cache); curl renders the peer's windows, which
+  # are cut differently (no edge margins), and counts their bytes.
+  $BIN/saba-recon run --from $FROM --to $TO --now $NOW --api-url "$url" --jwt-file "$dir/jwt" \
+      --ledger "sqlite:$dir/ledger.sqlite" --out "$dir/warm" > "$dir/warm.out" 2>&1 || true
+  peer_bytes=0
+  peer_calls=0
+  if [ -z "$peer_note" ]; then
+    jwt=$(cat "$dir/jwt")
+    w=$FROM
+    end=$(date -u -d "$TO + 1 day" +%F)
+    while [[ "$w" < "$end" ]]; do
+      we=$(date -u -d "$w + 30 days" +%F)
+      [[ "$we" < "$end" ]] || we=$end
+      last=$(date -u -d "$we - 1 second" +%Y-%m-%dT%H:%M:%S)
+      for settled in false true; do
+        read -r code size < <(curl -s -o /dev/null -w '%{http_code} %{size_download}\n' -H "Authorization: Bearer $jwt" \
+            "$url/betting/v1/GetBetDetails?start=${w}T00:00:00&end=$last&isSettled=$settled&Language=en")
+        [ "$code" = 200 ] || { echo "warm-up GetBetDetails $w..$last isSettled=$settled answered $code"; exit 2; }
+        peer_bytes=$((peer_bytes + size))
+        peer_calls=$((peer_calls + 1))
+      done
+      w=$we
+    done
+  fi
+
+  # Timed, one after the other against the same warm sandbox.
+  /usr/bin/time -v -o "$dir/recon.time" $BIN/saba-recon run --from $FROM --to $TO --now $NOW \
+      --api-url "$url" --jwt-file "$dir/jwt" --ledger "sqlite:$dir/ledger.sqlite" \
+      --out "$dir/Reports" --metrics-file "$dir/recon.prom" > "$dir/recon.out" 2> "$dir/recon.err" || true
+  # The timed run is the only one under Reports/ (latest); its manifest has each call's bytes.
+  recon_bytes=$(grep -o '"bytes" : [0-9]*' "$dir/Reports/latest/manifest.json" | awk '{s += $3} END {print s + 0}')
+  recon_calls=$(grep -c '"bytes" : ' "$dir/Reports/latest/manifest.json")
+  clients=(recon)
+  if [ -z "$peer_note" ]; then
+    clients+=(py)
+    SABA_JWT=$(cat "$dir/jwt") /usr/bin/time -v -o "$dir/py.time" python3 "$PEER" --api-url "$url" --from $FROM --to $TO \
+        --ledger "$dir/ledger.sqlite" --ledger-table $TABLE --out "$dir/py.csv" > "$dir/py.out" 2> "$dir/py.err" || true
+    if [ -z "$orjson_note" ]; then
+      clients+=(orjson)
+      SABA_JWT=$(cat "$dir/jwt") /usr/bin/time -v -o "$dir/orjson.time" python3 "$PEER" --api-url "$url" --from $FROM --to $TO \
+          --ledger "$dir/ledger.sqlite" --ledger-table $TABLE --out "$dir/orjson.csv" --orjson > "$dir/orjson.out" 2> "$dir/orjson.err" || true
+    fi
+  fi
   kill $spid 2>/dev/null || true
-  wall=$(awk -F': ' '/Elapsed \(wall clock\)/{print $2}' "$dir/run.time")
-  rss=$(awk -F': ' '/Maximum resident set size/{print $2}' "$dir/run.time")
-  tickets=$(grep -o '[0-9]* tickets' "$dir/run.out" | head -1 | cut -d' ' -f1)
-  secs=$(echo "$wall" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
-  printf "tickets %8s  wall %8s  %9.0f tickets/s  peak RSS %6.1f MB  ledger file %6.1f MB\n" \
-      "$tickets" "$wall" "$(echo "$tickets / $secs" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$(echo "$bytes / 1048576" | bc -l)"
-  head -2 "$dir/run.out"
+  wait $spid 2>/dev/null || true
+
+  printf "\n-- %s tickets: ledger %.1f MB; GetBetDetails JSON: saba-recon %.1f MB in %s calls" \
+      "$N" "$ledger_mb" "$(echo "$recon_bytes / 1048576" | bc -l)" "$recon_calls"
+  if [ -z "$peer_note" ]; then
+    printf ", peer %.1f MB in %s calls" "$(echo "$peer_bytes / 1048576" | bc -l)" "$peer_calls"
+  fi
+  printf "\n%-34s %10s %9s %9s %12s  %s\n" "client" "tickets" "wall s" "MB/s" "peak RSS MB" "exit"
+  recon_wall=""
+  best_py=""
+  best_py_name=""
+  for c in "${clients[@]}"; do
+    case $c in
+      recon)  name="saba-recon run (Swift, release)"; bytes=$recon_bytes; tickets=$(grep -o '[0-9]* tickets' "$dir/recon.out" | head -1 | cut -d' ' -f1) ;;
+      py)     name="python peer (json, Decimal)"; bytes=$peer_bytes; tickets=$(grep -o '^[0-9]* tickets' "$dir/py.out" | cut -d' ' -f1) ;;
+      orjson) name="python peer (--orjson, floats)"; bytes=$peer_bytes; tickets=$(grep -o '^[0-9]* tickets' "$dir/orjson.out" | cut -d' ' -f1) ;;
+    esac
+    wall=$(seconds "$(timed "$dir/$c.time" 'Elapsed (wall clock)')")
+    rss=$(timed "$dir/$c.time" 'Maximum resident set size')
+    status=$(timed "$dir/$c.time" 'Exit status')
+    # GNU time says "Exit status: 0" for a process a signal killed (the OOM killer, say).
+    ! grep -q 'terminated by signal' "$dir/$c.time" || status="killed"
+    printf "%-34s %10s %9.2f %9.1f %12.1f  %s\n" "$name" "${tickets:-?}" "$wall" \
+        "$(echo "$bytes / 1048576 / $wall" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$status"
+    # saba-recon exits 1 when it reports discrepancies (the sandbox's seeded mistakes); the peer 0.
+    if [ "$c" = recon ]; then
+      recon_wall=$wall
+    elif [ "$status" = 0 ] && { [ -z "$best_py" ] || (( $(echo "$wall < $best_py" | bc -l) )); }; then
+      best_py=$wall
+      best_py_name=$name
+    fi
+    [ "$c" = recon ] || [ "$status" = 0 ] || tail -3 "$dir/$c.err"
+  done
+  if [ -n "$best_py" ]; then
+    printf "speed: faster python wall / saba-recon wall = %.2f / %.2f = %.2fx (%s)\n" \
+        "$best_py" "$recon_wall" "$(echo "$best_py / $recon_wall" | bc -l)" "$best_py_name"
+  fi
+  # Where saba-recon's time went (its metrics textfile): the peer has no run store, reports or refund checks.
+  printf "saba-recon stages:"
+  sed -nE 's/^saba_recon_stage_duration_seconds\{.*stage="([a-z]+)"\} ([0-9.]+)$/\1 \2/p' "$dir/recon.prom" \
+      | awk '{printf " %s %.2f s", $1, $2}'
+  echo
+  head -1 "$dir/recon.out"
 done
 
 echo "== 3. ledger read"
@@ -57,7 +169,7 @@ if [ -n "$PGBIN" ]; then
   $as_pg "$PGBIN/initdb" -D "$pgdir/data" -A trust -U postgres --no-sync >/dev/null
   pgport=$((40000 + RANDOM % 10000))
   $as_pg "$PGBIN/pg_ctl" -D "$pgdir/data" -o "-p $pgport -k $pgdir -c listen_addresses=127.0.0.1 -c fsync=off" -l "$pgdir/log" -w start >/dev/null
-  sqlite3 -csv "$WORK/run-$last/ledger.sqlite" "SELECT * FROM ledger" > "$WORK/ledger.csv"
+  sqlite3 -csv "$WORK/run-$last/ledger.sqlite" "SELECT * FROM $TABLE" > "$WORK/ledger.csv"
   psql -X -q -h 127.0.0.1 -p $pgport -U postgres -c "CREATE TABLE ledger (entry_id text PRIMARY KEY, provider text, ticket_id text, member_id text, kind text, amount numeric(20,4), currency text, created_at timestamptz, ref text, event_id text, market_id text, specifiers text)"
   psql -X -q -h 127.0.0.1 -p $pgport -U postgres -c "\\copy ledger FROM '$WORK/ledger.csv' CSV"
   $BIN/saba-bench ledger "postgres://postgres@127.0.0.1:$pgport/postgres?sslmode=disable"
