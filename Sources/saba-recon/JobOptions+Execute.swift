@@ -133,6 +133,8 @@ extension JobOptions {
             commandLine: CommandLineRedactor.redact(commandLine, secrets: secrets), toolVersion: SabaRecon.version)
         options.command = command
         options.refundPaths = job.refunds
+        options.refundMaxBytes = job.refundMaxBytes
+        options.refundMaxMalformed = job.refundMaxMalformed
         options.betStopWindow = job.betStopWindow
         options.marketGroups = job.marketGroups
         if let progress { options.progress = { progress.update($0) } }

@@ -29,6 +29,8 @@ struct JobOptions: ParsableArguments {
     var tolerance: String?
     @Option(help: help(.refunds, "Provider refund records: a .jsonl or .jsonl.gz file, or a folder of them (repeatable; replaces the config file's list). eBET autoBatchRefund, JDB Cancel BetNSettle, odds-feed bet_cancel and bet_stop.", value: "path"))
     var refunds: [String] = []
+    @Option(help: help(.refundMaxBytes, "Bytes one refund-record file may hold once decompressed; more is exit 2 naming the file (a gzip bomb).", value: "bytes")) var refundMaxBytes: String?
+    @Option(help: help(.refundMaxMalformed, "Malformed refund-record lines listed one by one; the rest are one row with their count.", value: "n")) var refundMaxMalformed: String?
     @Option(help: help(.betStopWindow, "Report a feed bet accepted up to this long after a bet_stop of its event.", value: "duration")) var betStopWindow: String?
     @Option(help: help(.marketGroups, "JSON file {\"group\": [\"market id\", ...]} for bet_stop messages that name groups.", value: "path")) var marketGroups: String?
     @Flag(inversion: .prefixedNo, help: help(.csvBom, "Start the CSV files with a UTF-8 byte order mark, for Excel.")) var csvBom: Bool?
@@ -53,7 +55,7 @@ struct JobOptions: ParsableArguments {
         let texts: [(SettingKey, String?)] = [
             (.apiURL, apiURL), (.apiVersion, apiVersion), (.apiUtcOffset, apiUtcOffset), (.forwardedFor, forwardedFor),
             (.jwtFile, jwtFile), (.vendorMemberId, vendorMemberId), (.ledger, ledger), (.ledgerTable, ledgerTable), (.out, out),
-            (.grace, grace), (.tolerance, tolerance), (.betStopWindow, betStopWindow), (.marketGroups, marketGroups),
+            (.grace, grace), (.tolerance, tolerance), (.betStopWindow, betStopWindow), (.refundMaxBytes, refundMaxBytes), (.refundMaxMalformed, refundMaxMalformed), (.marketGroups, marketGroups),
             (.csvBom, csvBom.map { $0 ? "true" : "false" }), (.keepRuns, keepRuns), (.maxAttempts, maxAttempts),
             (.logLevel, logLevel), (.logFormat, logFormat), (.progress, progress), (.metricsFile, metricsFile), (.deadmanURL, deadmanURL),
         ]

@@ -38,6 +38,8 @@ struct ResolvedJob {
     var grace: TimeInterval
     var tolerance: Money
     var refunds: [String]
+    var refundMaxBytes: Int
+    var refundMaxMalformed: Int
     var betStopWindow: TimeInterval
     /// Market id -> group, read from the market_groups file.
     var marketGroups: [String: String] = [:]
@@ -85,6 +87,8 @@ struct ResolvedJob {
         grace = try s.duration(.grace, atMost: 86_400, because: "a longer grace judges almost nothing and would report an empty night as reconciled") ?? 900  // unreachable: the key has a default (15m)
         tolerance = try s.money(.tolerance) ?? .zero
         refunds = s.list(.refunds)
+        refundMaxBytes = try s.integer(.refundMaxBytes, in: 1024...Int.max) ?? 4 << 30
+        refundMaxMalformed = try s.integer(.refundMaxMalformed, in: 1...1_000_000) ?? 1000
         betStopWindow = try s.duration(.betStopWindow) ?? 60
         csvBom = try s.bool(.csvBom)
         keepRuns = try s.integer(.keepRuns, in: 1...Int.max)

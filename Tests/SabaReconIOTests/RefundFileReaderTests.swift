@@ -21,6 +21,34 @@ import SabaReconCore
         #expect(p.terminationStatus == 0)
     }
 
+    /// SPEC 6: a small gzip of endless `{}` lines is a bounded number of rows, not one a line.
+    @Test func malformedLinesPastTheLimitAreCountedNotListed() throws {
+        let dir = try folder()
+        let file = dir.appendingPathComponent("flood.jsonl")
+        try Data(String(repeating: "{}\n", count: 200_000).utf8).write(to: file)
+        try gzip(file)
+        var book = RefundBook(maxMalformed: 1000)
+        _ = try RefundFileReader().read([dir.path], into: &book)
+        #expect(book.linesRead == 200_000)
+        #expect(book.malformed.count == 1000)
+        #expect(book.malformedNotListed == 199_000)
+        #expect(book.firstNotListed?.location.line == 1001)
+    }
+
+    @Test func aFileLargerThanTheLimitOnceDecompressedIsAnErrorNamingIt() throws {
+        let dir = try folder()
+        let file = dir.appendingPathComponent("bomb.jsonl")
+        try Data(String(repeating: " ", count: 3 << 20).utf8).write(to: file)
+        try gzip(file)
+        var book = RefundBook()
+        let error = #expect(throws: RefundFileReader.ReadError.self) { try RefundFileReader(maxBytes: 1 << 20).read([dir.path], into: &book) }
+        #expect(error?.description.contains("bomb.jsonl.gz: more than 1048576 bytes once decompressed (refund_max_bytes)") == true)
+        // The same limit holds for a plain file.
+        let plain = dir.appendingPathComponent("big.jsonl")
+        try Data(String(repeating: "\n", count: 2 << 20).utf8).write(to: plain)
+        #expect(throws: RefundFileReader.ReadError.self) { try RefundFileReader(maxBytes: 1 << 20).read([plain.path], into: &book) }
+    }
+
     @Test func aFolderWithPlainAndGzippedFilesIsReadInNameOrderWithLineNumbers() throws {
         let dir = try folder()
         try Data("\(Self.jdb)\r\n\nnot json\n".utf8).write(to: dir.appendingPathComponent("a.jsonl"))

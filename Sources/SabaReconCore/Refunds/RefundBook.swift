@@ -33,6 +33,11 @@ public struct RefundBook: Sendable {
     public private(set) var cancels: [(cancel: BetCancel, market: CancelledMarket)] = []
     public private(set) var stops: [BetStop] = []
     public private(set) var malformed: [MalformedRecord] = []
+    /// Malformed lines past `maxMalformed`: counted, not kept (a file of two million `{}`
+    /// lines must not become two million report rows), with the first of them named.
+    public private(set) var malformedNotListed = 0
+    public private(set) var firstNotListed: MalformedRecord?
+    public var maxMalformed: Int
     public private(set) var linesRead = 0
     public private(set) var recordsRecognised = 0
     public private(set) var duplicatesFolded = 0
@@ -40,7 +45,9 @@ public struct RefundBook: Sendable {
     private var cancelKeys: Set<String> = []
     private var stopKeys: Set<String> = []
 
-    public init() {}
+    public init(maxMalformed: Int = 1000) {
+        self.maxMalformed = maxMalformed
+    }
 
     public var isEmpty: Bool { linesRead == 0 }
 
@@ -58,7 +65,12 @@ public struct RefundBook: Sendable {
         case .blank:
             break
         case .malformed(let m):
-            malformed.append(m)
+            if malformed.count < maxMalformed {
+                malformed.append(m)
+            } else {
+                if firstNotListed == nil { firstNotListed = m }
+                malformedNotListed += 1
+            }
         case .records(let records):
             for r in records { add(r) }
         }

@@ -172,6 +172,13 @@ public struct RefundMatcher: Sendable {
             ledgerEntryIds: [bet.entryId])])
     }
 
+    /// One row for the malformed lines past the listing limit.
+    public func malformedNotListed(count: Int, first: MalformedRecord, limit: Int) -> Discrepancy {
+        Discrepancy(window: window(policy.plan.range.start), provider: first.provider ?? "unknown", kind: .malformedRecord,
+                    transId: "\(first.location.description)+", memberId: "", currency: "",
+                    detail: "\(count) more malformed line\(count == 1 ? "" : "s") from \(first.location) on, not listed one by one (refund_max_malformed \(limit)); the first: \(first.reason)")
+    }
+
     public func malformed(_ m: MalformedRecord) -> Discrepancy {
         Discrepancy(window: window(policy.plan.range.start), provider: m.provider ?? "unknown", kind: .malformedRecord,
                     transId: m.location.description, memberId: "", currency: "", detail: "\(m.location): \(m.reason)")

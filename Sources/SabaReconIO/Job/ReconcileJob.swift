@@ -114,8 +114,8 @@ public struct ReconcileJob: Sendable {
         let plan = opened.record.plan
         let now = opened.record.nowDate
         // Refund files are read before any provider call: an unreadable file fails fast.
-        var book = RefundBook()
-        let refundDigests = try RefundFileReader().read(options.refundPaths, into: &book)
+        var book = RefundBook(maxMalformed: options.refundMaxMalformed)
+        let refundDigests = try RefundFileReader(maxBytes: options.refundMaxBytes).read(options.refundPaths, into: &book)
         var manifest = Manifest(
             run_id: folder.runId, tool: "saba-recon", tool_version: options.toolVersion, command_line: options.commandLine,
             now: UTCTime.iso(now), range_start: UTCTime.iso(plan.range.start), range_end: UTCTime.iso(plan.range.end),

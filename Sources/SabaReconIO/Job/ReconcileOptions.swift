@@ -13,6 +13,9 @@ public struct ReconcileOptions: Sendable {
     public var toolVersion: String
     /// Refund-record files or folders (SPEC 1.4); empty = no refund checks.
     public var refundPaths: [String] = []
+    /// Decompressed bytes one refund-record file may hold, and malformed lines listed one by one.
+    public var refundMaxBytes = 4 << 30
+    public var refundMaxMalformed = 1000
     /// How long after a `bet_stop` an accepted feed bet is reported.
     public var betStopWindow: TimeInterval = 60
     /// Market id -> group, for `bet_stop` messages that name groups.

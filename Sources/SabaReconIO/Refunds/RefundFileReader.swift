@@ -21,7 +21,13 @@ public struct RefundFileReader: Sendable {
     /// Longest line accepted; a longer one is reported as malformed, not held in memory.
     public static let maxLineBytes = 16 << 20
 
-    public init() {}
+    /// Bytes one file may hold once decompressed: past it the file is an error naming it
+    /// (a gzip bomb, or not a refund log), never an unbounded read.
+    public var maxBytes: Int
+
+    public init(maxBytes: Int = 4 << 30) {
+        self.maxBytes = maxBytes
+    }
 
     /// Expands paths: files as given, folders to their `.jsonl` / `.jsonl.gz` files (recursively, sorted).
     public func files(in paths: [String]) throws -> [String] {
@@ -55,6 +61,14 @@ public struct RefundFileReader: Sendable {
         var hasher = SHA256()
         var splitter = LineSplitter(file: path)
         let inflater = path.hasSuffix(".gz") ? try Inflater(path: path) : nil
+        var decompressed = 0
+        let limit = maxBytes
+        func count(_ n: Int) throws {
+            decompressed += n
+            guard decompressed <= limit else {
+                throw ReadError(message: "refund records \(path): more than \(limit) bytes\(inflater == nil ? "" : " once decompressed") (refund_max_bytes); a gzip bomb or not a refund log? Raise refund_max_bytes if the file is real")
+            }
+        }
         while true {
             let chunk: Data
             do {
@@ -65,8 +79,12 @@ public struct RefundFileReader: Sendable {
             if chunk.isEmpty { break }
             hasher.update(chunk)
             if let inflater {
-                try inflater.inflate(chunk) { splitter.feed($0, into: &book) }
+                try inflater.inflate(chunk) { piece in
+                    try count(piece.count)
+                    splitter.feed(piece, into: &book)
+                }
             } else {
+                try count(chunk.count)
                 chunk.withUnsafeBytes { splitter.feed($0, into: &book) }
             }
         }
@@ -156,7 +174,7 @@ final class Inflater {
 
     deinit { inflateEnd(&stream) }
 
-    func inflate(_ data: Data, _ sink: (UnsafeRawBufferPointer) -> Void) throws {
+    func inflate(_ data: Data, _ sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         var input = [UInt8](data)
         let count = input.count
         try input.withUnsafeMutableBufferPointer { inBuf in
@@ -168,12 +186,12 @@ final class Inflater {
                     guard inflateReset(&stream) == Z_OK else { throw RefundFileReader.ReadError(message: "zlib reset failed on \(path)") }
                     finished = false
                 }
-                let status = output.withUnsafeMutableBufferPointer { outBuf -> Int32 in
+                let status = try output.withUnsafeMutableBufferPointer { outBuf -> Int32 in
                     stream.next_out = outBuf.baseAddress
                     stream.avail_out = uInt(outBuf.count)
                     let s = CZlib.inflate(&stream, Z_NO_FLUSH)
                     let produced = outBuf.count - Int(stream.avail_out)
-                    sink(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(outBuf)[0..<produced]))
+                    try sink(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(outBuf)[0..<produced]))
                     return s
                 }
                 if status == Z_STREAM_END {

@@ -11,7 +11,7 @@ struct RefundJudge {
         var seen: Set<String> = []
         var counters: [String: Int] = [
             "lines_read": book.linesRead, "records_recognised": book.recordsRecognised,
-            "duplicates_folded": book.duplicatesFolded, "malformed_lines": book.malformed.count,
+            "duplicates_folded": book.duplicatesFolded, "malformed_lines": book.malformed.count + book.malformedNotListed,
         ]
         func take(_ verdict: RefundMatcher.Verdict) {
             switch verdict {
@@ -26,6 +26,10 @@ struct RefundJudge {
             }
         }
         for m in book.malformed { result.add(rows: [matcher.malformed(m)]) }
+        if let first = book.firstNotListed {
+            result.add(rows: [matcher.malformedNotListed(count: book.malformedNotListed, first: first, limit: book.maxMalformed)])
+            counters["malformed_not_listed"] = book.malformedNotListed
+        }
         for seqNo in book.ebet.keys.sorted() {
             guard let r = book.ebet[seqNo] else { continue }
             take(matcher.ebet(r, movements: try store.entries(provider: "ebet", ref: seqNo)))
