@@ -123,7 +123,8 @@ extension JobOptions {
             if case .login(let vendor, _, _) = job.token { secrets.append(vendor) }
             client = SabaClient(
                 config: SabaClientConfig(apiURL: url, apiVersion: job.apiVersion, forwardedFor: job.forwardedFor,
-                                         timeOffset: job.apiUtcOffset, maxAttempts: job.maxAttempts),
+                                         timeOffset: job.apiUtcOffset, maxAttempts: job.maxAttempts,
+                                         totalTimeout: job.fetchTimeout, maxBytes: job.fetchMaxBytes),
                 transport: transport, tokens: tokens, clock: SystemWallClock(), logger: logger)
         }
         let ledgerSource = try job.ledger.open(table: job.ledgerTable)

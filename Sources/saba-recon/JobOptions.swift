@@ -35,6 +35,8 @@ struct JobOptions: ParsableArguments {
     @Option(help: help(.marketGroups, "JSON file {\"group\": [\"market id\", ...]} for bet_stop messages that name groups.", value: "path")) var marketGroups: String?
     @Flag(inversion: .prefixedNo, help: help(.csvBom, "Start the CSV files with a UTF-8 byte order mark, for Excel.")) var csvBom: Bool?
     @Option(help: help(.keepRuns, "After a completed run, delete all but the newest N run folders (never latest, never an unfinished run).", value: "n")) var keepRuns: String?
+    @Option(help: help(.fetchTimeout, "Time limit of one GetBetDetails call, connect to last byte (a trickling or endless body fails, named).", value: "duration")) var fetchTimeout: String?
+    @Option(help: help(.fetchMaxBytes, "Bytes one GetBetDetails body may hold; more fails the call, named.", value: "bytes")) var fetchMaxBytes: String?
     @Option(help: help(.maxAttempts, "Attempts per GetBetDetails call before the run fails.", value: "n")) var maxAttempts: String?
     @Option(help: help(.logLevel, "Log level on stderr.", value: "level")) var logLevel: String?
     @Option(help: help(.logFormat, "Log lines as text, or one JSON object per line (json) for a log shipper.", value: "format")) var logFormat: String?
@@ -55,7 +57,7 @@ struct JobOptions: ParsableArguments {
         let texts: [(SettingKey, String?)] = [
             (.apiURL, apiURL), (.apiVersion, apiVersion), (.apiUtcOffset, apiUtcOffset), (.forwardedFor, forwardedFor),
             (.jwtFile, jwtFile), (.vendorMemberId, vendorMemberId), (.ledger, ledger), (.ledgerTable, ledgerTable), (.out, out),
-            (.grace, grace), (.tolerance, tolerance), (.betStopWindow, betStopWindow), (.refundMaxBytes, refundMaxBytes), (.refundMaxMalformed, refundMaxMalformed), (.marketGroups, marketGroups),
+            (.grace, grace), (.tolerance, tolerance), (.betStopWindow, betStopWindow), (.refundMaxBytes, refundMaxBytes), (.fetchTimeout, fetchTimeout), (.fetchMaxBytes, fetchMaxBytes), (.refundMaxMalformed, refundMaxMalformed), (.marketGroups, marketGroups),
             (.csvBom, csvBom.map { $0 ? "true" : "false" }), (.keepRuns, keepRuns), (.maxAttempts, maxAttempts),
             (.logLevel, logLevel), (.logFormat, logFormat), (.progress, progress), (.metricsFile, metricsFile), (.deadmanURL, deadmanURL),
         ]

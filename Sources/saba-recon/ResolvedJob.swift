@@ -38,6 +38,8 @@ struct ResolvedJob {
     var grace: TimeInterval
     var tolerance: Money
     var refunds: [String]
+    var fetchTimeout: Int
+    var fetchMaxBytes: Int
     var refundMaxBytes: Int
     var refundMaxMalformed: Int
     var betStopWindow: TimeInterval
@@ -87,6 +89,8 @@ struct ResolvedJob {
         grace = try s.duration(.grace, atMost: 86_400, because: "a longer grace judges almost nothing and would report an empty night as reconciled") ?? 900  // unreachable: the key has a default (15m)
         tolerance = try s.money(.tolerance) ?? .zero
         refunds = s.list(.refunds)
+        fetchTimeout = Int(try s.duration(.fetchTimeout) ?? 3600)
+        fetchMaxBytes = try s.integer(.fetchMaxBytes, in: 1024...Int.max) ?? 8 << 30
         refundMaxBytes = try s.integer(.refundMaxBytes, in: 1024...Int.max) ?? 4 << 30
         refundMaxMalformed = try s.integer(.refundMaxMalformed, in: 1...1_000_000) ?? 1000
         betStopWindow = try s.duration(.betStopWindow) ?? 60

@@ -50,7 +50,7 @@ import SabaSandbox
         let result = try await blocking { try CLI.run(args) }
         await scene.server.stop()
         defer { try? FileManager.default.removeItem(at: scene.folder) }
-        oneLine(result, contains: "http:// is only allowed to a loopback host")
+        oneLine(result, contains: "plain http:// to a host that is not loopback")
     }
 
     @Test func theLockFileIsNeverFollowedThroughALink() async throws {

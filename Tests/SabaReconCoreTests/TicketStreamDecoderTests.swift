@@ -28,6 +28,16 @@ import Testing
         return out
     }
 
+    /// SPEC 6: a number the fast path cannot hold exactly is never stored rounded (it used to
+    /// store `0.` + 140 zeros + digits as 0); both paths refuse it with the ticket named.
+    @Test(arguments: ["0." + String(repeating: "0", count: 140) + "5", "1234567890123456", "0.0000000000001", "1e400"])
+    func aStakeThatCannotBeHeldExactlyIsAnError(stake: String) throws {
+        let body = Array(#"[{"transId": 7, "memberId": "m", "stake": \#(stake), "transTime": "2026-07-10T09:00:00", "status": "running", "currency": 3}]"#.utf8)
+        let error = #expect(throws: TicketDecodingError.self) { try Self.decodeAll(body) }
+        #expect(error?.description.contains("transId 7") == true)
+        #expect(error?.description.contains("stake is not an exact amount") == true)
+    }
+
     @Test func decodesEveryFieldExactly() throws {
         let tickets = try Self.decodeAll(Array(Self.body.utf8))
         #expect(tickets.count == 2)

@@ -187,4 +187,19 @@ final class TicketSink: Sendable {
             if status == 400 { #expect(text.contains("E004\\n2026-01-01")) }
         }
     }
+
+    @Test func aPostgresLedgerOffThisMachineIsVerifiedByDefault() {
+        #expect(PostgresLedgerSource.defaultSSLMode(host: "ledger.db.example") == "verify-full")
+        #expect(PostgresLedgerSource.defaultSSLMode(host: "10.1.2.3") == "verify-full")
+        #expect(PostgresLedgerSource.defaultSSLMode(host: "127.0.0.1") == "prefer")
+        #expect(PostgresLedgerSource.defaultSSLMode(host: "localhost") == "prefer")
+        #expect(PostgresLedgerSource.defaultSSLMode(host: "::1") == "prefer")
+    }
+
+    @Test func plainHTTPIsRefusedByTheTransportOffThisMachine() {
+        let request = HTTPRequest(url: "http://saba.example/betting/v1/GetBetDetails")
+        let error = #expect(throws: TransportError.self) { try CurlTransport().perform(request, onHead: { _ in }, onBody: { _ in }) }
+        #expect(error?.isRetryable == false)
+        #expect(error?.message.contains("only https://") == true)
+    }
 }

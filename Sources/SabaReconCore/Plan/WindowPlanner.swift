@@ -135,9 +135,10 @@ public struct WindowPlanner: Sendable {
     }
 
     /// Re-checks a plan read back from a file (`run.json` of a run being resumed) instead of
-    /// trusting it: every window within Saba's 30 days and, against the real clock, within the
-    /// 180-day history; windows in order and inside the range and its edges.
-    public func check(_ plan: WindowPlan, realNow: Date) throws(PlanError) {
+    /// trusting it: every window within Saba's 30 days; every window still to fetch, against
+    /// the real clock, within the 180-day history; windows in order and inside the range and
+    /// its edges.
+    public func check(_ plan: WindowPlan, realNow: Date, fetched: (FetchWindow) -> Bool = { _ in false }) throws(PlanError) {
         let limit = realNow.addingTimeInterval(-maxHistory)
         guard plan.range.start < plan.range.end, plan.range.end.timeIntervalSince(plan.range.start) <= maxHistory + Self.day else {
             throw PlanError("the range \(plan.range) is not a range of at most \(Int(maxHistory / Self.day)) days")
@@ -148,7 +149,7 @@ public struct WindowPlanner: Sendable {
             guard length > 0, length <= maxWindow else {
                 throw PlanError("window \(UTCTime.iso(w.start))..\(UTCTime.iso(w.end)) is \(DurationText.format(length)) long; Saba allows at most \(Int(maxWindow / Self.day)) days")
             }
-            guard w.start >= limit.addingTimeInterval(-1) else {
+            guard fetched(w) || w.start >= limit.addingTimeInterval(-1) else {
                 throw PlanError("window \(UTCTime.iso(w.start))..\(UTCTime.iso(w.end)) starts before Saba's \(Int(maxHistory / Self.day))-day history limit (\(UTCTime.iso(limit))) by the real clock")
             }
             guard w.start >= plan.range.start.addingTimeInterval(-plan.edgeMargin - 1), w.end <= plan.range.end.addingTimeInterval(plan.edgeMargin + 1) else {

@@ -66,19 +66,21 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
     public static let marketGroups = SettingKey("market_groups", flag: "--market-groups", expects: "a JSON file of group -> [market ids]")
     public static let csvBom = SettingKey("csv_bom", flag: "--csv-bom", default: "false", expects: "true or false")
     public static let keepRuns = SettingKey("keep_runs", flag: "--keep-runs", expects: "a whole number of at least 1")
+    public static let fetchTimeout = SettingKey("fetch_timeout", flag: "--fetch-timeout", default: "1h", expects: "a duration such as 30m, 1h: one GetBetDetails call from connect to last byte")
+    public static let fetchMaxBytes = SettingKey("fetch_max_bytes", flag: "--fetch-max-bytes", default: "8589934592", expects: "a whole number of bytes one GetBetDetails body may hold, from 1024")
     public static let maxAttempts = SettingKey("max_attempts", flag: "--max-attempts", default: "5", expects: "a whole number from 1 to 100")
     public static let logLevel = SettingKey("log_level", flag: "--log-level", default: "warning", expects: "trace, debug, info, notice, warning, error or critical")
     public static let logFormat = SettingKey("log_format", flag: "--log-format", default: "text", expects: "text or json")
     public static let progress = SettingKey("progress", flag: "--progress", default: "auto", expects: "auto (on a terminal only), always or never")
     public static let metricsFile = SettingKey("metrics.textfile", flag: "--metrics-file", expects: "a .prom file path for node_exporter's textfile collector")
-    public static let deadmanURL = SettingKey("metrics.deadman_url", flag: "--deadman-url", secrecy: .urlPath, expects: "an https:// ping URL (start, success and fail pings)")
+    public static let deadmanURL = SettingKey("metrics.deadman_url", flag: "--deadman-url", secrecy: .urlPath, expects: "an https:// ping URL, or http:// to a loopback host (start, success and fail pings)")
     public static let nightlyDays = SettingKey("nightly.days", flag: "--days", default: "180", expects: "a whole number of days from 1 to 180")
 
     /// Every setting, in the order `config check` prints them.
     public static let all: [SettingKey] = [
         apiURL, apiVersion, apiUtcOffset, forwardedFor, jwtFile, vendorId, vendorMemberId, refreshBefore,
         ledger, ledgerTable, out, grace, tolerance, refunds, refundMaxBytes, refundMaxMalformed, betStopWindow, marketGroups, csvBom, keepRuns,
-        maxAttempts, logLevel, logFormat, progress, metricsFile, deadmanURL, nightlyDays,
+        fetchTimeout, fetchMaxBytes, maxAttempts, logLevel, logFormat, progress, metricsFile, deadmanURL, nightlyDays,
     ]
 
     public static func named(_ name: String) -> SettingKey? { all.first { $0.name == name } }

@@ -185,7 +185,7 @@ public struct Settings: Sendable {
             throw fail(key, "not a URL")
         }
         if raw.hasPrefix("http://") && !(allowHTTP && Self.isLoopback(host)) {
-            throw fail(key, "http:// is only allowed to a loopback host (127.0.0.0/8, ::1, localhost); use https://")
+            throw fail(key, "plain http:// to a host that is not loopback (only 127.0.0.0/8, ::1 and localhost may use it); use https://")
         }
         return raw
     }

@@ -78,9 +78,14 @@ public struct ReconcileJob: Sendable {
             guard !record.finished else {
                 throw JobError(underlying: "run \(id) already finished; use rediff \(id) to match it again")
             }
-            // run.json is a file on disk, not a promise: its windows are checked before any call.
+            // run.json is a file on disk, not a promise: its windows are checked before any call
+            // (the history limit only for the calls still to make: those fetched are staged).
+            let done = try folder.store().finishedWindows()
             do {
-                try WindowPlanner().check(record.plan, realNow: clock.now())
+                try WindowPlanner().check(record.plan, realNow: clock.now()) { w in
+                    done.contains(FinishedWindow(index: w.index, start: w.start, settled: false))
+                        && done.contains(FinishedWindow(index: w.index, start: w.start, settled: true))
+                }
             } catch {
                 throw JobError(underlying: "run \(id): \(folder.url.path)/run.json: \(error); refusing to resume it")
             }

@@ -35,7 +35,7 @@ public struct PostgresLedgerSource: LedgerSource {
             guard let host = components.host, !host.isEmpty else { throw LedgerError("--ledger \(redacted) names no host") }
             let tls: PostgresConnection.Configuration.TLS
             do {
-                tls = try Self.tls(mode: query["sslmode"] ?? "prefer")
+                tls = try Self.tls(mode: query["sslmode"] ?? environment["PGSSLMODE"] ?? Self.defaultSSLMode(host: host))
             } catch let e as LedgerError {
                 throw LedgerError("--ledger \(redacted): \(e.message)")
             }
@@ -45,6 +45,13 @@ public struct PostgresLedgerSource: LedgerSource {
         self.table = table
         self.displayName = "\(redacted) table \(table)"
         self.logger = logger
+    }
+
+    /// Without an sslmode: `verify-full` to any host that is not this machine (a wallet
+    /// ledger's password and rows never cross a network unverified), `prefer` on loopback.
+    /// `prefer` and `require` elsewhere only when asked for.
+    static func defaultSSLMode(host: String) -> String {
+        Settings.isLoopback(host) ? "prefer" : "verify-full"
     }
 
     /// libpq's sslmode names: require encrypts without checking the certificate; verify-full checks both.

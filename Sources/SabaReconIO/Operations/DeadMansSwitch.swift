@@ -36,7 +36,8 @@ public struct DeadMansSwitch: Sendable {
     public func ping(_ event: Event, message: String) -> Bool {
         let shown = Settings.redact(url, .urlPath)
         let request = HTTPRequest(url: pingURL(event), method: "POST", headers: [("Content-Type", "text/plain; charset=utf-8")],
-                                  body: Array(message.utf8), connectTimeout: 5, lowSpeedLimit: 1, lowSpeedTime: 10)
+                                  body: Array(message.utf8), connectTimeout: 5, lowSpeedLimit: 1, lowSpeedTime: 5,
+                                  totalTimeout: 10, maxBytes: 64 << 10)
         var last = ""
         for _ in 1...2 {
             do {

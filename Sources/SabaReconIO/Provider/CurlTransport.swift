@@ -1,6 +1,7 @@
 import CCurl
 import CShim
 import Foundation
+import SabaReconCore
 
 /// `HTTPTransport` over libcurl's easy interface. The body streams through
 /// `CURLOPT_WRITEFUNCTION`; TLS verification is always on.
@@ -20,6 +21,7 @@ public struct CurlTransport: HTTPTransport {
         var headDelivered = false
         var failure: (any Error)?
         var bytes = 0
+        var maxBytes = Int.max
         var handle: UnsafeMutableRawPointer?
 
         init(onHead: @escaping (HTTPResponseHead) throws -> Void, onBody: @escaping (UnsafeRawBufferPointer) throws -> Void) {
@@ -56,6 +58,13 @@ public struct CurlTransport: HTTPTransport {
         }
         defer { curl_easy_cleanup(handle) }
         exchange.handle = handle
+        exchange.maxBytes = request.maxBytes
+        // Plain HTTP only to this machine: a bearer token never crosses a network in clear text.
+        guard let scheme = URL(string: request.url)?.scheme?.lowercased(), let host = URL(string: request.url)?.host,
+              scheme == "https" || (scheme == "http" && Settings.isLoopback(host)) else {
+            throw TransportError(code: Int(CURLE_UNSUPPORTED_PROTOCOL.rawValue),
+                                 message: "refusing \(request.url.prefix(8))…: only https://, or http:// to a loopback host", isRetryable: false)
+        }
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
         for (name, value) in request.headers {
@@ -71,6 +80,11 @@ public struct CurlTransport: HTTPTransport {
             do {
                 try exchange.deliverHead()
                 exchange.bytes += length
+                guard exchange.bytes <= exchange.maxBytes else {
+                    throw TransportError(code: Int(CURLE_FILESIZE_EXCEEDED.rawValue),
+                                         message: "the response is larger than \(exchange.maxBytes) bytes; stopped reading it", isRetryable: false,
+                                         bytesReceived: exchange.bytes)
+                }
                 try exchange.onBody(UnsafeRawBufferPointer(start: ptr, count: length))
                 return length
             } catch {
@@ -107,6 +121,11 @@ public struct CurlTransport: HTTPTransport {
             sr_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, request.connectTimeout),
             sr_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, request.lowSpeedLimit),
             sr_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, request.lowSpeedTime),
+            sr_setopt_long(handle, CURLOPT_TIMEOUT, request.totalTimeout),
+            // Never another protocol, and no redirect is followed (nor could lead elsewhere).
+            sr_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "https,http"),
+            sr_setopt_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, "https"),
+            sr_setopt_long(handle, CURLOPT_MAXREDIRS, 0),
             sr_setopt_long(handle, CURLOPT_NOSIGNAL, 1),
             sr_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0),
             sr_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1),
@@ -137,7 +156,8 @@ public struct CurlTransport: HTTPTransport {
         if let failure = exchange.failure { throw failure }
         guard result == CURLE_OK else {
             let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            let message = detail.isEmpty ? String(cString: curl_easy_strerror(result)) : detail
+            var message = detail.isEmpty ? String(cString: curl_easy_strerror(result)) : detail
+            if result == CURLE_OPERATION_TIMEDOUT { message += " (\(request.limitsText))" }
             throw TransportError(code: Int(result.rawValue), message: message, isRetryable: Self.isRetryable(result), bytesReceived: exchange.bytes)
         }
         try exchange.deliverHead()

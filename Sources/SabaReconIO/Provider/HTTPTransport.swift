@@ -10,9 +10,14 @@ public struct HTTPRequest: Sendable {
     /// The transfer fails when it moves fewer than `lowSpeedLimit` bytes/s for `lowSpeedTime` seconds.
     public var lowSpeedLimit: Int
     public var lowSpeedTime: Int
+    /// The whole call, connect to last byte, in seconds: a body that never ends fails in bounded time.
+    public var totalTimeout: Int
+    /// Body bytes accepted; one more fails the call (the body is streamed, so this bounds time, not memory).
+    public var maxBytes: Int
 
     public init(url: String, method: String = "GET", headers: [(String, String)] = [], body: [UInt8]? = nil,
-                connectTimeout: Int = 15, lowSpeedLimit: Int = 1, lowSpeedTime: Int = 120) {
+                connectTimeout: Int = 15, lowSpeedLimit: Int = 1024, lowSpeedTime: Int = 60,
+                totalTimeout: Int = 3600, maxBytes: Int = 8 << 30) {
         self.url = url
         self.method = method
         self.headers = headers
@@ -20,6 +25,13 @@ public struct HTTPRequest: Sendable {
         self.connectTimeout = connectTimeout
         self.lowSpeedLimit = lowSpeedLimit
         self.lowSpeedTime = lowSpeedTime
+        self.totalTimeout = totalTimeout
+        self.maxBytes = maxBytes
+    }
+
+    /// The limits in force, as an error message names them.
+    public var limitsText: String {
+        "limits: \(totalTimeout) s in all, at least \(lowSpeedLimit) bytes/s over \(lowSpeedTime) s, at most \(maxBytes) bytes"
     }
 }
 

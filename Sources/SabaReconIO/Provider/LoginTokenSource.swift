@@ -103,7 +103,7 @@ public final class LoginTokenSource: TokenSource {
         let body = "{\"vendor_id\":\(JSONValue.quote(vendorId)),\"vendor_member_id\":\(JSONValue.quote(vendorMemberId))}"
         let request = HTTPRequest(url: loginURL, method: "POST",
                                   headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
-                                  body: Array(body.utf8), connectTimeout: 15, lowSpeedTime: 60)
+                                  body: Array(body.utf8), connectTimeout: 15, lowSpeedTime: 30, totalTimeout: 60, maxBytes: 1 << 20)
         var received: [UInt8] = []
         let head: HTTPResponseHead
         do {

@@ -18,10 +18,17 @@ public struct SabaClientConfig: Sendable {
     public var maxRetryAfter: TimeInterval
     public var connectTimeout: Int
     public var lowSpeedTime: Int
+    /// One GetBetDetails call, connect to last byte (a busy 30-day window is hundreds of MB).
+    public var totalTimeout: Int
+    /// Body bytes one call may send.
+    public var maxBytes: Int
 
     public init(apiURL: String, apiVersion: String = "v1", language: String = "en", forwardedFor: String? = nil,
                 timeOffset: Int = 0, maxAttempts: Int = 5, baseBackoff: TimeInterval = 1, maxBackoff: TimeInterval = 60,
-                maxRetryAfter: TimeInterval = 300, connectTimeout: Int = 15, lowSpeedTime: Int = 120) {
+                maxRetryAfter: TimeInterval = 300, connectTimeout: Int = 15, lowSpeedTime: Int = 60,
+                totalTimeout: Int = 3600, maxBytes: Int = 8 << 30) {
+        self.totalTimeout = totalTimeout
+        self.maxBytes = maxBytes
         self.apiURL = apiURL
         self.apiVersion = apiVersion
         self.language = language
@@ -132,7 +139,8 @@ public struct SabaClient: Sendable {
         var headers = [("Authorization", "Bearer \(token)"), ("Accept", "application/json")]
         if let forwarded = config.forwardedFor { headers.append(("X-Forwarded-For", forwarded)) }
         let request = HTTPRequest(url: url(for: window, settled: settled), headers: headers,
-                                  connectTimeout: config.connectTimeout, lowSpeedTime: config.lowSpeedTime)
+                                  connectTimeout: config.connectTimeout, lowSpeedTime: config.lowSpeedTime,
+                                  totalTimeout: config.totalTimeout, maxBytes: config.maxBytes)
         var decoder = TicketStreamDecoder(mapper: TicketMapper(timeOffset: config.timeOffset))
         var status = 0
         var errorBody: [UInt8] = []
