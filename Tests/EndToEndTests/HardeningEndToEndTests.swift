@@ -109,4 +109,32 @@ import SabaSandbox
         oneLine(result, contains: "302d")
         oneLine(result, contains: "refusing to resume")
     }
+
+    /// SPEC 6: a report that cannot be written (here EFBIG under a file-size limit) fails the
+    /// run with one line; `latest` and the earlier run are untouched; the run can be resumed.
+    @Test func aReportThatCannotBeWrittenFailsTheRunAndLeavesItResumable() async throws {
+        let scene = try await Scene.start()
+        defer { try? FileManager.default.removeItem(at: scene.folder) }
+        let first = try await blocking { try CLI.run(scene.runArguments()) }
+        #expect(first.status == 1, "stderr: \(first.stderr)")
+        let earlier = try scene.latest()
+        let earlierCSV = try Data(contentsOf: earlier.appendingPathComponent("discrepancies.csv"))
+        // An empty wallet: every ticket is a row, so discrepancies.json (about 400 KB) is the
+        // largest file the run writes; a 256 KB limit lets the run store and the CSV through.
+        try SQLiteLedgerWriter.write([], to: scene.ledgerPath)
+        let limited = try await blocking {
+            try CLI.run(["--fsize=262144", "--", CLI.executable.path] + scene.runArguments(), executable: URL(fileURLWithPath: "/usr/bin/prlimit"))
+        }
+        oneLine(limited, contains: "discrepancies.json: File too large")
+        #expect(try scene.latest() == earlier)
+        #expect(try Data(contentsOf: earlier.appendingPathComponent("discrepancies.csv")) == earlierCSV)
+        let failed = try #require(try FileManager.default.contentsOfDirectory(atPath: scene.out.path).filter { !$0.hasPrefix(".") && $0 != "latest" }.first { $0 != earlier.lastPathComponent })
+        let manifest = try JSONValue.parse(String(contentsOf: scene.out.appendingPathComponent(failed).appendingPathComponent("manifest.json"), encoding: .utf8))
+        #expect(manifest["outcome"] == .string("failed"))
+        // Space again: the same run completes, without fetching again.
+        let resumed = try await blocking { try CLI.run(scene.resumeArguments(failed)) }
+        await scene.server.stop()
+        #expect(resumed.status == 1, "stderr: \(resumed.stderr)")
+        #expect(try scene.latest().lastPathComponent == failed)
+    }
 }

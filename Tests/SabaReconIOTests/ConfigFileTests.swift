@@ -67,3 +67,33 @@ import SabaReconCore
         #expect(error?.description == "config /nonexistent/saba-recon.yaml: cannot read the file")
     }
 }
+
+/// Property: any config text is either read or refused with file:line, never a crash
+/// (cases: `SABA_RECON_PROPERTY_CASES`, default 300).
+@Suite struct ConfigFilePropertyTests {
+    @Test func anyTextIsReadOrRefusedWithItsLine() {
+        var state: UInt64 = 6
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let pieces = ["api_url: https://saba.test\n", "grace: 15m\n", "grace: [1, 2]\n", "nightly:\n  days: 30\n", "login:\n  vendor_id: v\n",
+                      "currencies:\n  3: USD\n", "  - x\n", ": :\n", "\t\n", "&a b\n", "*a\n", "tolerance: 1e99\n", "'unterminated\n", "{\n",
+                      "keep_runs: -1\n", "refunds: [a, b]\n", "\u{0}\n", "unknown_key: 1\n", "---\n", "max_attempts: 99999999999999999999\n"]
+        let cases = Int(ProcessInfo.processInfo.environment["SABA_RECON_PROPERTY_CASES"] ?? "") ?? 300
+        for _ in 0..<cases {
+            let text = (0..<(1 + Int(next() % 6))).map { _ in pieces[Int(next() % UInt64(pieces.count))] }.joined()
+            do {
+                _ = try ConfigFile.parse(text, path: "p.yaml")
+            } catch let e as SettingError {
+                #expect(e.description.contains("p.yaml"), "\(e.description)")
+            } catch {
+                // Any other error must still say which file it is about.
+                #expect(String(describing: error).contains("p.yaml"), "\(error)")
+            }
+        }
+    }
+}

@@ -30,7 +30,7 @@ public struct ReportWriter: Sendable {
             try handle.close()
         } catch {
             try? FileManager.default.removeItem(at: temp)
-            throw WriteError(message: "cannot write \(final.path): \(error)")
+            throw WriteError(message: "cannot write \(final.path): \(Self.reason(error)) (the run stays resumable; latest was not moved)")
         }
         guard rename(temp.path, final.path) == 0 else {
             let reason = String(cString: strerror(errno))
@@ -41,6 +41,17 @@ public struct ReportWriter: Sendable {
         var hasher = SHA256()
         hasher.update(data)
         return hasher.hexDigest()
+    }
+
+    /// The system's own words for a failed write ("No space left on device", "File too large"),
+    /// not Foundation's wrapper around them.
+    static func reason(_ error: any Error) -> String {
+        let ns = error as NSError
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        return ns.localizedDescription
     }
 
     /// Points `root/latest` at `runId` (a relative symlink), replacing any previous link atomically.
