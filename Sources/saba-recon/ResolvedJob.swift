@@ -90,6 +90,11 @@ struct ResolvedJob {
         tolerance = try s.money(.tolerance) ?? .zero
         refunds = s.list(.refunds)
         fetchTimeout = Int(try s.duration(.fetchTimeout) ?? 3600)
+        // libcurl reads 0 as "no limit": a call must always be bounded in time.
+        guard fetchTimeout >= 1 else {
+            throw SettingError(key: SettingKey.fetchTimeout.name, source: s.source(.fetchTimeout),
+                               message: "'\(s.text(.fetchTimeout) ?? "")' is under one second; expected \(SettingKey.fetchTimeout.expects)")
+        }
         fetchMaxBytes = try s.integer(.fetchMaxBytes, in: 1024...Int.max) ?? 8 << 30
         refundMaxBytes = try s.integer(.refundMaxBytes, in: 1024...Int.max) ?? 4 << 30
         refundMaxMalformed = try s.integer(.refundMaxMalformed, in: 1...1_000_000) ?? 1000

@@ -91,6 +91,15 @@ import SabaSandbox
         oneLine(result, contains: "--edge-margin")
     }
 
+    @Test func aFetchTimeoutUnderASecondIsRefused() async throws {
+        let scene = try await Scene.start()
+        let args = scene.runArguments(["--fetch-timeout", "0"])
+        let result = try await blocking { try CLI.run(args) }
+        await scene.server.stop()
+        defer { try? FileManager.default.removeItem(at: scene.folder) }
+        oneLine(result, contains: "config key fetch_timeout (from flag --fetch-timeout): '0' is under one second")
+    }
+
     @Test func anEditedRunJSONIsCheckedBeforeAnyCall() async throws {
         let scene = try await Scene.start(faults: SandboxFaults(failEvery: 2))
         // A run that fails part-way leaves an unfinished run.json.
