@@ -19,8 +19,14 @@ public struct SandboxFaults: Sendable, Equatable {
     /// Delay before each GetBetDetails answer.
     public var delayMilliseconds: Int
     public var retryAfterSeconds: Int
+    /// GetBetDetails requests (numbered from 1) that get no answer until `releaseHeld()` or
+    /// the sandbox stops: a test kills the client while it waits, knowing exactly how many
+    /// calls were answered, and so committed, before.
+    public var holdRequests: Set<Int>
 
-    public init(failEvery: Int = 0, e009Every: Int = 0, truncateEvery: Int = 0, delayMilliseconds: Int = 0, retryAfterSeconds: Int = 0) {
+    public init(failEvery: Int = 0, e009Every: Int = 0, truncateEvery: Int = 0, delayMilliseconds: Int = 0, retryAfterSeconds: Int = 0,
+                holdRequests: Set<Int> = []) {
+        self.holdRequests = holdRequests
         self.failEvery = failEvery
         self.e009Every = e009Every
         self.truncateEvery = truncateEvery
@@ -61,6 +67,10 @@ public struct SandboxConfig: Sendable {
 public final class SandboxServer: Sendable {
     public let config: SandboxConfig
     private let requests = Mutex(0)
+    private let released = Mutex(false)
+
+    /// Answers the held requests (and any later one that would be held).
+    public func releaseHeld() { released.withLock { $0 = true } }
     private let cache: BodyCache?
     private let state = Mutex<(task: Task<Void, any Error>?, group: ServiceGroup?, port: Int)>((nil, nil, 0))
     let logger: Logger
@@ -127,6 +137,8 @@ public final class SandboxServer: Sendable {
     }
 
     public func stop() async {
+        // A held request would keep the graceful shutdown waiting for it.
+        releaseHeld()
         let (task, group) = state.withLock { s -> (Task<Void, any Error>?, ServiceGroup?) in
             defer { (s.task, s.group) = (nil, nil) }
             return (s.task, s.group)
@@ -182,6 +194,10 @@ public final class SandboxServer: Sendable {
             return value
         }
         let faults = config.faults
+        if faults.holdRequests.contains(n) {
+            // Bounded: ten minutes at most, and the server's shutdown cancels the wait.
+            for _ in 0..<12_000 where !released.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(50)) }
+        }
         if faults.delayMilliseconds > 0 { try await Task.sleep(for: .milliseconds(faults.delayMilliseconds)) }
         if faults.failEvery > 0 && n % faults.failEvery == 0 {
             return Self.error(503, "E500", "service temporarily unavailable", retryAfter: faults.retryAfterSeconds > 0 ? faults.retryAfterSeconds : nil)

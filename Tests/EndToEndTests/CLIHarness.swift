@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import TestSupport
 import SabaReconCore
 import SabaReconIO
@@ -123,7 +124,10 @@ struct Scene {
 }
 
 
-/// Compares a whole report with `Expected/<name>`; `SABA_RECON_UPDATE_EXPECTED=1` rewrites it.
+/// Compares a whole report with `Expected/<name>`. `SABA_RECON_UPDATE_EXPECTED=1` is record
+/// mode, as snapshot libraries have it: the file is rewritten and the test fails, so a run
+/// that rewrote expectations can never be green; review `git diff` and run again. Refused
+/// under `CI`.
 enum Expected {
     static let folder = CLI.packageRoot.appendingPathComponent("Tests/EndToEndTests/Expected")
 
@@ -135,8 +139,14 @@ enum Expected {
         try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
     }
 
-    static func updateIfAsked(_ name: String, _ actual: String) throws {
-        guard ProcessInfo.processInfo.environment["SABA_RECON_UPDATE_EXPECTED"] == "1" else { return }
+    static func updateIfAsked(_ name: String, _ actual: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["SABA_RECON_UPDATE_EXPECTED"] == "1" else { return }
+        if let ci = environment["CI"], !ci.isEmpty, ci != "false" {
+            Issue.record("SABA_RECON_UPDATE_EXPECTED=1 is refused under CI: expected files are reviewed changes, not CI output", sourceLocation: sourceLocation)
+            return
+        }
         try Data(actual.utf8).write(to: folder.appendingPathComponent(name))
+        Issue.record("expected files updated (Expected/\(name)); review the diff and run again", sourceLocation: sourceLocation)
     }
 }

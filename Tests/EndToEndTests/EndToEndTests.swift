@@ -6,10 +6,12 @@ import SabaReconIO
 import SabaSandbox
 
 @Suite(.serialized) struct EndToEndTests {
-    @Test func seededLedgerGivesTheExpectedReportsAndExitOne() async throws {
+    /// Once in UTC and once under a far-off TZ: times are UTC whatever the machine's zone.
+    @Test(arguments: ["UTC", "Asia/Manila"])
+    func seededLedgerGivesTheExpectedReportsAndExitOne(timeZone: String) async throws {
         let scene = try await Scene.start()
         let args = scene.runArguments()
-        let result = try await blocking { try CLI.run(args) }
+        let result = try await blocking { try CLI.run(args, environment: ["TZ": timeZone]) }
         await scene.server.stop()
         #expect(result.status == 1, "stderr: \(result.stderr)")
         #expect(result.stderr.isEmpty)
@@ -212,10 +214,13 @@ import SabaSandbox
             #expect(actual == (try Expected.text("refunds-" + name)), "\(name) differs from Expected/refunds-\(name)")
         }
         let csv = try scene.read("discrepancies.csv").replacingOccurrences(of: "\"", with: "")
-        for s in refunds.seeded {
-            let key = s.kind == .malformedRecord ? folder.path + "/" + s.transId : s.transId
-            #expect(csv.contains(",\(s.kind.rawValue),\(key),"), "\(s.kind.rawValue) \(key) not reported")
-        }
+        // Every seeded row, and nothing else: the whole set of (kind, trans_id) is compared.
+        let expected = Set(refunds.seeded.map { s in "\(s.kind.rawValue) \(s.kind == .malformedRecord ? folder.path + "/" + s.transId : s.transId)" })
+        let reported = Set(csv.components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }.map { line -> String in
+            let cells = line.components(separatedBy: ",")
+            return "\(cells[4]) \(cells[5])"
+        })
+        #expect(reported == expected, "missing: \(expected.subtracting(reported).sorted()); unexpected: \(reported.subtracting(expected).sorted())")
         let manifest = try JSONValue.parse(scene.read("manifest.json"))
         guard case .array(let inputs)? = manifest["inputs"] else { Issue.record("no inputs"); return }
         #expect(inputs.filter { $0["name"] == .string("refunds") }.count == 3)
@@ -227,10 +232,7 @@ import SabaSandbox
     /// The seeded scene's ledger, copied into PostgreSQL (numeric amounts, timestamptz times),
     /// must give exactly the reports the SQLite ledger gives.
     @Test func aPostgresLedgerGivesTheSameReportsAsSQLite() async throws {
-        guard case .success(let pg) = TestPostgres.shared else {
-            if case .failure(let reason) = TestPostgres.shared { print("skipping: \(reason)") }
-            return
-        }
+        let pg = try TestPostgres.server()
         let scene = try await Scene.start()
         var entries: [LedgerEntry] = []
         try SQLiteLedgerSource(path: scene.ledgerPath).forEachEntry(provider: "saba", since: .distantPast) { entries.append($0) }
@@ -274,34 +276,57 @@ import SabaSandbox
         return p
     }
 
-    /// kill -9 after these many milliseconds, resuming after each kill; calls end about every 700 ms.
-    /// 400 ms: before any call committed; 1900: mid-way; 3300: with four of six calls committed;
-    /// [900, 1200]: the resumed run is killed again.
-    @Test(arguments: [[400], [1900], [3300], [900, 1200]])
-    func aRunKilledAtAnyPointResumesToTheSameReports(kills: [Int]) async throws {
-        let scene = try await Scene.start(faults: SandboxFaults(delayMilliseconds: 700))
+    /// Waits (bounded) until the sandbox has received `count` GetBetDetails requests.
+    static func waitForRequests(_ scene: Scene, _ count: Int, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        for _ in 0..<600 where scene.server.requestCount < count { try await Task.sleep(for: .milliseconds(25)) }
+        try #require(scene.server.requestCount >= count, "the sandbox got \(scene.server.requestCount) requests, waited for \(count)", sourceLocation: sourceLocation)
+    }
+
+    /// Waits (bounded) until the lock file names its holder: the holder has taken the lock.
+    static func waitForLock(_ scene: Scene) async throws {
+        let path = scene.out.appendingPathComponent(".saba-recon.lock").path
+        for _ in 0..<600 {
+            if let text = try? String(contentsOfFile: path, encoding: .utf8), text.contains("pid") { return }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        Issue.record("nobody took the lock \(path)")
+    }
+
+    /// The calls a killed run committed, read from its run store.
+    static func committed(_ scene: Scene, _ runId: String) throws -> Int {
+        try RunStore.files(in: scene.out.appendingPathComponent(runId)).finishedWindows().count
+    }
+
+    /// kill -9 while the sandbox holds request k unanswered, so exactly the calls before it
+    /// are committed, and resume after each kill. The scene has six calls. [1]: killed before
+    /// any call committed; [3]: with two committed; [6]: with five; [2, 5]: killed, resumed,
+    /// killed again (the resumed run re-asks the cut call, so request 5 is its third).
+    @Test(arguments: [[1], [3], [6], [2, 5]])
+    func aRunKilledAtAnyPointResumesToTheSameReports(holds: [Int]) async throws {
+        let scene = try await Scene.start(faults: SandboxFaults(holdRequests: Set(holds)))
         let process = try Self.spawn(scene.runArguments())
-        try await Task.sleep(for: .milliseconds(kills[0]))
+        try await Self.waitForRequests(scene, holds[0])
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         let runs = try FileManager.default.contentsOfDirectory(atPath: scene.out.path).filter { !$0.hasPrefix(".") && $0 != "latest" }
-        #expect(runs.count == 1)
+        try #require(runs.count == 1, "run folders: \(runs)")
+        #expect(try Self.committed(scene, runs[0]) == holds[0] - 1, "the phase this case claims")
         #expect(!FileManager.default.fileExists(atPath: scene.out.appendingPathComponent("latest").path))
         // A different --edge-margin must not change the resumed run's record of its own.
         let resume = scene.resumeArguments(runs[0], ["--edge-margin", "5m"])
-        for delay in kills.dropFirst() {
+        for (k, hold) in holds.enumerated().dropFirst() {
             let again = try Self.spawn(resume)
-            try await Task.sleep(for: .milliseconds(delay))
+            try await Self.waitForRequests(scene, hold)
             kill(again.processIdentifier, SIGKILL)
             again.waitUntilExit()
+            // Every request answered so far committed, except the ones cut by a kill.
+            #expect(try Self.committed(scene, runs[0]) == hold - 1 - k)
         }
-        let before = scene.server.requestCount
-        #expect(before < 6, "killed after \(before) requests")
         let result = try await blocking { try CLI.run(resume) }
         #expect(result.status == 1, "stderr: \(result.stderr)")
         #expect(try scene.latest().lastPathComponent == runs[0])
-        // Committed calls are not fetched again: six calls in all, plus one per kill at most (the call cut off).
-        #expect(scene.server.requestCount <= 6 + kills.count, "\(scene.server.requestCount) requests")
+        // Committed calls are not fetched again: six calls in all, plus the one cut by each kill.
+        #expect(scene.server.requestCount == 6 + holds.count, "\(scene.server.requestCount) requests")
         for name in ["discrepancies.csv", "summary.csv", "discrepancies.json"] {
             let actual = Expected.normalise(try scene.read(name), runId: runs[0])
             #expect(actual == (try Expected.text(name)), "\(name) after resume differs from an uninterrupted run")
@@ -312,14 +337,17 @@ import SabaSandbox
     }
 
     @Test func aResumeIsRefusedWhileANightlyHoldsTheLock() async throws {
-        let scene = try await Scene.start(faults: SandboxFaults(delayMilliseconds: 500))
+        // The first nightly takes the lock and waits at its first call until released.
+        let scene = try await Scene.start(faults: SandboxFaults(holdRequests: [1]))
         let nightly = scene.nightlyArguments()
         let log = scene.folder.appendingPathComponent("nightly.stderr")
         let first = try Self.spawn(nightly, stderrTo: log)
-        try await Task.sleep(for: .milliseconds(800))
+        try await Self.waitForLock(scene)
+        try await Self.waitForRequests(scene, 1)
         let runs = try FileManager.default.contentsOfDirectory(atPath: scene.out.path).filter { !$0.hasPrefix(".") && $0 != "latest" }
         let resume = scene.resumeArguments(try #require(runs.first))
         let refused = try await blocking { try CLI.run(resume) }
+        scene.server.releaseHeld()
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("another saba-recon run holds") && refused.stderr.contains("saba-recon nightly"), "stderr: \(refused.stderr)")
         first.waitUntilExit()
@@ -357,12 +385,13 @@ import SabaSandbox
     }
 
     @Test func aSecondNightlyExitsTwoWhileTheFirstHoldsTheLock() async throws {
-        let scene = try await Scene.start(faults: SandboxFaults(delayMilliseconds: 500))
+        let scene = try await Scene.start(faults: SandboxFaults(holdRequests: [1]))
         let nightly = scene.nightlyArguments()
         let log = scene.folder.appendingPathComponent("nightly.stderr")
         let first = try Self.spawn(nightly, stderrTo: log)
-        try await Task.sleep(for: .milliseconds(800))
+        try await Self.waitForLock(scene)
         let second = try await blocking { try CLI.run(nightly) }
+        scene.server.releaseHeld()
         #expect(second.status == 2)
         #expect(second.stderr.contains("another saba-recon run holds") && second.stderr.contains("since"), "stderr: \(second.stderr)")
         first.waitUntilExit()

@@ -8,7 +8,7 @@ import SabaSandbox
 @Suite struct DecoderDifferentialTests {
     enum Outcome: Equatable {
         case tickets([Ticket])
-        case failed
+        case failed(String)
     }
 
     static func streaming(_ body: [UInt8], fast: Bool, chunk: Int = 4096) -> Outcome {
@@ -24,13 +24,16 @@ import SabaSandbox
             try decoder.finish()
             return .tickets(out)
         } catch {
-            return .failed
+            return .failed(String(describing: error))
         }
     }
 
     static func foundation(_ body: [UInt8]) -> Outcome {
-        guard let t = try? ReferenceTicketDecoder.decode(Data(body)) else { return .failed }
-        return .tickets(t)
+        do {
+            return .tickets(try ReferenceTicketDecoder.decode(Data(body)))
+        } catch {
+            return .failed(String(describing: error))
+        }
     }
 
     /// The damaged bytes and a little around them, for a readable failure.
@@ -50,11 +53,34 @@ import SabaSandbox
         #expect(fast == Self.foundation(body))
     }
 
+    /// Where the decoder may refuse what Foundation's JSONDecoder reads: each entry is a piece
+    /// of the decoder's error and why refusing is right. Anything else fails the test.
+    /// (decoder's error, damaged body, clean body) -> whether this leniency explains the case:
+    /// a pattern counts only where the damage added it.
+    static let stricterThanFoundation: [(applies: @Sendable (String, String, String) -> Bool, because: String)] = [
+        ({ _, body, clean in added(#"[:,\[]-?0[0-9]"#, body, clean) },
+         "a number with a leading zero (RFC 8259 forbids it; JSONDecoder reads 007 as 7)"),
+        ({ _, body, clean in added(#"[:,\[]-?\.[0-9]|[0-9]\.[^0-9]"#, body, clean) },
+         "a fraction without digits on one side, -.75 or 1.. (RFC 8259 requires them; JSONDecoder reads them)"),
+        ({ reason, _, _ in reason.contains("invalid escape") || reason.contains("invalid \\u escape") },
+         "a string escape RFC 8259 does not define (JSONDecoder skips it in strings it does not decode)"),
+        ({ reason, body, clean in reason.contains("is not an integer") && added(#"[0-9][eE][0-9+-]"#, body, clean) },
+         "an id written with an exponent (30000E000000): ids are kept as the digits Saba sent, never through a float"),
+    ]
+
+    static func added(_ pattern: String, _ body: String, _ clean: String) -> Bool {
+        func count(_ text: String) -> Int {
+            (try? NSRegularExpression(pattern: pattern)).map { $0.numberOfMatches(in: text, range: NSRange(text.startIndex..., in: text)) } ?? 0
+        }
+        return count(body) > count(clean)
+    }
+
     @Test func randomlyDamagedBodiesDecodeIdenticallyOrFailOnBothPaths() {
         let clean = ReferenceTicketDecoder.body(count: 6, seed: 9)
         var rng = SplitMix64(seed: 2026)
         let alphabet = Array("{}[],:\"\\ 0123456789.-+eEtrufalsn".utf8)
-        var agreedFailures = 0, agreedTickets = 0, lenient = 0
+        var agreedFailures = 0, agreedTickets = 0
+        var stricter: [String: Int] = [:]
         for _ in 0..<1500 {
             var body = clean
             for _ in 0...rng.below(2) {
@@ -82,13 +108,20 @@ import SabaSandbox
                 agreedTickets += 1
             case (.failed, .failed):
                 agreedFailures += 1
-            default:
-                // Foundation's JSONDecoder is lenient where RFC 8259 is not (bad escapes in strings it
-                // skips, leading zeros, "-.75"); the decoder follows the RFC. Counted, not failed.
-                lenient += 1
+            case (.failed(let reason), .tickets):
+                // Stricter than Foundation: allowed only for a reason written down.
+                let text = String(decoding: body, as: UTF8.self), original = String(decoding: clean, as: UTF8.self)
+                if let why = Self.stricterThanFoundation.first(where: { $0.applies(reason, text, original) })?.because {
+                    stricter[why, default: 0] += 1
+                } else {
+                    Issue.record("the decoder refused what JSONDecoder read, for no listed reason: \(reason) near: \(where_)")
+                }
+            case (.tickets, .failed(let reason)):
+                // The dangerous direction: the decoder accepting bytes the reference refuses.
+                Issue.record("the decoder read tickets JSONDecoder refuses (\(reason)) near: \(where_)")
             }
         }
-        print("damaged bodies: \(agreedTickets) read identically, \(agreedFailures) refused by both, \(lenient) read by one only")
+        print("damaged bodies: \(agreedTickets) read identically, \(agreedFailures) refused by both, refused by the decoder only: \(stricter)")
         #expect(agreedFailures > 100 && agreedTickets > 100, "the mutations should exercise both outcomes")
     }
 }

@@ -21,9 +21,9 @@ enum LedgerStore: String, CaseIterable, Sendable, CustomTestStringConvertible {
         }
     }
 
-    /// Creates a ledger from SQL statements and returns its source, or nil (with the reason
-    /// printed) when this machine has no PostgreSQL.
-    func make(_ statements: [String]) throws -> (any LedgerSource)? {
+    /// Creates a ledger from SQL statements and returns its source. With no PostgreSQL the
+    /// test fails under CI and is reported skipped elsewhere (`TestPostgres.server()`).
+    func make(_ statements: [String]) throws -> any LedgerSource {
         switch self {
         case .sqlite:
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("saba-conf-\(UUID().uuidString)")
@@ -34,15 +34,10 @@ enum LedgerStore: String, CaseIterable, Sendable, CustomTestStringConvertible {
             try q.close()
             return try SQLiteLedgerSource(path: path)
         case .postgres:
-            switch TestPostgres.shared {
-            case .failure(let reason):
-                print("skipping the PostgreSQL half of this test: \(reason)")
-                return nil
-            case .success(let pg):
-                let (url, name) = try pg.makeDatabase()
-                try pg.psql(statements.joined(separator: ";\n"), database: name)
-                return try PostgresLedgerSource(url: url)
-            }
+            let pg = try TestPostgres.server()
+            let (url, name) = try pg.makeDatabase()
+            try pg.psql(statements.joined(separator: ";\n"), database: name)
+            return try PostgresLedgerSource(url: url)
         }
     }
 }
@@ -72,7 +67,7 @@ enum LedgerStore: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
     @Test(arguments: LedgerStore.allCases)
     func readsEntriesExactlyAndInUTC(store: LedgerStore) async throws {
-        guard let source = try store.make([store.ddl] + Self.rows) else { return }
+        let source = try store.make([store.ddl] + Self.rows)
         try await validate(source)
         let saba = try await read(source, provider: "saba")
         let t = UTCTime.parse("2026-07-26T15:30:43Z")!
@@ -90,7 +85,7 @@ enum LedgerStore: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
     @Test(arguments: LedgerStore.allCases)
     func aMissingTableIsNamed(store: LedgerStore) async throws {
-        guard let source = try store.make(["CREATE TABLE other (x text)"]) else { return }
+        let source = try store.make(["CREATE TABLE other (x text)"])
         do {
             try await validate(source)
             Issue.record("validated a ledger without its table")
@@ -102,7 +97,7 @@ enum LedgerStore: String, CaseIterable, Sendable, CustomTestStringConvertible {
     @Test(arguments: LedgerStore.allCases)
     func aMissingColumnIsNamed(store: LedgerStore) async throws {
         let ddl = store.ddl.replacingOccurrences(of: ", specifiers TEXT", with: "").replacingOccurrences(of: ", specifiers text", with: "")
-        guard let source = try store.make([ddl]) else { return }
+        let source = try store.make([ddl])
         do {
             try await validate(source)
             Issue.record("validated a ledger without specifiers")
@@ -116,24 +111,17 @@ enum LedgerStore: String, CaseIterable, Sendable, CustomTestStringConvertible {
         let statements = [store.ddl.replacingOccurrences(of: "TABLE ledger", with: "TABLE wallet_tx")]
             + Self.rows.map { $0.replacingOccurrences(of: "INTO ledger", with: "INTO wallet_tx") }
             + ["CREATE VIEW ledger AS SELECT * FROM wallet_tx WHERE provider = 'saba'"]
-        guard let source = try store.make(statements) else { return }
+        let source = try store.make(statements)
         try await validate(source)
         #expect(try await read(source, provider: "saba").count == 4)
     }
 }
 
 @Suite(.serialized) struct PostgresLedgerTests {
-    func server() -> TestPostgres? {
-        switch TestPostgres.shared {
-        case .success(let pg): return pg
-        case .failure(let reason):
-            print("skipping: \(reason)")
-            return nil
-        }
-    }
+    func server() throws -> TestPostgres { try TestPostgres.server() }
 
     @Test func timestampWithoutZoneAndUnixSecondsColumnsAreUTC() async throws {
-        guard let pg = server() else { return }
+        let pg = try server()
         let (url, name) = try pg.makeDatabase()
         try pg.psql("""
             CREATE TABLE naive (entry_id text, provider text, ticket_id text, member_id text, kind text, amount double precision, currency text,
@@ -142,10 +130,14 @@ enum LedgerStore: String, CaseIterable, Sendable, CustomTestStringConvertible {
             CREATE TABLE unix (entry_id text, provider text, ticket_id text, member_id text, kind text, amount bigint, currency text,
                                created_at bigint, ref text, event_id text, market_id text, specifiers text);
             INSERT INTO unix VALUES ('b', 'saba', 't', 'm', 'bet', -1250, 'USD', 1785079843, NULL, NULL, NULL, NULL);
-            SET TIME ZONE 'Asia/Manila';
+            CREATE TABLE zoned (entry_id text, provider text, ticket_id text, member_id text, kind text, amount numeric, currency text,
+                                created_at timestamptz, ref text, event_id text, market_id text, specifiers text);
+            INSERT INTO zoned VALUES ('c', 'saba', 't', 'm', 'bet', 7, 'USD', '2026-07-26 15:30:43+00', NULL, NULL, NULL, NULL);
+            -- The database's own zone, which every new session (the job's included) starts in.
+            ALTER DATABASE "\(name)" SET timezone TO 'Asia/Manila';
             """, database: name)
         let t = UTCTime.parse("2026-07-26T15:30:43Z")!
-        for (table, id, amount) in [("naive", "a", "0.3"), ("unix", "b", "-1250")] {
+        for (table, id, amount) in [("naive", "a", "0.3"), ("unix", "b", "-1250"), ("zoned", "c", "7")] {
             let source = try PostgresLedgerSource(url: url, table: table)
             let got: [LedgerEntry] = try await blocking {
                 try source.validate()
@@ -160,7 +152,7 @@ enum LedgerStore: String, CaseIterable, Sendable, CustomTestStringConvertible {
     }
 
     @Test func aPasswordNeverReachesAnError() async throws {
-        guard let pg = server() else { return }
+        let pg = try server()
         let source = try PostgresLedgerSource(url: "postgres://postgres:s3cret-pw@127.0.0.1:\(pg.port)/no_such_db?sslmode=disable")
         do {
             try await blocking { try source.validate() }

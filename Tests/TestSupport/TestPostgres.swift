@@ -1,6 +1,7 @@
 import Foundation
 import SabaReconIO
 import Synchronization
+import Testing
 
 /// A private PostgreSQL server for the test process: `initdb` into a temporary folder (as
 /// the `postgres` user when running as root), `pg_ctl -w start` on a free port and its own
@@ -14,6 +15,21 @@ public final class TestPostgres: Sendable {
     let dataDir: String?
 
     public static let shared: Result<TestPostgres, SkipReason> = start()
+
+    /// The private server for a test that needs one. When it could not start: under `CI` the
+    /// test fails with the reason (a green suite must have run them); elsewhere the test is
+    /// cancelled, which Swift Testing reports as skipped, with the reason.
+    public static func server() throws -> TestPostgres {
+        switch shared {
+        case .success(let pg):
+            return pg
+        case .failure(let reason):
+            if let ci = ProcessInfo.processInfo.environment["CI"], !ci.isEmpty, ci != "false" {
+                throw SkipReason(description: "CI is set and PostgreSQL could not start: \(reason)")
+            }
+            try Test.cancel("skipped: PostgreSQL could not start: \(reason)")
+        }
+    }
 
     public struct SkipReason: Error, CustomStringConvertible {
         public var description: String
@@ -51,6 +67,20 @@ public final class TestPostgres: Sendable {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         guard status == 0 else { throw SkipReason(description: "\(argv.joined(separator: " ")) exited with status \(status)") }
+    }
+
+    /// A folder the `postgres` user can reach: under TMPDIR when every parent is traversable by
+    /// others, else under /tmp (a TMPDIR only root may enter would make initdb fail).
+    static func baseFolder() -> String {
+        let tmp = FileManager.default.temporaryDirectory.path
+        guard getuid() == 0 else { return tmp }
+        var path = ""
+        for part in tmp.split(separator: "/") {
+            path += "/\(part)"
+            var info = stat()
+            guard stat(path, &info) == 0, info.st_mode & 0o001 != 0 else { return "/tmp" }
+        }
+        return tmp
     }
 
     @discardableResult
@@ -97,14 +127,27 @@ public final class TestPostgres: Sendable {
             return .failure(SkipReason(description: "no PostgreSQL server binaries under /usr/lib/postgresql (apt-get install postgresql-15)"))
         }
         do {
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("saba-pg-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+            let dir = (baseFolder() as NSString).appendingPathComponent("saba-pg-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             if getuid() == 0 { try sh(["chown", "postgres:postgres", dir]) }
             let data = dir + "/data"
             try sh(["\(bin)/initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync", "--no-locale"], asPostgres: true)
-            let port = freePort()
-            let options = "-p \(port) -k \(dir) -c listen_addresses=127.0.0.1 -c fsync=off -c timezone=UTC -c full_page_writes=off"
-            try spawnAndWait(["\(bin)/pg_ctl", "-D", data, "-o", options, "-l", dir + "/server.log", "-w", "-t", "60", "start"], asPostgres: true)
+            // A port checked free can be taken before the server binds it: try again on another.
+            var port = 0
+            var lastError: (any Error)?
+            for _ in 0..<5 {
+                port = freePort()
+                let options = "-p \(port) -k \(dir) -c listen_addresses=127.0.0.1 -c fsync=off -c timezone=UTC -c full_page_writes=off"
+                do {
+                    try spawnAndWait(["\(bin)/pg_ctl", "-D", data, "-o", options, "-l", dir + "/server.log", "-w", "-t", "60", "start"], asPostgres: true)
+                    lastError = nil
+                    break
+                } catch {
+                    let log = (try? String(contentsOfFile: dir + "/server.log", encoding: .utf8)) ?? ""
+                    lastError = SkipReason(description: "\(error); server.log: \(log.suffix(600))")
+                }
+            }
+            if let lastError { throw lastError }
             let server = TestPostgres(url: "postgres://postgres@127.0.0.1:\(port)/postgres?sslmode=disable", port: port, bin: bin, dataDir: data)
             TestPostgres.stopAtExit.withLock { $0 = (bin, data, dir) }
             atexit {
