@@ -23,10 +23,21 @@ public struct SandboxFaults: Sendable, Equatable {
     /// the sandbox stops: a test kills the client while it waits, knowing exactly how many
     /// calls were answered, and so committed, before.
     public var holdRequests: Set<Int>
+    /// Every GetBetDetails request answers this HTTP status with this Saba errorCode (status
+    /// 0 = off), its message echoing the caller's token when `echoToken`: the error paths.
+    public var answerStatus: Int
+    public var answerErrorCode: String
+    public var echoToken: Bool
+    /// Every Nth request answers 200 with a body that turns to garbage half-way.
+    public var corruptEvery: Int
 
     public init(failEvery: Int = 0, e009Every: Int = 0, truncateEvery: Int = 0, delayMilliseconds: Int = 0, retryAfterSeconds: Int = 0,
-                holdRequests: Set<Int> = []) {
+                holdRequests: Set<Int> = [], answerStatus: Int = 0, answerErrorCode: String = "", echoToken: Bool = false, corruptEvery: Int = 0) {
         self.holdRequests = holdRequests
+        self.answerStatus = answerStatus
+        self.answerErrorCode = answerErrorCode
+        self.echoToken = echoToken
+        self.corruptEvery = corruptEvery
         self.failEvery = failEvery
         self.e009Every = e009Every
         self.truncateEvery = truncateEvery
@@ -199,6 +210,22 @@ public final class SandboxServer: Sendable {
             for _ in 0..<12_000 where !released.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(50)) }
         }
         if faults.delayMilliseconds > 0 { try await Task.sleep(for: .milliseconds(faults.delayMilliseconds)) }
+        if faults.answerStatus > 0 {
+            let token = request.headers[.authorization].map { String($0.dropFirst(7)) } ?? ""
+            return Self.error(faults.answerStatus, faults.answerErrorCode,
+                              "refused by the sandbox" + (faults.echoToken ? " for token " + token : ""),
+                              retryAfter: faults.answerStatus == 429 ? 1 : nil)
+        }
+        if faults.corruptEvery > 0 && n % faults.corruptEvery == 0 {
+            var body = ""
+            for (k, i) in config.book.indexes(from: start, to: end).prefix(20).enumerated() {
+                if k > 0 { body += "," }
+                SandboxBook.json(config.book.entry(i), into: &body)
+            }
+            let half = body.prefix(body.count / 2)
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: "[" + half + "#GARBAGE#" + "]")))
+        }
         if faults.failEvery > 0 && n % faults.failEvery == 0 {
             return Self.error(503, "E500", "service temporarily unavailable", retryAfter: faults.retryAfterSeconds > 0 ? faults.retryAfterSeconds : nil)
         }
