@@ -136,6 +136,7 @@ extension JobOptions {
         options.refundPaths = job.refunds
         options.refundMaxBytes = job.refundMaxBytes
         options.refundMaxMalformed = job.refundMaxMalformed
+        options.refundMaxLines = job.refundMaxLines
         options.betStopWindow = job.betStopWindow
         options.marketGroups = job.marketGroups
         if let progress { options.progress = { progress.update($0) } }

@@ -30,6 +30,7 @@ struct JobOptions: ParsableArguments {
     @Option(help: help(.refunds, "Provider refund records: a .jsonl or .jsonl.gz file, or a folder of them (repeatable; replaces the config file's list). eBET autoBatchRefund, JDB Cancel BetNSettle, odds-feed bet_cancel and bet_stop.", value: "path"))
     var refunds: [String] = []
     @Option(help: help(.refundMaxBytes, "Bytes one refund-record file may hold once decompressed; more is exit 2 naming the file (a gzip bomb).", value: "bytes")) var refundMaxBytes: String?
+    @Option(help: help(.refundMaxLines, "Refund-record lines a run reads in all (held in memory); more is exit 2 naming the file.", value: "n")) var refundMaxLines: String?
     @Option(help: help(.refundMaxMalformed, "Malformed refund-record lines listed one by one; the rest are one row with their count.", value: "n")) var refundMaxMalformed: String?
     @Option(help: help(.betStopWindow, "Report a feed bet accepted up to this long after a bet_stop of its event.", value: "duration")) var betStopWindow: String?
     @Option(help: help(.marketGroups, "JSON file {\"group\": [\"market id\", ...]} for bet_stop messages that name groups.", value: "path")) var marketGroups: String?
@@ -57,7 +58,7 @@ struct JobOptions: ParsableArguments {
         let texts: [(SettingKey, String?)] = [
             (.apiURL, apiURL), (.apiVersion, apiVersion), (.apiUtcOffset, apiUtcOffset), (.forwardedFor, forwardedFor),
             (.jwtFile, jwtFile), (.vendorMemberId, vendorMemberId), (.ledger, ledger), (.ledgerTable, ledgerTable), (.out, out),
-            (.grace, grace), (.tolerance, tolerance), (.betStopWindow, betStopWindow), (.refundMaxBytes, refundMaxBytes), (.fetchTimeout, fetchTimeout), (.fetchMaxBytes, fetchMaxBytes), (.refundMaxMalformed, refundMaxMalformed), (.marketGroups, marketGroups),
+            (.grace, grace), (.tolerance, tolerance), (.betStopWindow, betStopWindow), (.refundMaxBytes, refundMaxBytes), (.fetchTimeout, fetchTimeout), (.fetchMaxBytes, fetchMaxBytes), (.refundMaxMalformed, refundMaxMalformed), (.refundMaxLines, refundMaxLines), (.marketGroups, marketGroups),
             (.csvBom, csvBom.map { $0 ? "true" : "false" }), (.keepRuns, keepRuns), (.maxAttempts, maxAttempts),
             (.logLevel, logLevel), (.logFormat, logFormat), (.progress, progress), (.metricsFile, metricsFile), (.deadmanURL, deadmanURL),
         ]

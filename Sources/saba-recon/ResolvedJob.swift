@@ -42,6 +42,7 @@ struct ResolvedJob {
     var fetchMaxBytes: Int
     var refundMaxBytes: Int
     var refundMaxMalformed: Int
+    var refundMaxLines: Int
     var betStopWindow: TimeInterval
     /// Market id -> group, read from the market_groups file.
     var marketGroups: [String: String] = [:]
@@ -97,6 +98,7 @@ struct ResolvedJob {
         }
         fetchMaxBytes = try s.integer(.fetchMaxBytes, in: 1024...Int.max) ?? 8 << 30
         refundMaxBytes = try s.integer(.refundMaxBytes, in: 1024...Int.max) ?? 4 << 30
+        refundMaxLines = try s.integer(.refundMaxLines, in: 1000...Int.max) ?? 5_000_000
         refundMaxMalformed = try s.integer(.refundMaxMalformed, in: 1...1_000_000) ?? 1000
         betStopWindow = try s.duration(.betStopWindow) ?? 60
         csvBom = try s.bool(.csvBom)

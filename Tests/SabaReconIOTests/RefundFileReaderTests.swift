@@ -35,6 +35,15 @@ import SabaReconCore
         #expect(book.firstNotListed?.location.line == 1001)
     }
 
+    @Test func moreLinesThanTheLimitIsAnErrorNamingTheFile() throws {
+        let dir = try folder()
+        let file = dir.appendingPathComponent("many.jsonl")
+        try Data(String(repeating: Self.jdb + "\n", count: 3000).utf8).write(to: file)
+        var book = RefundBook()
+        let error = #expect(throws: RefundFileReader.ReadError.self) { try RefundFileReader(maxLines: 1000).read([file.path], into: &book) }
+        #expect(error?.description.contains("more than 1000 lines in all, \(file.path) included (refund_max_lines)") == true)
+    }
+
     @Test func aFileLargerThanTheLimitOnceDecompressedIsAnErrorNamingIt() throws {
         let dir = try folder()
         let file = dir.appendingPathComponent("bomb.jsonl")

@@ -61,6 +61,7 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
     public static let tolerance = SettingKey("tolerance", flag: "--tolerance", default: "0", expects: "a non-negative decimal amount")
     public static let refunds = SettingKey("refunds", flag: "--refunds", isList: true, default: "", expects: "refund-record files or folders")
     public static let refundMaxBytes = SettingKey("refund_max_bytes", flag: "--refund-max-bytes", default: "4294967296", expects: "a whole number of bytes a refund-record file may hold once decompressed, from 1024")
+    public static let refundMaxLines = SettingKey("refund_max_lines", flag: "--refund-max-lines", default: "5000000", expects: "how many refund-record lines a run reads in all (they are held in memory), from 1000")
     public static let refundMaxMalformed = SettingKey("refund_max_malformed", flag: "--refund-max-malformed", default: "1000", expects: "how many malformed refund-record lines are listed one by one, from 1 to 1000000")
     public static let betStopWindow = SettingKey("bet_stop_window", flag: "--bet-stop-window", default: "60s", expects: "a duration such as 60, 60s, 2m")
     public static let marketGroups = SettingKey("market_groups", flag: "--market-groups", expects: "a JSON file of group -> [market ids]")
@@ -79,7 +80,7 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
     /// Every setting, in the order `config check` prints them.
     public static let all: [SettingKey] = [
         apiURL, apiVersion, apiUtcOffset, forwardedFor, jwtFile, vendorId, vendorMemberId, refreshBefore,
-        ledger, ledgerTable, out, grace, tolerance, refunds, refundMaxBytes, refundMaxMalformed, betStopWindow, marketGroups, csvBom, keepRuns,
+        ledger, ledgerTable, out, grace, tolerance, refunds, refundMaxBytes, refundMaxLines, refundMaxMalformed, betStopWindow, marketGroups, csvBom, keepRuns,
         fetchTimeout, fetchMaxBytes, maxAttempts, logLevel, logFormat, progress, metricsFile, deadmanURL, nightlyDays,
     ]
 

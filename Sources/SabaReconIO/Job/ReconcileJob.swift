@@ -120,7 +120,7 @@ public struct ReconcileJob: Sendable {
         let now = opened.record.nowDate
         // Refund files are read before any provider call: an unreadable file fails fast.
         var book = RefundBook(maxMalformed: options.refundMaxMalformed)
-        let refundDigests = try RefundFileReader(maxBytes: options.refundMaxBytes).read(options.refundPaths, into: &book)
+        let refundDigests = try RefundFileReader(maxBytes: options.refundMaxBytes, maxLines: options.refundMaxLines).read(options.refundPaths, into: &book)
         var manifest = Manifest(
             run_id: folder.runId, tool: "saba-recon", tool_version: options.toolVersion, command_line: options.commandLine,
             now: UTCTime.iso(now), range_start: UTCTime.iso(plan.range.start), range_end: UTCTime.iso(plan.range.end),

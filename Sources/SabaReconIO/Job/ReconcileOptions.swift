@@ -16,6 +16,7 @@ public struct ReconcileOptions: Sendable {
     /// Decompressed bytes one refund-record file may hold, and malformed lines listed one by one.
     public var refundMaxBytes = 4 << 30
     public var refundMaxMalformed = 1000
+    public var refundMaxLines = 5_000_000
     /// How long after a `bet_stop` an accepted feed bet is reported.
     public var betStopWindow: TimeInterval = 60
     /// Market id -> group, for `bet_stop` messages that name groups.

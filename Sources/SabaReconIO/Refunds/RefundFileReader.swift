@@ -24,9 +24,13 @@ public struct RefundFileReader: Sendable {
     /// Bytes one file may hold once decompressed: past it the file is an error naming it
     /// (a gzip bomb, or not a refund log), never an unbounded read.
     public var maxBytes: Int
+    /// Lines read in all: records are held in memory until they are judged, so their number
+    /// is what bounds the memory a run's refund records take.
+    public var maxLines: Int
 
-    public init(maxBytes: Int = 4 << 30) {
+    public init(maxBytes: Int = 4 << 30, maxLines: Int = 5_000_000) {
         self.maxBytes = maxBytes
+        self.maxLines = maxLines
     }
 
     /// Expands paths: files as given, folders to their `.jsonl` / `.jsonl.gz` files (recursively, sorted).
@@ -63,7 +67,11 @@ public struct RefundFileReader: Sendable {
         let inflater = path.hasSuffix(".gz") ? try Inflater(path: path) : nil
         var decompressed = 0
         let limit = maxBytes
+        let lineLimit = maxLines
         func count(_ n: Int) throws {
+            guard book.linesRead <= lineLimit else {
+                throw ReadError(message: "refund records: more than \(lineLimit) lines in all, \(path) included (refund_max_lines); they are held in memory. Raise refund_max_lines if they are real")
+            }
             decompressed += n
             guard decompressed <= limit else {
                 throw ReadError(message: "refund records \(path): more than \(limit) bytes\(inflater == nil ? "" : " once decompressed") (refund_max_bytes); a gzip bomb or not a refund log? Raise refund_max_bytes if the file is real")
