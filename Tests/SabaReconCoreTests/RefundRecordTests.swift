@@ -221,6 +221,18 @@ enum Seeds {
         #expect(RefundMatcher.covers(open, open.markets[0], bet: feedBet(-1000, specifiers: "anything")))
     }
 
+    /// SPEC 1.4: specifiers are a set of key=value pairs; the order they are written in does
+    /// not name another line. (Compared as text, a cancelled bet that kept its stake was missed.)
+    @Test func reorderedSpecifiersNameTheSameMarketLine() {
+        let market = CancelledMarket(id: "303", specifiers: "quarternr=1|hcp=-1.5", name: "hcp", voidReason: "abandoned")
+        let cancel = BetCancel(eventId: "E1", markets: [market], start: t, end: t.addingTimeInterval(3600), time: t.addingTimeInterval(3600), location: here)
+        let bet = feedBet(10, specifiers: "hcp=-1.5|quarternr=1")
+        #expect(RefundMatcher.covers(cancel, market, bet: bet))
+        #expect(kinds(matcher.cancel(cancel, market, bet: bet, entries: [bet])) == ["void_not_applied"])
+        #expect(!RefundMatcher.covers(cancel, market, bet: feedBet(10, specifiers: "hcp=-1.5|quarternr=2")))
+        #expect(!RefundMatcher.covers(cancel, market, bet: feedBet(10, specifiers: "hcp=-1.5")))
+    }
+
     @Test func betStop() {
         let all = BetStop(eventId: "E1", groups: "all", marketStatus: nil, time: t, location: here)
         #expect(kinds(matcher.stop(all, bet: feedBet(0.5))) == ["accepted_after_bet_stop"])

@@ -161,6 +161,19 @@ enum Fixture {
         #expect(row.providerNet == F.d("40000"))
     }
 
+    /// A ledger ticket Saba never had, booked in two currencies: the control totals keep them
+    /// apart (they were all booked under the bet's currency).
+    @Test func anOrphanInTwoCurrenciesKeepsItsControlTotalsApart() {
+        let outcome = TicketMatcher(policy: F.policy()).match(ticket: nil, entries: [
+            F.entry("bet", "-100", id: "9", n: 1, currency: "USD"), F.entry("settle", "5000", id: "9", n: 2, currency: "THB"),
+        ])
+        #expect(outcome.rows.map(\.kind) == [.missingAtProvider])
+        #expect(outcome.rows.first?.ledgerNet == F.d("-100"))
+        let controls = Dictionary(uniqueKeysWithValues: outcome.controls.map { ($0.currency, $0) })
+        #expect(controls["USD"]?.ledgerNet == F.d("-100") && controls["USD"]?.ledgerStake == F.d("100"))
+        #expect(controls["THB"]?.ledgerNet == F.d("5000") && controls["THB"]?.ledgerStake == .zero)
+    }
+
     @Test func youngTicketsArePendingNotDiscrepancies() {
         let young = F.ticket("won", net: "85", at: F.now.addingTimeInterval(-60))
         let outcome = TicketMatcher(policy: F.policy()).match(ticket: young, entries: [])

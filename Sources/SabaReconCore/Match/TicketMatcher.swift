@@ -177,14 +177,22 @@ public struct TicketMatcher: Sendable {
         if policy.isPending(bet.createdAt) {
             return GroupOutcome(pending: PendingItem(provider: "saba", transId: bet.ticketId, currency: bet.currency, since: bet.createdAt))
         }
-        let ledgerNet = entries.reduce(Money.zero) { $0 + $1.amount }
+        // Amounts in two currencies never add up: the row and the control totals keep each apart.
+        let sameCurrency = entries.filter { $0.currency == bet.currency }
+        let others = Set(entries.map(\.currency)).subtracting([bet.currency]).sorted()
+        let ledgerNet = sameCurrency.reduce(Money.zero) { $0 + $1.amount }
         let row = Discrepancy(
             window: window, provider: "saba", kind: .missingAtProvider, transId: bet.ticketId, memberId: bet.memberId,
             currency: bet.currency, ledgerNet: ledgerNet,
-            detail: "ledger bet \(bet.entryId) at \(UTCTime.iso(bet.createdAt)) has no ticket in any window of this run",
+            detail: "ledger bet \(bet.entryId) at \(UTCTime.iso(bet.createdAt)) has no ticket in any window of this run"
+                + (others.isEmpty ? "" : "; its ticket also has entries in \(others.joined(separator: ", ")) (not in ledger_net)"),
             ledgerEntryIds: entries.map(\.entryId).sorted())
-        let control = ControlTotals(currency: bet.currency, ledgerStake: -bets.reduce(Money.zero) { $0 + $1.amount }, ledgerNet: ledgerNet)
-        return GroupOutcome(rows: [row], controls: [control])
+        var controls: [ControlTotals] = []
+        for (currency, group) in Dictionary(grouping: entries, by: \.currency).sorted(by: { $0.key < $1.key }) {
+            controls.append(ControlTotals(currency: currency, ledgerStake: -group.filter { $0.kind == "bet" }.reduce(Money.zero) { $0 + $1.amount },
+                                          ledgerNet: group.reduce(Money.zero) { $0 + $1.amount }))
+        }
+        return GroupOutcome(rows: [row], controls: controls)
     }
 
     /// Keeps each side's money under its own currency: amounts in two currencies never add up.

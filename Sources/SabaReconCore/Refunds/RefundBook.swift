@@ -96,7 +96,7 @@ public struct RefundBook: Sendable {
             }
         case .betCancel(let c):
             for m in c.markets {
-                let key = [c.eventId, m.id, m.specifiers ?? "\u{0}", c.start.map { "\($0.timeIntervalSince1970)" } ?? "-",
+                let key = [c.eventId, m.id, m.specifiers.map { RefundMatcher.specifierSet($0).sorted().joined(separator: "|") } ?? "\u{0}", c.start.map { "\($0.timeIntervalSince1970)" } ?? "-",
                            c.end.map { "\($0.timeIntervalSince1970)" } ?? "-"].joined(separator: "\u{1}")
                 if cancelKeys.insert(key).inserted {
                     cancels.append((c, m))

@@ -121,9 +121,15 @@ public struct RefundMatcher: Sendable {
     // MARK: odds feed
 
     /// Whether a feed bet falls under one cancelled market.
+    /// `specifiers` are a set of `key=value` pairs joined by `|` (SPEC 1.4): `hcp=-1.5|quarternr=1`
+    /// and `quarternr=1|hcp=-1.5` name the same market line.
+    public static func specifierSet(_ text: String) -> Set<Substring> {
+        Set(text.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces)[...] }.filter { !$0.isEmpty })
+    }
+
     public static func covers(_ c: BetCancel, _ m: CancelledMarket, bet: LedgerEntry) -> Bool {
         guard bet.kind == "bet", bet.eventId == c.eventId, bet.marketId == m.id else { return false }
-        if let s = m.specifiers, (bet.specifiers ?? "") != s { return false }
+        if let s = m.specifiers, Self.specifierSet(bet.specifiers ?? "") != Self.specifierSet(s) { return false }
         if let start = c.start, bet.createdAt < start { return false }
         if let end = c.end, bet.createdAt > end { return false }
         return true
