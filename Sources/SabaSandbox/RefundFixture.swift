@@ -103,8 +103,13 @@ public struct RefundFixture: Sendable {
         transfer("7006", "jp_amount", reversals: ["5"])
         cancel("7006", "jp_amount", 1, answer: "0000")
         seeded.append(LedgerFixture.Seeded(kind: .refundAmountMismatch, transId: "7006", what: "JDB reversal of 6 booked as 5"))
-        transfer("7007", "jp_pending", reversals: [])
-        cancel("7007", "jp_pending", 1, answer: "9017")
+        // JDB resends a 9017 every minute for an hour, then stops: nobody decided.
+        transfer("7007", "jp_unresolved", reversals: [])
+        for m in 0..<62 { cancel("7007", "jp_unresolved", Double(m), answer: "9017") }
+        seeded.append(LedgerFixture.Seeded(kind: .refundUnresolved, transId: "7007", what: "JDB answered only 9017 for 62 minutes"))
+        // 6101: the settlement stands, but the wallet holds nothing for the transfer.
+        cancel("7008", "jp_lost", 1, answer: "6101")
+        seeded.append(LedgerFixture.Seeded(kind: .settlementMissingAfterReject, transId: "7008", what: "JDB answered 6101, nothing booked"))
 
         // Odds feed: a bet_cancel for one market over an hour (logged twice), and a bet_stop.
         let event = "sr:match:65763330"

@@ -190,7 +190,8 @@ enum Seeds {
         #expect(kinds(matcher.jdb(fold(["0000"]), entries: transfer + [short])) == ["refund_amount_mismatch"])
         #expect(kinds(matcher.jdb(fold(["6101"]), entries: transfer)) == [])
         #expect(kinds(matcher.jdb(fold(["6101"]), entries: transfer + [reversal])) == ["refund_reversed_after_reject"])
-        #expect(matcher.jdb(fold(["9017"]), entries: transfer) == .notJudged(reason: "pending (9017)"))
+        // 6101: the settlement stands and JDB restores it; a ledger holding nothing for it lost it.
+        #expect(kinds(matcher.jdb(fold(["6101"]), entries: [])) == ["settlement_missing_after_reject"])
         // A cancel for a transfer the wallet never booked: nothing to reverse.
         #expect(kinds(matcher.jdb(fold(["0000"]), entries: [])) == [])
     }
@@ -231,6 +232,28 @@ enum Seeds {
         #expect(kinds(matcher.cancel(cancel, market, bet: bet, entries: [bet])) == ["void_not_applied"])
         #expect(!RefundMatcher.covers(cancel, market, bet: feedBet(10, specifiers: "hcp=-1.5|quarternr=2")))
         #expect(!RefundMatcher.covers(cancel, market, bet: feedBet(10, specifiers: "hcp=-1.5")))
+    }
+
+    /// Seed 003: JDB resends a 9017 every minute for one hour and then stops. A 62-line 9017
+    /// history is a cancel nobody decided; a 9017 from the last hour is still pending.
+    @Test func jdbAnsweredOnly9017ForMoreThanAnHourIsUnresolved() {
+        let transfer = [move("bet", "-10", provider: "jdb", ticket: "9", ref: nil, n: 1), move("settle", "4", provider: "jdb", ticket: "9", ref: nil, n: 2)]
+        let history = fold(Array(repeating: "9017", count: 62))
+        #expect(kinds(matcher.jdb(history, entries: transfer)) == ["refund_unresolved"])
+        let fresh = [JdbCancel(transferId: "9", uid: "u", currency: "CNY", answer: "9017", time: F.now.addingTimeInterval(-30 * 60), location: here)]
+        #expect(matcher.jdb(JdbCancelFold(first: fresh[0], lines: fresh), entries: transfer) == .notJudged(reason: "pending (9017)"))
+        // A decision after the retries settles it as usual.
+        #expect(kinds(matcher.jdb(fold(Array(repeating: "9017", count: 61) + ["0000"]), entries: transfer)) == ["refund_not_applied"])
+    }
+
+    /// Seed 001: deactivated markets never reopen, so a bet an hour later is reported; a
+    /// suspended one may reopen, so a bet ten minutes later is not.
+    @Test func aDeactivatedMarketReportsLateBetsASuspendedOneDoesNot() {
+        let deactivated = BetStop(eventId: "E1", groups: "all", marketStatus: "deactivated", time: t, location: here)
+        #expect(kinds(matcher.stop(deactivated, bet: feedBet(60))) == ["accepted_after_bet_stop"])
+        let suspended = BetStop(eventId: "E1", groups: "all", marketStatus: "suspended", time: t, location: here)
+        #expect(matcher.stop(suspended, bet: feedBet(10)) == .notJudged(reason: "not covered"))
+        #expect(kinds(matcher.stop(suspended, bet: feedBet(0.5))) == ["accepted_after_bet_stop"])
     }
 
     @Test func betStop() {

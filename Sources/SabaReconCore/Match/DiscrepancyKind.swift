@@ -16,6 +16,8 @@ public enum DiscrepancyKind: String, Sendable, Codable, CaseIterable, Comparable
     case refundAppliedTwice = "refund_applied_twice"
     case refundAmountMismatch = "refund_amount_mismatch"
     case refundReversedAfterReject = "refund_reversed_after_reject"
+    case settlementMissingAfterReject = "settlement_missing_after_reject"
+    case refundUnresolved = "refund_unresolved"
     case voidNotApplied = "void_not_applied"
     case acceptedAfterBetStop = "accepted_after_bet_stop"
     case malformedRecord = "malformed_record"

@@ -97,8 +97,18 @@ public struct RefundMatcher: Sendable {
         }
         switch fold.outcome {
         case .pending:
-            return .notJudged(reason: "pending (9017)")
+            // JDB resends a 9017 every minute for one hour, then stops: past that nobody decided.
+            guard policy.now.timeIntervalSince(fold.first.time) > Self.jdbRetryHour else { return .notJudged(reason: "pending (9017)") }
+            let last = fold.lines.map(\.time).max() ?? fold.first.time
+            return .rows([row(.refundUnresolved, net, "answered only 9017 (try again later) \(fold.lines.count) time\(fold.lines.count == 1 ? "" : "s") from \(UTCTime.iso(fold.first.time)) to \(UTCTime.iso(last)); JDB stops asking after an hour, so the cancel was never decided")])
         case .rejected:
+            if entries.isEmpty {
+                // 6101: JDB restores the original BetNSettle, so its bet and settlement must be booked.
+                if policy.isPending(fold.first.time) {
+                    return .pending(PendingItem(provider: "jdb", transId: c.transferId, currency: c.currency, since: fold.first.time))
+                }
+                return .rows([row(.settlementMissingAfterReject, 0, "answered 6101 (the settlement stands; JDB restores the BetNSettle) but the ledger holds nothing for the transfer")])
+            }
             guard !reversals.isEmpty else { return .rows([]) }
             let standing = net - reversals.reduce(Money.zero) { $0 + $1.amount }
             return .rows([row(.refundReversedAfterReject, standing, "answered 6101 (settlement stands) but the ledger reversed the transfer")])
@@ -117,6 +127,9 @@ public struct RefundMatcher: Sendable {
             return .rows([row(.refundAmountMismatch, 0, "\(said): the reversal leaves \(Money.format(net)) instead of zero")])
         }
     }
+
+    /// How long JDB goes on resending a cancel answered 9017 (seed 003).
+    static let jdbRetryHour: TimeInterval = 3600
 
     // MARK: odds feed
 
@@ -158,10 +171,15 @@ public struct RefundMatcher: Sendable {
         return Set(g.split(whereSeparator: { $0 == "|" || $0 == "," }).map { $0.trimmingCharacters(in: .whitespaces) })
     }
 
-    /// A feed bet on the stopped event accepted within `betStopWindow` after the stop.
+    /// `deactivated` markets never reopen (seed 001): every later bet on them counts. Absent or
+    /// `suspended`: they may reopen, so only the bet-stop window counts.
+    public static func neverReopens(_ s: BetStop) -> Bool { s.marketStatus?.lowercased() == "deactivated" }
+
+    /// A feed bet on the stopped event accepted after the stop: within `betStopWindow`, or at
+    /// any time later when the markets were deactivated.
     public func stop(_ s: BetStop, bet: LedgerEntry) -> Verdict {
         guard bet.kind == "bet", bet.eventId == s.eventId, bet.createdAt > s.time,
-              bet.createdAt <= s.time.addingTimeInterval(betStopWindow) else { return .notJudged(reason: "not covered") }
+              Self.neverReopens(s) || bet.createdAt <= s.time.addingTimeInterval(betStopWindow) else { return .notJudged(reason: "not covered") }
         guard judged(bet.createdAt) else { return .notJudged(reason: "out of range") }
         let market = bet.marketId ?? ""
         var group = "all"
@@ -174,7 +192,7 @@ public struct RefundMatcher: Sendable {
         return .rows([Discrepancy(
             window: window(bet.createdAt), provider: "feed", kind: .acceptedAfterBetStop, transId: bet.ticketId, memberId: bet.memberId,
             currency: bet.currency, providerStatus: "bet_stop", providerStake: -bet.amount,
-            detail: "bet on \(s.eventId) market \(market) (group \(group)) accepted \(String(format: "%.3f", after)) s after the bet_stop at \(UTCTime.iso(s.time)) (\(s.location))",
+            detail: "bet on \(s.eventId) market \(market) (group \(group)) accepted \(String(format: "%.3f", after)) s after the bet_stop\(Self.neverReopens(s) ? " (markets deactivated: they never reopen)" : "") at \(UTCTime.iso(s.time)) (\(s.location))",
             ledgerEntryIds: [bet.entryId])])
     }
 

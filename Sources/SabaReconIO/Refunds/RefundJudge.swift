@@ -45,7 +45,8 @@ struct RefundJudge {
             }
         }
         for stop in book.stops {
-            for bet in try store.bets(provider: "feed", eventId: stop.eventId, from: stop.time, to: stop.time.addingTimeInterval(matcher.betStopWindow)) {
+            let until = RefundMatcher.neverReopens(stop) ? nil : stop.time.addingTimeInterval(matcher.betStopWindow)
+            for bet in try store.bets(provider: "feed", eventId: stop.eventId, from: stop.time, to: until) {
                 take(matcher.stop(stop, bet: bet))
             }
         }
