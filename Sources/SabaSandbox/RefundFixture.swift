@@ -32,41 +32,67 @@ public struct RefundFixture: Sendable {
                                       eventId: event, marketId: market, specifiers: specifiers))
         }
 
-        // eBET: one batch of five refunds, logged with the operator's answer; the provider retried it once.
-        let items: [(seq: String, user: String, round: String, money: String, detail: [String], status: Int)] = [
+        // eBET (seed 002): a notice that bets failed and must be refunded; logged with the
+        // operator's answer (nil: answered as failed, absent from sucRefundSeqNoList); retried once.
+        let items: [(seq: String, user: String, round: String, money: String, detail: [String], status: Int?)] = [
             ("eb-ok", "alice", "BP1-100", "20", ["20"], 200),
             ("eb-209", "bob", "BP1-101", "15.50", ["10", "5.50"], 209),
             ("eb-missing", "carol", "BP1-102", "30", ["30"], 200),
             ("eb-twice", "dave", "BP1-103", "12", ["12"], 200),
             ("eb-amount", "erin", "BP1-104", "40", ["40"], 200),
             ("eb-detail", "frank", "BP1-105", "25", ["20", "4"], 200),
+            ("eb-nobet", "grace", "BP1-106", "10", ["10"], 200),
+            ("eb-failed", "heidi", "BP1-107", "8", ["8"], nil),
+            ("eb-nothing", "ivan", "BP1-108", "5", ["5"], 200),
         ]
         let batchTime = at(0)
         let list = items.map { i in
             "{\"seqNo\":\"\(i.seq)\",\"username\":\"\(i.user)\",\"roundCode\":\"\(i.round)\",\"refundMoney\":\(i.money),\"detail\":[\(i.detail.enumerated().map { "{\"betId\":\"\(i.seq)-\($0.offset)\",\"betType\":80,\"money\":\($0.element)}" }.joined(separator: ","))]}"
         }.joined(separator: ",")
         let request = "{\"channelId\":1,\"lastStartProcessTime\":\(ms(batchTime)),\"refundThreshold\":9999999999,\"sessionToken\":\"s\",\"seqNo\":\"batch-1\",\"batchRefundList\":[\(list)],\"currency\":\"CNY\",\"event\":\"autoBatchRefund\",\"timestamp\":\(ms(batchTime)),\"signature\":\"x\"}"
-        let results = items.map { "{\"username\":\"\($0.user)\",\"roundCode\":\"\($0.round)\",\"refundTotalMoney\":\($0.money),\"sucRefundSeqNoList\":[{\"seqNo\":\"\($0.seq)\",\"status\":\($0.status)}]}" }.joined(separator: ",")
+        let results = items.map { i in
+            "{\"username\":\"\(i.user)\",\"roundCode\":\"\(i.round)\",\"refundTotalMoney\":\(i.money),\"sucRefundSeqNoList\":[\(i.status.map { "{\"seqNo\":\"\(i.seq)\",\"status\":\($0)}" } ?? "")]}"
+        }.joined(separator: ",")
         let response = "{\"seqNo\":\"batch-1\",\"event\":\"autoBatchRefund\",\"timestamp\":\(ms(batchTime)),\"status\":200,\"refundResultList\":[\(results)]}"
         let envelope = "{\"received_at\":\"\(UTCTime.iso(batchTime))\",\"provider\":\"ebet\",\"request\":\(request),\"response\":\(response)}"
         let ebetLines = [envelope, envelope]
         for i in items {
             let t = at(1)
+            // The failed bet's debit, before the notice; the wallet keeps the seqNo on some debits.
+            let bet = "-" + (i.seq == "eb-detail" ? "24" : i.money)
             switch i.seq {
+            case "eb-ok":
+                move("ebet", i.round, i.user, "bet", bet, "CNY", at(-10), ref: i.seq)
+                move("ebet", i.round, i.user, "refund", i.money, "CNY", t, ref: i.seq)
+            case "eb-209":
+                // Refunded by the operator before eBET asked, under its own reference.
+                move("ebet", i.round, i.user, "bet", bet, "CNY", at(-10))
+                move("ebet", i.round, i.user, "refund", i.money, "CNY", at(-5), ref: "op-own-1")
             case "eb-missing":
-                seeded.append(LedgerFixture.Seeded(kind: .refundNotApplied, transId: i.seq, what: "eBET refund acknowledged, never credited"))
+                move("ebet", i.round, i.user, "bet", bet, "CNY", at(-10))
+                seeded.append(LedgerFixture.Seeded(kind: .refundNotApplied, transId: i.seq, what: "eBET failed bet debited, never refunded"))
             case "eb-twice":
+                move("ebet", i.round, i.user, "bet", bet, "CNY", at(-10))
                 move("ebet", i.round, i.user, "refund", i.money, "CNY", t, ref: i.seq)
                 move("ebet", i.round, i.user, "refund", i.money, "CNY", at(2), ref: i.seq)
                 seeded.append(LedgerFixture.Seeded(kind: .refundAppliedTwice, transId: i.seq, what: "eBET refund credited twice"))
             case "eb-amount":
+                move("ebet", i.round, i.user, "bet", bet, "CNY", at(-10))
                 move("ebet", i.round, i.user, "refund", "4", "CNY", t, ref: i.seq)
                 seeded.append(LedgerFixture.Seeded(kind: .refundAmountMismatch, transId: i.seq, what: "eBET refund of 40 credited as 4"))
             case "eb-detail":
+                move("ebet", i.round, i.user, "bet", bet, "CNY", at(-10))
                 move("ebet", i.round, i.user, "refund", i.money, "CNY", t, ref: i.seq)
-                seeded.append(LedgerFixture.Seeded(kind: .refundAmountMismatch, transId: i.seq, what: "eBET detail money 24 != refundMoney 25"))
+                seeded.append(LedgerFixture.Seeded(kind: .refundAmountMismatch, transId: i.seq, what: "eBET refund of 25 for a bet of 24"))
+            case "eb-nobet":
+                move("ebet", i.round, i.user, "refund", i.money, "CNY", t, ref: i.seq)
+                seeded.append(LedgerFixture.Seeded(kind: .refundWithoutBet, transId: i.seq, what: "eBET refund of a bet never debited"))
+            case "eb-failed":
+                move("ebet", i.round, i.user, "bet", bet, "CNY", at(-10))
+                move("ebet", i.round, i.user, "refund", i.money, "CNY", t, ref: i.seq)
+                seeded.append(LedgerFixture.Seeded(kind: .refundAppliedAfterFailure, transId: i.seq, what: "eBET item answered failed, credited"))
             default:
-                move("ebet", i.round, i.user, "refund", i.money, "CNY", t, ref: i.seq)
+                break  // eb-nothing: no debit, no credit: nothing moved, nothing owed
             }
         }
 

@@ -157,17 +157,49 @@ enum Seeds {
         return ["<\(v)>"]
     }
 
-    @Test func eBET() {
-        #expect(kinds(matcher.ebet(ebet(), movements: [move("refund", "20")])) == [])
-        #expect(kinds(matcher.ebet(ebet(answer: 209), movements: [move("refund", "20")])) == [])
-        #expect(kinds(matcher.ebet(ebet(answer: nil, logged: false), movements: [move("refund", "20")])) == [])
-        #expect(kinds(matcher.ebet(ebet(), movements: [])) == ["refund_not_applied"])
-        #expect(kinds(matcher.ebet(ebet(answer: 209), movements: [])) == ["refund_not_applied"])
-        #expect(kinds(matcher.ebet(ebet(), movements: [move("refund", "20", n: 1), move("refund", "20", n: 2)])) == ["refund_applied_twice"])
-        #expect(kinds(matcher.ebet(ebet(), movements: [move("refund", "2")])) == ["refund_amount_mismatch"])
-        #expect(kinds(matcher.ebet(ebet(detail: "19"), movements: [move("refund", "20")])) == ["refund_amount_mismatch"])
-        // Not in the operator's success list: no refund is owed.
-        #expect(matcher.ebet(ebet(answer: nil, logged: true), movements: []) == .notJudged(reason: "not acknowledged"))
+    /// Seed 002: an item names a failed bet; its refund is judged through the bet's debit.
+    @Test func eBETRefundsAreJudgedThroughTheBetTheyRefund() {
+        let debit = move("bet", "-20", ref: nil, n: 10)      // found by member: the wallet kept no seqNo
+        let credit = move("refund", "20")
+        #expect(kinds(matcher.ebet(ebet(), round: [debit, credit])) == [])
+        #expect(kinds(matcher.ebet(ebet(answer: 209), round: [debit, move("refund", "20", ref: "operator-own", n: 2)])) == [])
+        #expect(kinds(matcher.ebet(ebet(answer: nil, logged: false), round: [debit, credit])) == [])
+        #expect(kinds(matcher.ebet(ebet(), round: [debit])) == ["refund_not_applied"])
+        // Nothing moved (no debit, no credit): nothing owed (was a false refund_not_applied).
+        #expect(kinds(matcher.ebet(ebet(), round: [])) == [])
+        // The debit may carry the seqNo as its ref: not a second refund (was a false refund_applied_twice).
+        #expect(kinds(matcher.ebet(ebet(), round: [move("bet", "-20", ref: "s1", n: 11), credit])) == [])
+        #expect(kinds(matcher.ebet(ebet(), round: [credit])) == ["refund_without_bet"])
+        #expect(kinds(matcher.ebet(ebet(), round: [debit, move("refund", "20", n: 1), move("refund", "20", n: 2)])) == ["refund_applied_twice"])
+        #expect(kinds(matcher.ebet(ebet(), round: [debit, move("refund", "2")])) == ["refund_amount_mismatch"])
+        #expect(kinds(matcher.ebet(ebet(), round: [move("bet", "-19", ref: nil, n: 10), credit])) == ["refund_amount_mismatch"])
+        // Another member's bet in the same round is not this item's debit.
+        var other = debit
+        other.memberId = "someone-else"
+        #expect(kinds(matcher.ebet(ebet(), round: [other, credit])) == ["refund_without_bet"])
+        // Answered as failed (absent from sucRefundSeqNoList): eBET sends it again.
+        #expect(matcher.ebet(ebet(answer: nil, logged: true), round: [debit]) == .notJudged(reason: "answered as failed"))
+        #expect(kinds(matcher.ebet(ebet(answer: nil, logged: true), round: [debit, credit])) == ["refund_applied_after_failure"])
+    }
+
+    /// eBET's own example, verbatim: refundMoney 20 for a bet whose detail money is 1000. It
+    /// is reported through the bet it refunds, not trusted.
+    @Test func eBETSeedExampleIsReportedThroughItsBet() throws {
+        let envelope = "{\"received_at\":\"2023-05-11T06:20:10Z\",\"provider\":\"ebet\",\"request\":\(try Seeds.line("ebet-request")),\"response\":\(try Seeds.line("ebet-response"))}"
+        guard case .ebet(let r)? = try Seeds.records(envelope).first else { Issue.record("no record"); return }
+        let now = UTCTime.parse("2023-06-01T00:00:00Z")!
+        let plan = try WindowPlanner().plan(WindowPlanner.dayRange(from: "2023-05-01", to: "2023-05-31"), now: now, clamp: false)
+        let seedMatcher = RefundMatcher(policy: MatchPolicy(plan: plan, now: now))
+        func entry(_ id: String, _ kind: String, _ amount: String, ref: String?) -> LedgerEntry {
+            LedgerEntry(entryId: id, provider: "ebet", ticketId: r.roundCode, memberId: r.username, kind: kind, amount: F.d(amount),
+                        currency: "CNY", createdAt: r.time, ref: ref)
+        }
+        let verdict = seedMatcher.ebet(r, round: [entry("w1", "bet", "-1000", ref: nil), entry("w2", "refund", "20", ref: r.seqNo)])
+        guard case .rows(let rows) = verdict, let row = rows.first else { Issue.record("\(verdict)"); return }
+        #expect(rows.map(\.kind) == [.refundAmountMismatch])
+        #expect(row.providerStake == F.d("1000") && row.providerNet == F.d("20") && row.ledgerNet == F.d("20"))
+        #expect(row.fields.map(\.field) == ["bet_net"])
+        #expect(row.detail.contains("net to -980.00"))
     }
 
     func fold(_ answers: [String?]) -> JdbCancelFold {
@@ -271,13 +303,13 @@ enum Seeds {
     @Test func recordsOutsideTheRangeAreNotJudged() {
         var old = ebet()
         old.time = UTCTime.parse("2026-06-01T00:00:00Z")!
-        #expect(matcher.ebet(old, movements: []) == .notJudged(reason: "out of range"))
+        #expect(matcher.ebet(old, round: []) == .notJudged(reason: "out of range"))
     }
 
     @Test func aFreshRecordWithoutItsMovementIsPending() {
         var fresh = ebet()
         fresh.time = F.now.addingTimeInterval(-60)
-        guard case .pending = matcher.ebet(fresh, movements: []) else { Issue.record("not pending"); return }
+        guard case .pending = matcher.ebet(fresh, round: [move("bet", "-20", ref: nil, n: 10)]) else { Issue.record("not pending"); return }
     }
 }
 

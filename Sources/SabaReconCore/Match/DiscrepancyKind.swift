@@ -15,6 +15,8 @@ public enum DiscrepancyKind: String, Sendable, Codable, CaseIterable, Comparable
     case refundNotApplied = "refund_not_applied"
     case refundAppliedTwice = "refund_applied_twice"
     case refundAmountMismatch = "refund_amount_mismatch"
+    case refundWithoutBet = "refund_without_bet"
+    case refundAppliedAfterFailure = "refund_applied_after_failure"
     case refundReversedAfterReject = "refund_reversed_after_reject"
     case settlementMissingAfterReject = "settlement_missing_after_reject"
     case refundUnresolved = "refund_unresolved"

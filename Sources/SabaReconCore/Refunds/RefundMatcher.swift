@@ -36,45 +36,60 @@ public struct RefundMatcher: Sendable {
 
     // MARK: eBET
 
-    /// `movements`: ledger entries with provider `ebet` and `ref` = the item's seqNo.
-    public func ebet(_ r: EbetRefund, movements: [LedgerEntry]) -> Verdict {
+    /// eBET autoBatchRefund (seed 002) is a notice that a bet *failed* and must be refunded.
+    /// `round`: every ledger entry of provider `ebet` with `ticket_id` = the item's roundCode.
+    /// The failed bet's debit is the round's `bet` row with `ref` = seqNo (when the wallet keeps
+    /// it), else the round's `bet` rows of that member; the refund is the `refund` row with
+    /// `ref` = seqNo (for 209, "already refunded by the operator", any `refund` row of the round).
+    public func ebet(_ r: EbetRefund, round: [LedgerEntry]) -> Verdict {
         guard judged(r.time) else { return .notJudged(reason: "out of range") }
         let acknowledged = r.answer == 200 || r.answer == 209 || !r.responseLogged
-        let ledgerNet = movements.reduce(Money.zero) { $0 + $1.amount }
-        func row(_ kind: DiscrepancyKind, _ detail: String, fields: [FieldDifference] = []) -> Discrepancy {
+        let bets = round.filter { $0.kind == "bet" }
+        let debits = bets.contains { $0.ref == r.seqNo } ? bets.filter { $0.ref == r.seqNo } : bets.filter { $0.memberId == r.username }
+        let refunds = round.filter { $0.kind == "refund" }
+        let credits = r.answer == 209 ? refunds : refunds.filter { $0.ref == r.seqNo }
+        let debit = debits.reduce(Money.zero) { $0 + $1.amount }
+        let credit = credits.reduce(Money.zero) { $0 + $1.amount }
+        let involved = debits + credits
+        // What the wallet owes for this item: the refund, or nothing when no bet was debited or the
+        // item was answered as failed (so `difference` shows the money given away).
+        func row(_ kind: DiscrepancyKind, _ detail: String, fields: [FieldDifference] = [], owed: Money? = nil) -> Discrepancy {
             Discrepancy(window: window(r.time), provider: "ebet", kind: kind, transId: r.seqNo, memberId: r.username,
-                        currency: movements.first?.currency ?? r.currency,
-                        providerStatus: r.answer.map(String.init) ?? "not logged", providerNet: r.refundMoney, ledgerNet: ledgerNet,
-                        detail: "eBET autoBatchRefund round \(r.roundCode) (batch \(r.batchSeqNo), \(r.location)): \(detail)",
-                        fields: fields, ledgerEntryIds: movements.map(\.entryId).sorted())
+                        currency: involved.first?.currency ?? r.currency,
+                        providerStatus: r.answer.map(String.init) ?? (r.responseLogged ? "failed" : "not logged"),
+                        providerStake: -debit, providerNet: owed ?? r.refundMoney, ledgerNet: credits.isEmpty ? nil : credit,
+                        detail: "eBET autoBatchRefund round \(r.roundCode) (batch \(r.batchSeqNo), \(r.location)): \(detail); bet debit \(Money.format(debit)), refund credit \(Money.format(credit)); ledger: \(Self.list(involved))",
+                        fields: fields, ledgerEntryIds: involved.map(\.entryId).sorted())
         }
-        var rows: [Discrepancy] = []
-        var amountProblems: [String] = []
-        var fields: [FieldDifference] = []
-        if let sum = r.detailSum, sum != r.refundMoney {
-            amountProblems.append("detail money sums to \(Money.format(sum)), refundMoney is \(Money.format(r.refundMoney))")
-            // Both values come from the record: refundMoney against the sum of its details.
-            fields.append(FieldDifference(field: "detail_money_sum", provider: Money.format(sum), ledger: "refundMoney \(Money.format(r.refundMoney))"))
+        guard acknowledged else {
+            // Answered as failed: eBET sends it again, so a credit now would be paid twice.
+            if credits.isEmpty { return .notJudged(reason: "answered as failed") }
+            return .rows([row(.refundAppliedAfterFailure, "the operator answered this item as failed (not in sucRefundSeqNoList), yet the ledger credited it; eBET's retry would be paid again", owed: .zero)])
         }
-        if acknowledged {
-            if movements.isEmpty {
-                if policy.isPending(r.time) {
-                    return .pending(PendingItem(provider: "ebet", transId: r.seqNo, currency: r.currency, since: r.time))
-                }
-                rows.append(row(.refundNotApplied, "acknowledged (\(r.answer.map { "status \($0)" } ?? "no response logged")) but the ledger has no refund with ref \(r.seqNo)"))
-            } else if movements.count > 1 {
-                rows.append(row(.refundAppliedTwice, "one refund of \(Money.format(r.refundMoney)); ledger moved \(movements.count) times: \(Self.list(movements))"))
-            } else if !policy.same(movements[0].amount, r.refundMoney) {
-                amountProblems.append("ledger refunded \(Money.format(movements[0].amount)), record says \(Money.format(r.refundMoney))")
-                fields.append(FieldDifference(field: "refund_amount", provider: Money.format(r.refundMoney), ledger: Money.format(movements[0].amount)))
+        if debits.isEmpty && credits.isEmpty { return .rows([]) }  // nothing moved: nothing owed
+        if credits.isEmpty {
+            if policy.isPending(r.time) {
+                return .pending(PendingItem(provider: "ebet", transId: r.seqNo, currency: involved.first?.currency ?? r.currency, since: r.time))
             }
-        } else if movements.isEmpty && amountProblems.isEmpty {
-            return .notJudged(reason: "not acknowledged")
+            return .rows([row(.refundNotApplied, "acknowledged (\(r.answer.map { "status \($0)" } ?? "no response logged")): the failed bet was debited and never refunded")])
         }
-        if !amountProblems.isEmpty {
-            rows.append(row(.refundAmountMismatch, amountProblems.joined(separator: "; "), fields: fields))
+        if debits.isEmpty {
+            return .rows([row(.refundWithoutBet, "a refund of a bet the wallet never debited: money given away", owed: .zero)])
         }
-        return .rows(rows)
+        if credits.count > 1 {
+            return .rows([row(.refundAppliedTwice, "one refund of \(Money.format(r.refundMoney)); the ledger credited \(credits.count) times")])
+        }
+        var problems: [String] = []
+        var fields: [FieldDifference] = []
+        if !policy.same(credit, r.refundMoney) {
+            problems.append("the ledger refunded \(Money.format(credit)), refundMoney is \(Money.format(r.refundMoney))")
+            fields.append(FieldDifference(field: "refund_amount", provider: Money.format(r.refundMoney), ledger: Money.format(credit)))
+        }
+        if !policy.same(debit + credit, .zero) {
+            problems.append("the bet's debit and refund net to \(Money.format(debit + credit)), not zero")
+            fields.append(FieldDifference(field: "bet_net", provider: "0.00", ledger: Money.format(debit + credit)))
+        }
+        return .rows(problems.isEmpty ? [] : [row(.refundAmountMismatch, problems.joined(separator: "; "), fields: fields)])
     }
 
     // MARK: JDB

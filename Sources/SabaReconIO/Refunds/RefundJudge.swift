@@ -32,7 +32,7 @@ struct RefundJudge {
         }
         for seqNo in book.ebet.keys.sorted() {
             guard let r = book.ebet[seqNo] else { continue }
-            take(matcher.ebet(r, movements: try store.entries(provider: "ebet", ref: seqNo)))
+            take(matcher.ebet(r, round: try store.entries(provider: "ebet", ticketId: r.roundCode)))
         }
         for transferId in book.jdb.keys.sorted() {
             guard let fold = book.jdb[transferId] else { continue }
