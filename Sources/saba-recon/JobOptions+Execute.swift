@@ -134,6 +134,7 @@ extension JobOptions {
             commandLine: CommandLineRedactor.redact(commandLine, secrets: secrets), toolVersion: SabaRecon.version)
         options.command = command
         options.refundPaths = job.refunds
+        options.accountingOffset = job.accountingOffset
         options.refundMaxBytes = job.refundMaxBytes
         options.refundMaxMalformed = job.refundMaxMalformed
         options.refundMaxLines = job.refundMaxLines

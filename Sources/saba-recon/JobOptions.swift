@@ -25,6 +25,7 @@ struct JobOptions: ParsableArguments {
     @Option(help: help(.ledgerTable, "Ledger table or view with the SPEC 1.3 columns (schema.table on PostgreSQL).", value: "name")) var ledgerTable: String?
     @Option(help: help(.out, "Report root: each run writes OUT/<run-id>/ and moves OUT/latest when complete.", value: "dir")) var out: String?
     @Option(help: help(.grace, "Tickets younger than this are pending, not discrepancies (900, 15m, 1h).", value: "duration")) var grace: String?
+    @Option(parsing: .unconditional, help: help(.accountingTz, "The accounting day of daily.csv: a ticket counts on its transTime's date at this offset from UTC (+08:00, -4).", value: "offset")) var accountingTz: String?
     @Option(parsing: .unconditional, help: help(.tolerance, "Money differences up to this amount (ledger units) are ignored; 0 = exact.", value: "amount"))
     var tolerance: String?
     @Option(help: help(.refunds, "Provider refund records: a .jsonl or .jsonl.gz file, or a folder of them (repeatable; replaces the config file's list). eBET autoBatchRefund, JDB Cancel BetNSettle, odds-feed bet_cancel and bet_stop.", value: "path"))
@@ -58,7 +59,7 @@ struct JobOptions: ParsableArguments {
         let texts: [(SettingKey, String?)] = [
             (.apiURL, apiURL), (.apiVersion, apiVersion), (.apiUtcOffset, apiUtcOffset), (.forwardedFor, forwardedFor),
             (.jwtFile, jwtFile), (.vendorMemberId, vendorMemberId), (.ledger, ledger), (.ledgerTable, ledgerTable), (.out, out),
-            (.grace, grace), (.tolerance, tolerance), (.betStopWindow, betStopWindow), (.refundMaxBytes, refundMaxBytes), (.fetchTimeout, fetchTimeout), (.fetchMaxBytes, fetchMaxBytes), (.refundMaxMalformed, refundMaxMalformed), (.refundMaxLines, refundMaxLines), (.marketGroups, marketGroups),
+            (.grace, grace), (.accountingTz, accountingTz), (.tolerance, tolerance), (.betStopWindow, betStopWindow), (.refundMaxBytes, refundMaxBytes), (.fetchTimeout, fetchTimeout), (.fetchMaxBytes, fetchMaxBytes), (.refundMaxMalformed, refundMaxMalformed), (.refundMaxLines, refundMaxLines), (.marketGroups, marketGroups),
             (.csvBom, csvBom.map { $0 ? "true" : "false" }), (.keepRuns, keepRuns), (.maxAttempts, maxAttempts),
             (.logLevel, logLevel), (.logFormat, logFormat), (.progress, progress), (.metricsFile, metricsFile), (.deadmanURL, deadmanURL),
         ]

@@ -36,6 +36,7 @@ struct ResolvedJob {
     var ledgerTable: String
     var out: String
     var grace: TimeInterval
+    var accountingOffset: Int
     var tolerance: Money
     var refunds: [String]
     var fetchTimeout: Int
@@ -90,6 +91,12 @@ struct ResolvedJob {
         grace = try s.duration(.grace, atMost: 86_400, because: "a longer grace judges almost nothing and would report an empty night as reconciled") ?? 900  // unreachable: the key has a default (15m)
         tolerance = try s.money(.tolerance) ?? .zero
         refunds = s.list(.refunds)
+        let tz = s.text(.accountingTz) ?? "+00:00"
+        guard let offset = tz.uppercased() == "UTC" || tz.uppercased() == "Z" ? 0 : DurationText.parseOffset(tz) else {
+            throw SettingError(key: SettingKey.accountingTz.name, source: s.source(.accountingTz),
+                               message: "'\(tz)' is not an offset from UTC; expected \(SettingKey.accountingTz.expects)")
+        }
+        accountingOffset = offset
         fetchTimeout = Int(try s.duration(.fetchTimeout) ?? 3600)
         // libcurl reads 0 as "no limit": a call must always be bounded in time.
         guard fetchTimeout >= 1 else {

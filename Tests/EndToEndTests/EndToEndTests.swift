@@ -41,7 +41,7 @@ import SabaSandbox
         }
         // No temp files are left behind.
         let files = try FileManager.default.contentsOfDirectory(atPath: run.path).sorted()
-        #expect(files == ["discrepancies.csv", "discrepancies.json", "ledger.sqlite", "manifest.json", "run.json", "run.sqlite", "summary.csv"])
+        #expect(files == ["daily.csv", "discrepancies.csv", "discrepancies.json", "ledger.sqlite", "manifest.json", "run.json", "run.sqlite", "summary.csv"])
         await scene.stop()
     }
 
@@ -169,6 +169,36 @@ import SabaSandbox
         #expect(help.stdout.contains("--jwt-file") && help.stdout.contains("Exit status"))
         let version = try await blocking { try CLI.run(["--version"]) }
         #expect(version.status == 0)
+    }
+
+    /// daily.csv (SPEC 4): per currency the days add up exactly to summary.csv's control
+    /// totals, in UTC and in an accounting zone of +08:00 (where some tickets change day).
+    @Test(arguments: ["+00:00", "+08:00"])
+    func dailyTotalsAddUpToTheControlTotals(accountingTz: String) async throws {
+        let scene = try await Scene.start()
+        let args = scene.runArguments(["--accounting-tz", accountingTz])
+        let result = try await blocking { try CLI.run(args) }
+        await scene.server.stop()
+        defer { try? FileManager.default.removeItem(at: scene.folder) }
+        #expect(result.status == 1, "stderr: \(result.stderr)")
+        func rows(_ name: String) throws -> [[String]] {
+            try scene.read(name).components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }.map { $0.components(separatedBy: ",") }
+        }
+        let daily = try rows("daily.csv")
+        #expect(daily.count > 20, "one row per day and currency")
+        var sums: [String: [Money]] = [:]
+        for cells in daily {
+            let values = [cells[2]] + Array(cells[3...6])
+            let parsed = values.map { Money.parse($0) ?? Money(micros: Int64.min) }
+            sums[cells[1]] = zip(sums[cells[1]] ?? Array(repeating: .zero, count: 5), parsed).map { $0 + $1 }
+        }
+        let controls = try rows("summary.csv").filter { $0[0] == "control" }
+        #expect(!controls.isEmpty)
+        for cells in controls {
+            let expected = [cells[3], cells[5], cells[6], cells[7], cells[8]].map { Money.parse($0) ?? Money(micros: Int64.min) }
+            #expect(sums[cells[1]] == expected, "\(cells[1]): days \(String(describing: sums[cells[1]])) vs control \(expected)")
+        }
+        #expect(Set(sums.keys) == Set(controls.map { $0[1] }))
     }
 
     @Test func theDemoFindsEverySeededMistake() async throws {

@@ -174,6 +174,20 @@ enum Fixture {
         #expect(controls["THB"]?.ledgerNet == F.d("5000") && controls["THB"]?.ledgerStake == .zero)
     }
 
+    /// daily.csv counts a ticket on its transTime's date in the accounting zone.
+    @Test func theAccountingDayFollowsTheAccountingZone() {
+        let late = UTCTime.parse("2026-07-10T17:00:00Z")!
+        let ticket = F.ticket("lose", net: "-100", at: late)
+        var policy = F.policy()
+        #expect(TicketMatcher(policy: policy).match(ticket: ticket, entries: [F.entry("bet", "-100")]).day == "2026-07-10")
+        policy.accountingOffset = 8 * 3600
+        var result = Reconciliation()
+        result.add(TicketMatcher(policy: policy).match(ticket: ticket, entries: [F.entry("bet", "-100")]))
+        result.add(TicketMatcher(policy: policy).match(ticket: F.ticket("lose", net: "-100", id: "1002", at: F.placed), entries: [F.entry("bet", "-100", id: "1002")]))
+        #expect(result.daily.keys.map(\.day).sorted() == ["2026-07-10", "2026-07-11"])
+        #expect(result.daily.values.reduce(0) { $0 + $1.tickets } == result.controls["USD"]?.tickets)
+    }
+
     @Test func youngTicketsArePendingNotDiscrepancies() {
         let young = F.ticket("won", net: "85", at: F.now.addingTimeInterval(-60))
         let outcome = TicketMatcher(policy: F.policy()).match(ticket: young, entries: [])

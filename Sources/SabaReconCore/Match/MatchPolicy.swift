@@ -10,6 +10,8 @@ public struct MatchPolicy: Sendable {
     /// Absolute money tolerance in ledger units; zero means exact.
     public var tolerance: Money
     public var currencies: CurrencyTable
+    /// Seconds east of UTC of the accounting day `daily.csv` counts tickets on (0 = UTC).
+    public var accountingOffset: Int = 0
 
     public init(plan: WindowPlan, now: Date, grace: TimeInterval = 15 * 60, tolerance: Money = .zero, currencies: CurrencyTable = .builtIn) {
         self.plan = plan
@@ -21,6 +23,11 @@ public struct MatchPolicy: Sendable {
 
     public func same(_ a: Money, _ b: Money) -> Bool {
         (a - b).magnitude <= tolerance
+    }
+
+    /// `YYYY-MM-DD` of `date` in the accounting zone.
+    public func accountingDay(_ date: Date) -> String {
+        UTCTime.day(date.addingTimeInterval(TimeInterval(accountingOffset)))
     }
 
     public func isPending(_ date: Date) -> Bool { date > now.addingTimeInterval(-grace) }

@@ -5,6 +5,15 @@ public struct Reconciliation: Sendable, Equatable {
     public private(set) var rows: [Discrepancy] = []
     public private(set) var pending: [PendingItem] = []
     public private(set) var controls: [String: ControlTotals] = [:]
+    /// The same control totals per accounting day and currency (`daily.csv`): per currency
+    /// the days add up exactly to `controls`.
+    public private(set) var daily: [DayCurrency: ControlTotals] = [:]
+
+    public struct DayCurrency: Hashable, Comparable, Sendable {
+        public var day: String
+        public var currency: String
+        public static func < (a: DayCurrency, b: DayCurrency) -> Bool { (a.day, a.currency) < (b.day, b.currency) }
+    }
     public private(set) var groupsJudged = 0
     /// Named counts for the summary (refund lines read, records folded, not judged, ...).
     public private(set) var counters: [String: Int] = [:]
@@ -17,6 +26,7 @@ public struct Reconciliation: Sendable, Equatable {
         if !outcome.controls.isEmpty { groupsJudged += 1 }
         for c in outcome.controls {
             controls[c.currency, default: ControlTotals(currency: c.currency)].add(c)
+            daily[DayCurrency(day: outcome.day ?? "", currency: c.currency), default: ControlTotals(currency: c.currency)].add(c)
         }
     }
 
@@ -28,6 +38,7 @@ public struct Reconciliation: Sendable, Equatable {
         pending.append(contentsOf: other.pending)
         groupsJudged += other.groupsJudged
         for (currency, c) in other.controls { controls[currency, default: ControlTotals(currency: currency)].add(c) }
+        for (key, c) in other.daily { daily[key, default: ControlTotals(currency: key.currency)].add(c) }
         counters.merge(other.counters, uniquingKeysWith: +)
     }
 

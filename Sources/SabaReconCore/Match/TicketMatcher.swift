@@ -7,11 +7,15 @@ public struct GroupOutcome: Sendable, Equatable {
     /// Control totals of a judged group, one per currency involved (a ticket booked in
     /// the wrong currency adds its ledger side under the ledger's currency).
     public var controls: [ControlTotals] = []
+    /// The accounting day (`YYYY-MM-DD` in the policy's accounting zone) the controls count on:
+    /// the ticket's `transTime`, or the bet's time for a ticket Saba never had.
+    public var day: String?
 
-    public init(rows: [Discrepancy] = [], pending: PendingItem? = nil, controls: [ControlTotals] = []) {
+    public init(rows: [Discrepancy] = [], pending: PendingItem? = nil, controls: [ControlTotals] = [], day: String? = nil) {
         self.rows = rows
         self.pending = pending
         self.controls = controls
+        self.day = day
     }
 
     public static let notJudged = GroupOutcome()
@@ -55,6 +59,15 @@ public struct TicketMatcher: Sendable {
     static let payoutKinds: Set<String> = ["settle", "resettle", "cashout", "refund", "cancel"]
 
     public func match(ticket: Ticket?, entries: [LedgerEntry]) -> GroupOutcome {
+        var outcome = judge(ticket: ticket, entries: entries)
+        if !outcome.controls.isEmpty {
+            let when = ticket?.transTime ?? entries.filter { $0.kind == "bet" }.map(\.createdAt).min() ?? entries.first?.createdAt
+            outcome.day = when.map { policy.accountingDay($0) }
+        }
+        return outcome
+    }
+
+    func judge(ticket: Ticket?, entries: [LedgerEntry]) -> GroupOutcome {
         let bets = entries.filter { $0.kind == "bet" }
         guard let t = ticket else { return matchOrphan(entries: entries, bets: bets) }
         let range = policy.plan.range

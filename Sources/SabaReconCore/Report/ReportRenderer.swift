@@ -21,6 +21,23 @@ public struct ReportRenderer: Sendable {
         "provider_stake", "ledger_stake", "provider_net", "ledger_net", "net_difference",
     ]
 
+    public static let dailyColumns = [
+        "date", "currency", "tickets", "provider_stake", "ledger_stake", "provider_net", "ledger_net", "net_difference",
+    ]
+
+    /// The control totals per accounting day and currency, for tying each day to the
+    /// provider's daily statement; per currency the days add up to summary.csv's controls.
+    public func dailyCSV(_ result: Reconciliation) -> String {
+        var out = byteOrderMark ? CSVWriter.byteOrderMark : ""
+        out += CSVWriter.header(Self.dailyColumns)
+        for key in result.daily.keys.sorted() {
+            guard let c = result.daily[key] else { continue }
+            out += CSVWriter.line([.text(key.day), .text(key.currency), .number(String(c.tickets)), money(c.providerStake), money(c.ledgerStake),
+                                   money(c.providerNet), money(c.ledgerNet), money(c.ledgerNet - c.providerNet)])
+        }
+        return out
+    }
+
     func money(_ d: Money?) -> CSVCell { .number(d.map { Money.format($0) } ?? "") }
 
     public func discrepanciesCSV(_ result: Reconciliation) -> String {

@@ -58,6 +58,7 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
     public static let ledgerTable = SettingKey("ledger_table", flag: "--ledger-table", default: "ledger", expects: "a table or view name (schema.table on PostgreSQL)")
     public static let out = SettingKey("out", flag: "--out", default: "Reports", expects: "a folder")
     public static let grace = SettingKey("grace", flag: "--grace", default: "15m", expects: "a duration such as 900, 15m, 1h")
+    public static let accountingTz = SettingKey("accounting_tz", flag: "--accounting-tz", default: "+00:00", expects: "an offset from UTC such as +00:00, +08:00 or -4: the day daily.csv counts a ticket on")
     public static let tolerance = SettingKey("tolerance", flag: "--tolerance", default: "0", expects: "a non-negative decimal amount")
     public static let refunds = SettingKey("refunds", flag: "--refunds", isList: true, default: "", expects: "refund-record files or folders")
     public static let refundMaxBytes = SettingKey("refund_max_bytes", flag: "--refund-max-bytes", default: "4294967296", expects: "a whole number of bytes a refund-record file may hold once decompressed, from 1024")
@@ -80,7 +81,7 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
     /// Every setting, in the order `config check` prints them.
     public static let all: [SettingKey] = [
         apiURL, apiVersion, apiUtcOffset, forwardedFor, jwtFile, vendorId, vendorMemberId, refreshBefore,
-        ledger, ledgerTable, out, grace, tolerance, refunds, refundMaxBytes, refundMaxLines, refundMaxMalformed, betStopWindow, marketGroups, csvBom, keepRuns,
+        ledger, ledgerTable, out, grace, accountingTz, tolerance, refunds, refundMaxBytes, refundMaxLines, refundMaxMalformed, betStopWindow, marketGroups, csvBom, keepRuns,
         fetchTimeout, fetchMaxBytes, maxAttempts, logLevel, logFormat, progress, metricsFile, deadmanURL, nightlyDays,
     ]
 

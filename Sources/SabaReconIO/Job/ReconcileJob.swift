@@ -163,7 +163,8 @@ public struct ReconcileJob: Sendable {
                                                   records: staged.entries, sha256: staged.sha256), at: 0)
             logger.info("ledger: \(staged.entries) entries since \(UTCTime.iso(since))")
 
-            let policy = MatchPolicy(plan: plan, now: now, grace: options.grace, tolerance: options.tolerance, currencies: options.currencies)
+            var policy = MatchPolicy(plan: plan, now: now, grace: options.grace, tolerance: options.tolerance, currencies: options.currencies)
+            policy.accountingOffset = options.accountingOffset
             let matched = try MatchStage(policy: policy, refunds: RefundMatcher(policy: policy, betStopWindow: options.betStopWindow, marketGroups: options.marketGroups))
                 .run(store: runStore, book: book, metrics: &metrics, clock: clock)
             manifest.inputs.insert(Manifest.Input(name: "tickets", description: "GetBetDetails \(client?.config.apiVersion ?? "(staged)")",

@@ -4,6 +4,8 @@ import SabaReconCore
 /// Everything one reconciliation run needs besides its edges and what to start.
 public struct ReconcileOptions: Sendable {
     public var grace: TimeInterval
+    /// Seconds east of UTC of the accounting day (daily.csv).
+    public var accountingOffset = 0
     public var tolerance: Money
     public var outRoot: URL
     public var byteOrderMark: Bool

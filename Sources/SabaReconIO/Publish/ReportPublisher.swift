@@ -18,6 +18,7 @@ struct ReportPublisher {
         manifest.reports["discrepancies.csv"] = try folder.write(Data(renderer.discrepanciesCSV(result).utf8), as: "discrepancies.csv")
         manifest.reports["discrepancies.json"] = try folder.write(renderer.discrepanciesJSON(result), as: "discrepancies.json")
         manifest.reports["summary.csv"] = try folder.write(Data(renderer.summaryCSV(result).utf8), as: "summary.csv")
+        manifest.reports["daily.csv"] = try folder.write(Data(renderer.dailyCSV(result).utf8), as: "daily.csv")
         manifest.discrepancies = result.rows.count
         manifest.discrepancies_by_kind = Dictionary(uniqueKeysWithValues: result.countsByKind.map { ($0.key.rawValue, $0.value) })
         manifest.pending = result.pending.count
