@@ -179,12 +179,12 @@ enum Fixture {
         let late = UTCTime.parse("2026-07-10T17:00:00Z")!
         let ticket = F.ticket("lose", net: "-100", at: late)
         var policy = F.policy()
-        #expect(TicketMatcher(policy: policy).match(ticket: ticket, entries: [F.entry("bet", "-100")]).day == "2026-07-10")
+        #expect(TicketMatcher(policy: policy).match(ticket: ticket, entries: [F.entry("bet", "-100")]).day.map(MatchPolicy.dayText) == "2026-07-10")
         policy.accountingOffset = 8 * 3600
         var result = Reconciliation()
         result.add(TicketMatcher(policy: policy).match(ticket: ticket, entries: [F.entry("bet", "-100")]))
         result.add(TicketMatcher(policy: policy).match(ticket: F.ticket("lose", net: "-100", id: "1002", at: F.placed), entries: [F.entry("bet", "-100", id: "1002")]))
-        #expect(result.daily.keys.map(\.day).sorted() == ["2026-07-10", "2026-07-11"])
+        #expect(result.daily.keys.map(\.day).sorted().map(MatchPolicy.dayText) == ["2026-07-10", "2026-07-11"])
         #expect(result.daily.values.reduce(0) { $0 + $1.tickets } == result.controls["USD"]?.tickets)
     }
 

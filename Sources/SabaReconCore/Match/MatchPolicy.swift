@@ -25,9 +25,14 @@ public struct MatchPolicy: Sendable {
         (a - b).magnitude <= tolerance
     }
 
-    /// `YYYY-MM-DD` of `date` in the accounting zone.
-    public func accountingDay(_ date: Date) -> String {
-        UTCTime.day(date.addingTimeInterval(TimeInterval(accountingOffset)))
+    /// Days since 1970-01-01 of `date` in the accounting zone.
+    public func accountingDayNumber(_ date: Date) -> Int {
+        Int(((date.timeIntervalSince1970 + Double(accountingOffset)) / 86_400).rounded(.down))
+    }
+
+    /// `YYYY-MM-DD` of a day number.
+    public static func dayText(_ day: Int) -> String {
+        UTCTime.day(Date(timeIntervalSince1970: Double(day) * 86_400))
     }
 
     public func isPending(_ date: Date) -> Bool { date > now.addingTimeInterval(-grace) }

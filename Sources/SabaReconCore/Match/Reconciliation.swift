@@ -10,7 +10,8 @@ public struct Reconciliation: Sendable, Equatable {
     public private(set) var daily: [DayCurrency: ControlTotals] = [:]
 
     public struct DayCurrency: Hashable, Comparable, Sendable {
-        public var day: String
+        /// Days since 1970-01-01 in the accounting zone (`MatchPolicy.dayText` formats it).
+        public var day: Int
         public var currency: String
         public static func < (a: DayCurrency, b: DayCurrency) -> Bool { (a.day, a.currency) < (b.day, b.currency) }
     }
@@ -26,7 +27,7 @@ public struct Reconciliation: Sendable, Equatable {
         if !outcome.controls.isEmpty { groupsJudged += 1 }
         for c in outcome.controls {
             controls[c.currency, default: ControlTotals(currency: c.currency)].add(c)
-            daily[DayCurrency(day: outcome.day ?? "", currency: c.currency), default: ControlTotals(currency: c.currency)].add(c)
+            daily[DayCurrency(day: outcome.day ?? 0, currency: c.currency), default: ControlTotals(currency: c.currency)].add(c)
         }
     }
 

@@ -7,11 +7,12 @@ public struct GroupOutcome: Sendable, Equatable {
     /// Control totals of a judged group, one per currency involved (a ticket booked in
     /// the wrong currency adds its ledger side under the ledger's currency).
     public var controls: [ControlTotals] = []
-    /// The accounting day (`YYYY-MM-DD` in the policy's accounting zone) the controls count on:
-    /// the ticket's `transTime`, or the bet's time for a ticket Saba never had.
-    public var day: String?
+    /// The accounting day (days since 1970-01-01 in the policy's accounting zone) the controls
+    /// count on: the ticket's `transTime`, or the bet's time for a ticket Saba never had. A
+    /// number, not text: it is computed for every ticket, and formatted only for the report.
+    public var day: Int?
 
-    public init(rows: [Discrepancy] = [], pending: PendingItem? = nil, controls: [ControlTotals] = [], day: String? = nil) {
+    public init(rows: [Discrepancy] = [], pending: PendingItem? = nil, controls: [ControlTotals] = [], day: Int? = nil) {
         self.rows = rows
         self.pending = pending
         self.controls = controls
@@ -62,7 +63,7 @@ public struct TicketMatcher: Sendable {
         var outcome = judge(ticket: ticket, entries: entries)
         if !outcome.controls.isEmpty {
             let when = ticket?.transTime ?? entries.filter { $0.kind == "bet" }.map(\.createdAt).min() ?? entries.first?.createdAt
-            outcome.day = when.map { policy.accountingDay($0) }
+            outcome.day = when.map { policy.accountingDayNumber($0) }
         }
         return outcome
     }

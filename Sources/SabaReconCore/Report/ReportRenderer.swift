@@ -32,7 +32,7 @@ public struct ReportRenderer: Sendable {
         out += CSVWriter.header(Self.dailyColumns)
         for key in result.daily.keys.sorted() {
             guard let c = result.daily[key] else { continue }
-            out += CSVWriter.line([.text(key.day), .text(key.currency), .number(String(c.tickets)), money(c.providerStake), money(c.ledgerStake),
+            out += CSVWriter.line([.text(MatchPolicy.dayText(key.day)), .text(key.currency), .number(String(c.tickets)), money(c.providerStake), money(c.ledgerStake),
                                    money(c.providerNet), money(c.ledgerNet), money(c.ledgerNet - c.providerNet)])
         }
         return out
