@@ -92,7 +92,7 @@ struct ResolvedJob {
         tolerance = try s.money(.tolerance) ?? .zero
         refunds = s.list(.refunds)
         let tz = s.text(.accountingTz) ?? "+00:00"
-        guard let offset = tz.uppercased() == "UTC" || tz.uppercased() == "Z" ? 0 : DurationText.parseOffset(tz) else {
+        guard let offset = DurationText.parseOffset(tz) else {
             throw SettingError(key: SettingKey.accountingTz.name, source: s.source(.accountingTz),
                                message: "'\(tz)' is not an offset from UTC; expected \(SettingKey.accountingTz.expects)")
         }

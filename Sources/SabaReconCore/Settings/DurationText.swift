@@ -22,6 +22,7 @@ public enum DurationText {
     /// Hours east of UTC such as `-4`, `+8`, `-04:00`, `5:30`, in seconds.
     public static func parseOffset(_ text: String) -> Int? {
         var t = text.trimmingCharacters(in: .whitespaces)
+        if t.uppercased() == "UTC" || t.uppercased() == "Z" { return 0 }
         var sign = 1
         if t.hasPrefix("-") { sign = -1; t.removeFirst() } else if t.hasPrefix("+") { t.removeFirst() }
         let parts = t.split(separator: ":")

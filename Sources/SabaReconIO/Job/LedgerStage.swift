@@ -7,38 +7,33 @@ import Synchronization
 /// fetched, so the two use both cores. `wait()` joins it; `stop()` asks it to end early
 /// (the fetch failed), and it then stops at its next row.
 final class LedgerStage: Sendable {
-    private let outcome = Mutex<Result<(StagedLedger, Double), any Error>?>(nil)
-    private let stopping = Atomic<Bool>(false)
-    private let finished = DispatchSemaphore(value: 0)
+    /// Set when the fetch failed: staging ends at its next row.
+    final class StopFlag: Sendable {
+        let raised = Atomic<Bool>(false)
+    }
+
+    private let stopping: StopFlag
+    private let work: BackgroundThread<(StagedLedger, Double)>
 
     /// Starts reading `reads` of `source` into `store` at once.
     init(store: RunStore, source: any LedgerSource, reads: [LedgerRead], indexForRefunds: Bool, clock: any WallClock) {
-        let thread = Thread { [self] in
+        let stopping = StopFlag()
+        work = BackgroundThread {
             let started = clock.now()
-            let result = Result {
-                let staged = try store.stageLedger(from: source, reads: reads, indexForRefunds: indexForRefunds,
-                                                   shouldStop: { self.stopping.load(ordering: .relaxed) })
-                return (staged, clock.now().timeIntervalSince(started))
-            }
-            self.outcome.withLock { $0 = result }
-            self.finished.signal()
+            let staged = try store.stageLedger(from: source, reads: reads, indexForRefunds: indexForRefunds,
+                                               shouldStop: { stopping.raised.load(ordering: .relaxed) })
+            return (staged, clock.now().timeIntervalSince(started))
         }
-        thread.stackSize = 8 << 20
-        thread.start()
+        self.stopping = stopping
     }
 
-    func stop() { stopping.store(true, ordering: .relaxed) }
+    func stop() { stopping.raised.store(true, ordering: .relaxed) }
 
     /// Throws the ledger's error if staging has already failed; returns at once otherwise.
     func checkFailed() throws {
-        if case .failure(let error)? = outcome.withLock({ $0 }) { throw error }
+        if let error = work.failure { throw error }
     }
 
     /// The staged ledger and the seconds it took, or the error that stopped it.
-    func wait() throws -> (StagedLedger, Double) {
-        finished.wait()
-        finished.signal()  // a second wait returns at once
-        guard let result = outcome.withLock({ $0 }) else { throw StagingStopped() }
-        return try result.get()
-    }
+    func wait() throws -> (StagedLedger, Double) { try work.wait() }
 }

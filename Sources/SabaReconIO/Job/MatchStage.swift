@@ -1,6 +1,5 @@
 import Foundation
 import SabaReconCore
-import Synchronization
 
 /// match: the staged tickets and ledger walked together through the pure `TicketMatcher`,
 /// then the refund records through the pure `RefundMatcher` with their ledger lookups.
@@ -36,12 +35,7 @@ struct MatchStage {
             let (r, n, d) = try Self.half(store, matcher, from: nil, below: nil)
             return (r, n, SHA256.hex(Array(d.utf8)))
         }
-        let upper = HalfResult()
-        let thread = Thread {
-            upper.set(Result { try Self.half(reader, matcher, from: pivot, below: nil) })
-        }
-        thread.stackSize = 8 << 20
-        thread.start()
+        let upper = BackgroundThread { try Self.half(reader, matcher, from: pivot, below: nil) }
         let lower = Result { try Self.half(store, matcher, from: nil, below: pivot) }
         let other = Result { try upper.wait() }  // joined before either error is thrown
         let (a, na, da) = try lower.get()
@@ -59,22 +53,5 @@ struct MatchStage {
             reconciliation.add(matcher.match(ticket: ticket, entries: entries))
         }
         return (reconciliation, tickets, digest)
-    }
-
-    /// The other thread's half, handed over once.
-    final class HalfResult: Sendable {
-        private let result = Mutex<Result<(Reconciliation, Int, String), any Error>?>(nil)
-        private let done = DispatchSemaphore(value: 0)
-
-        func set(_ r: Result<(Reconciliation, Int, String), any Error>) {
-            result.withLock { $0 = r }
-            done.signal()
-        }
-
-        func wait() throws -> (Reconciliation, Int, String) {
-            done.wait()
-            guard let r = result.withLock({ $0 }) else { throw RunStoreError("the match's second half did not finish") }
-            return try r.get()
-        }
     }
 }

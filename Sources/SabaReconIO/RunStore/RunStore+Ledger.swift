@@ -36,7 +36,7 @@ extension RunStore {
                 INSERT INTO ledger (provider, ticket_id, entry_id, member_id, kind, amount, currency, created_at, ref, event_id, market_id, specifiers)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            var digest = DigestBuffer()
+            var digest = RowDigest()
             var count = 0
             for read in reads {
                 try source.forEachEntry(provider: read.provider, since: read.since) { e in
@@ -85,41 +85,11 @@ public struct StagingStopped: Error, Sendable, CustomStringConvertible {
     public var description: String { "ledger staging stopped: the run failed meanwhile" }
 }
 
-/// SHA-256 over the staged entries, one tab-separated line each (text fields as UTF-8,
-/// amount and time as their fixed-width binary values), fed to the hasher in 64 KB blocks.
-struct DigestBuffer {
-    private var hasher = SHA256()
-    private var buffer: [UInt8] = []
-
-    init() { buffer.reserveCapacity(1 << 16) }
-
+extension RowDigest {
+    /// One staged ledger entry (the order of fields is the checksum's definition).
     mutating func add(_ e: LedgerEntry) {
-        append(e.entryId); tab(); append(e.provider); tab(); append(e.ticketId); tab(); append(e.memberId); tab()
-        append(e.kind); tab(); raw(e.amount.units); tab(); append(e.currency); tab()
-        raw(e.createdAt.timeIntervalSince1970.bitPattern); tab(); append(e.ref ?? "")
-        buffer.append(0x0A)
-        if buffer.count >= 1 << 16 { flush() }
-    }
-
-    private mutating func tab() { buffer.append(0x09) }
-
-    private mutating func append(_ s: String) {
-        var s = s
-        s.withUTF8 { buffer.append(contentsOf: $0) }
-    }
-
-    /// Numbers as their fixed-width bytes: no text formatting per row.
-    private mutating func raw<T: FixedWidthInteger>(_ value: T) {
-        withUnsafeBytes(of: value.littleEndian) { buffer.append(contentsOf: $0) }
-    }
-
-    private mutating func flush() {
-        hasher.update(data: buffer)
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    mutating func finish() -> String {
-        flush()
-        return hasher.hexDigest()
+        field(e.entryId); field(e.provider); field(e.ticketId); field(e.memberId); field(e.kind)
+        field(e.amount.units); field(e.currency); field(e.createdAt.timeIntervalSince1970.bitPattern); field(e.ref ?? "")
+        endRow()
     }
 }

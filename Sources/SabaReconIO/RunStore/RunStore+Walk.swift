@@ -58,7 +58,7 @@ extension RunStore {
                     s.bind(1, lower ?? "")
                     s.bind(2, upper)
                 }
-                var hasher = TicketDigest()
+                var hasher = RowDigest()
                 func nextTicket() throws -> Ticket? {
                     guard try ticketRows.next(tdb) else { return nil }
                     let t = try Self.ticket(ticketRows)
@@ -99,34 +99,10 @@ extension RunStore {
     }
 }
 
-/// The staged tickets' checksum, fed in 64 KB blocks.
-struct TicketDigest {
-    private var hasher = SHA256()
-    private var buffer: [UInt8] = []
-
-    init() { buffer.reserveCapacity(1 << 16) }
-
+extension RowDigest {
+    /// One staged ticket: transId, settlement order, status, stake.
     mutating func add(_ t: Ticket, order: Int64) {
-        var id = t.transId
-        id.withUTF8 { buffer.append(contentsOf: $0) }
-        buffer.append(0x09)
-        withUnsafeBytes(of: order.littleEndian) { buffer.append(contentsOf: $0) }
-        buffer.append(0x09)
-        var status = t.status.description
-        status.withUTF8 { buffer.append(contentsOf: $0) }
-        buffer.append(0x09)
-        withUnsafeBytes(of: t.stake.units.littleEndian) { buffer.append(contentsOf: $0) }
-        buffer.append(0x0A)
-        if buffer.count >= 1 << 16 { flush() }
-    }
-
-    private mutating func flush() {
-        hasher.update(data: buffer)
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    mutating func finish() -> String {
-        flush()
-        return hasher.hexDigest()
+        field(t.transId); field(order); field(t.status.description); field(t.stake.units)
+        endRow()
     }
 }
