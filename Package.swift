@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
         // Already under PostgresNIO; named for SHA-256 checksums of inputs and reports.
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        // report.html from a template, HTML-escaped by default.
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.0.0"),
     ],
     targets: [
         // libcurl through pkg-config; the shim wraps the variadic setopt/getinfo calls.
@@ -43,6 +45,13 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // libxlsxwriter writes discrepancies.xlsx (a well-kept C library; Debian libxlsxwriter-dev).
+        .systemLibrary(
+            name: "CXlsxWriter",
+            path: "Sources/CXlsxWriter",
+            pkgConfig: "xlsxwriter",
+            providers: [.apt(["libxlsxwriter-dev"])]
+        ),
         .target(
             name: "CShim",
             dependencies: ["CCurl", "CZlib"],
@@ -50,7 +59,10 @@ let package = Package(
         ),
         .target(
             name: "SabaReconCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
             path: "Sources/SabaReconCore"
         ),
         .target(
@@ -60,6 +72,7 @@ let package = Package(
                 "CCurl",
                 "CZlib",
                 "CShim",
+                "CXlsxWriter",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's C API for the run store's hot loops (the same SQLite GRDB links).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -111,12 +124,12 @@ let package = Package(
         // Shared by the test targets: a private PostgreSQL server and a thread helper.
         .target(
             name: "TestSupport",
-            dependencies: ["SabaReconIO"],
+            dependencies: ["SabaReconIO", "SabaReconCore"],
             path: "Tests/TestSupport"
         ),
         .testTarget(
             name: "SabaReconCoreTests",
-            dependencies: ["SabaReconCore"],
+            dependencies: ["SabaReconCore", "TestSupport"],
             path: "Tests/SabaReconCoreTests",
             resources: [.copy("Seeds")]
         ),

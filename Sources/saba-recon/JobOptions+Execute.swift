@@ -133,6 +133,8 @@ extension JobOptions {
             outRoot: URL(fileURLWithPath: job.out), byteOrderMark: job.csvBom, currencies: job.settings.currencies,
             commandLine: CommandLineRedactor.redact(commandLine, secrets: secrets), toolVersion: SabaRecon.version)
         options.command = command
+        options.workbook = job.xlsx
+        options.html = job.html
         options.refundPaths = job.refunds
         options.accountingOffset = job.accountingOffset
         options.refundMaxBytes = job.refundMaxBytes

@@ -36,6 +36,8 @@ struct JobOptions: ParsableArguments {
     @Option(help: help(.betStopWindow, "Report a feed bet accepted up to this long after a bet_stop of its event.", value: "duration")) var betStopWindow: String?
     @Option(help: help(.marketGroups, "JSON file {\"group\": [\"market id\", ...]} for bet_stop messages that name groups.", value: "path")) var marketGroups: String?
     @Flag(inversion: .prefixedNo, help: help(.csvBom, "Start the CSV files with a UTF-8 byte order mark, for Excel.")) var csvBom: Bool?
+    @Flag(inversion: .prefixedNo, help: help(.xlsx, "Write discrepancies.xlsx (sheets Discrepancies, Summary, Daily, Pending; ids as text, money as numbers, UTC dates).")) var xlsx: Bool?
+    @Flag(inversion: .prefixedNo, help: help(.html, "Write report.html (one self-contained page: outcome, charts, tables, trend of the last runs in --out).")) var html: Bool?
     @Option(help: help(.keepRuns, "After a completed run, delete all but the newest N run folders (never latest, never an unfinished run).", value: "n")) var keepRuns: String?
     @Option(help: help(.fetchTimeout, "Time limit of one GetBetDetails call, connect to last byte (a trickling or endless body fails, named).", value: "duration")) var fetchTimeout: String?
     @Option(help: help(.fetchMaxBytes, "Bytes one GetBetDetails body may hold; more fails the call, named.", value: "bytes")) var fetchMaxBytes: String?
@@ -60,7 +62,7 @@ struct JobOptions: ParsableArguments {
             (.apiURL, apiURL), (.apiVersion, apiVersion), (.apiUtcOffset, apiUtcOffset), (.forwardedFor, forwardedFor),
             (.jwtFile, jwtFile), (.vendorMemberId, vendorMemberId), (.ledger, ledger), (.ledgerTable, ledgerTable), (.out, out),
             (.grace, grace), (.accountingTz, accountingTz), (.tolerance, tolerance), (.betStopWindow, betStopWindow), (.refundMaxBytes, refundMaxBytes), (.fetchTimeout, fetchTimeout), (.fetchMaxBytes, fetchMaxBytes), (.refundMaxMalformed, refundMaxMalformed), (.refundMaxLines, refundMaxLines), (.marketGroups, marketGroups),
-            (.csvBom, csvBom.map { $0 ? "true" : "false" }), (.keepRuns, keepRuns), (.maxAttempts, maxAttempts),
+            (.csvBom, csvBom.map { $0 ? "true" : "false" }), (.xlsx, xlsx.map { $0 ? "true" : "false" }), (.html, html.map { $0 ? "true" : "false" }), (.keepRuns, keepRuns), (.maxAttempts, maxAttempts),
             (.logLevel, logLevel), (.logFormat, logFormat), (.progress, progress), (.metricsFile, metricsFile), (.deadmanURL, deadmanURL),
         ]
         for (key, value) in texts { if let value { flags[key.name] = .text(value) } }

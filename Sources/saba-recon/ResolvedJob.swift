@@ -48,6 +48,8 @@ struct ResolvedJob {
     /// Market id -> group, read from the market_groups file.
     var marketGroups: [String: String] = [:]
     var csvBom: Bool
+    var xlsx: Bool
+    var html: Bool
     var keepRuns: Int?
     var maxAttempts: Int
     var logLevel: Logger.Level
@@ -109,6 +111,8 @@ struct ResolvedJob {
         refundMaxMalformed = try s.integer(.refundMaxMalformed, in: 1...1_000_000) ?? 1000
         betStopWindow = try s.duration(.betStopWindow) ?? 60
         csvBom = try s.bool(.csvBom)
+        xlsx = try s.bool(.xlsx)
+        html = try s.bool(.html)
         keepRuns = try s.integer(.keepRuns, in: 1...Int.max)
         maxAttempts = try s.integer(.maxAttempts, in: 1...100) ?? 5
         let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]

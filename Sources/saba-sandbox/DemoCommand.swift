@@ -78,7 +78,8 @@ struct DemoCommand: AsyncParsableCommand {
         let expected = Set(seededAll.map { "\($0.kind.rawValue) \($0.transId)" })
         let extra = found.flatMap { kind, ids in ids.map { "\(kind) \($0)" } }.filter { !expected.contains($0) }.sorted()
         for e in extra { print("unexpected row: \(e)") }
-        print("\nrun exit status \(status) (1 = discrepancies reported). Open \(reportPath) in a spreadsheet.")
+        let folder = URL(fileURLWithPath: reportPath).deletingLastPathComponent().path
+        print("\nrun exit status \(status) (1 = discrepancies reported). Open \(folder)/discrepancies.xlsx in a spreadsheet and \(folder)/report.html in a browser.")
         if missed > 0 || !extra.isEmpty {
             print("demo check FAILED: \(missed) seeded mistake(s) not reported, \(extra.count) unexpected row(s)")
             throw ExitCode(1)

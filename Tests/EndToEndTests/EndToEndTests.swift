@@ -35,13 +35,33 @@ import SabaSandbox
         #expect(manifest["outcome"] == .string("discrepancies"))
         #expect(manifest["exit_status"] == .number("1"))
         #expect(manifest["run_id"] == .string(runId))
-        for name in ["discrepancies.csv", "summary.csv", "discrepancies.json"] {
+        for name in ["discrepancies.csv", "summary.csv", "discrepancies.json", "daily.csv", "discrepancies.xlsx", "report.html"] {
             let bytes = try [UInt8](Data(contentsOf: run.appendingPathComponent(name)))
             #expect(manifest["reports"]?[name] == .string(SHA256.hex(bytes)))
         }
         // No temp files are left behind.
         let files = try FileManager.default.contentsOfDirectory(atPath: run.path).sorted()
-        #expect(files == ["daily.csv", "discrepancies.csv", "discrepancies.json", "ledger.sqlite", "manifest.json", "run.json", "run.sqlite", "summary.csv"])
+        #expect(files == ["daily.csv", "discrepancies.csv", "discrepancies.json", "discrepancies.xlsx", "ledger.sqlite", "manifest.json",
+                          "report.html", "run.json", "run.sqlite", "summary.csv"])
+        // The page names every kind the CSV reports, with its count.
+        let html = try scene.read("report.html")
+        for kind in Set(scene.seeded.map(\.kind)) {
+            let count = scene.seeded.filter { $0.kind == kind }.count
+            #expect(html.contains("data-kind=\"\(kind.rawValue)\" data-count=\"\(count)\""), "\(kind.rawValue) missing from report.html")
+        }
+        await scene.stop()
+    }
+
+    @Test func noXlsxAndNoHtmlLeaveThemOut() async throws {
+        let scene = try await Scene.start()
+        let args = scene.runArguments(["--no-xlsx", "--no-html"])
+        let result = try await blocking { try CLI.run(args) }
+        #expect(result.status == 1, "stderr: \(result.stderr)")
+        let run = try scene.latest()
+        let files = try FileManager.default.contentsOfDirectory(atPath: run.path)
+        #expect(!files.contains("discrepancies.xlsx") && !files.contains("report.html") && files.contains("discrepancies.csv"))
+        let manifest = try JSONValue.parse(scene.read("manifest.json"))
+        #expect(manifest["reports"]?["discrepancies.xlsx"] == nil && manifest["reports"]?["report.html"] == nil)
         await scene.stop()
     }
 
@@ -67,11 +87,35 @@ import SabaSandbox
         _ = try await blocking { try CLI.run(args) }
         let second = try scene.latest()
         #expect(first != second)
-        for name in ["discrepancies.csv", "summary.csv", "discrepancies.json"] {
+        for name in ["discrepancies.csv", "summary.csv", "discrepancies.json", "daily.csv"] {
             let a = Expected.normalise(try scene.read(name, in: first), runId: first.lastPathComponent)
             let b = Expected.normalise(try scene.read(name, in: second), runId: second.lastPathComponent)
             #expect(a == b, "\(name) differs between runs")
         }
+        // report.html's trend shows the runs of its own folder: a third run into a fresh
+        // folder sees only itself, as the first did.
+        let fresh = scene.out.deletingLastPathComponent().appendingPathComponent("fresh-out")
+        let freshArgs = args.map { $0 == scene.out.path ? fresh.path : $0 }
+        _ = try await blocking { try CLI.run(freshArgs) }
+        let third = fresh.appendingPathComponent(try FileManager.default.destinationOfSymbolicLink(atPath: fresh.appendingPathComponent("latest").path))
+        let pageA = Expected.normalise(try scene.read("report.html", in: first), runId: first.lastPathComponent)
+        let pageC = Expected.normalise(try scene.read("report.html", in: third), runId: third.lastPathComponent)
+        #expect(pageA == pageC, "report.html differs between runs")
+        // The second run's trend holds the first.
+        #expect(try scene.read("report.html", in: second).contains(first.lastPathComponent))
+        // The workbook: every part of the zip equal once the run id is replaced.
+        let unzip = try ExternalReader.require(["unzip"], package: "unzip")
+        @Sendable func parts(_ run: URL) throws -> [String: String] {
+            let book = run.appendingPathComponent("discrepancies.xlsx").path
+            let names = String(decoding: try unzip.run(["-Z1", book]), as: UTF8.self).split(separator: "\n").map(String.init)
+            return try Dictionary(uniqueKeysWithValues: names.map { name in
+                // unzip reads [ ] in a name as a pattern.
+                let pattern = name.replacingOccurrences(of: "[", with: "\\[").replacingOccurrences(of: "]", with: "\\]")
+                return (name, Expected.normalise(String(decoding: try unzip.run(["-p", book, pattern]), as: UTF8.self), runId: run.lastPathComponent))
+            })
+        }
+        let (partsA, partsB) = try await blocking { (try parts(first), try parts(second)) }
+        #expect(partsA.count >= 10 && partsA == partsB, "discrepancies.xlsx differs between runs")
         await scene.stop()
     }
 

@@ -56,37 +56,20 @@ public struct ReportRenderer: Sendable {
     public func summaryCSV(_ result: Reconciliation) -> String {
         var out = byteOrderMark ? CSVWriter.byteOrderMark : ""
         out += CSVWriter.header(Self.summaryColumns)
-        struct Key: Hashable, Comparable {
-            var currency: String
-            var kind: DiscrepancyKind
-            static func < (a: Key, b: Key) -> Bool { (a.currency, a.kind.rawValue) < (b.currency, b.kind.rawValue) }
-        }
-        var byKey: [Key: (Int, Money)] = [:]
-        for r in result.rows {
-            let k = Key(currency: r.currency, kind: r.kind)
-            let prev = byKey[k] ?? (0, 0)
-            byKey[k] = (prev.0 + 1, prev.1 + (r.difference ?? 0))
-        }
-        for k in byKey.keys.sorted() {
-            guard let (count, total) = byKey[k] else { continue }
-            out += CSVWriter.line([.text("discrepancy"), .text(k.currency), .text(k.kind.rawValue), .number(String(count)), money(total),
-                                   .text(""), .text(""), .text(""), .text(""), .text("")])
-        }
-        let pendingByCurrency = Dictionary(grouping: result.pending, by: \.currency)
-        for currency in pendingByCurrency.keys.sorted() {
-            out += CSVWriter.line([.text("pending"), .text(currency), .text(""), .number(String(pendingByCurrency[currency]?.count ?? 0)), .text(""),
-                                   .text(""), .text(""), .text(""), .text(""), .text("")])
-        }
-        for name in result.counters.keys.sorted() {
-            out += CSVWriter.line([.text("records"), .text(""), .text(name), .number(String(result.counters[name] ?? 0)), .text(""),
-                                   .text(""), .text(""), .text(""), .text(""), .text("")])
-        }
-        for currency in result.controls.keys.sorted() {
-            guard let c = result.controls[currency] else { continue }
-            out += CSVWriter.line([.text("control"), .text(currency), .text(""), .number(String(c.tickets)), .text(""),
-                                   money(c.providerStake), money(c.ledgerStake), money(c.providerNet), money(c.ledgerNet), money(c.ledgerNet - c.providerNet)])
-        }
+        for row in ReportTables.summaryRows(result) { out += CSVWriter.line(row.map(Self.csvCell)) }
         return out
+    }
+
+    /// A typed cell as CSV text: numbers plain, times ISO 8601 UTC, days as dates.
+    static func csvCell(_ cell: ReportCell) -> CSVCell {
+        switch cell {
+        case .text(let s): return .text(s)
+        case .integer(let n): return .number(String(n))
+        case .money(let m, _): return .number(Money.format(m))
+        case .time(let d): return .text(UTCTime.iso(d))
+        case .day(let day): return .text(MatchPolicy.dayText(day))
+        case .empty: return .text("")
+        }
     }
 
     struct JSONRow: Encodable {

@@ -67,6 +67,8 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
     public static let betStopWindow = SettingKey("bet_stop_window", flag: "--bet-stop-window", default: "60s", expects: "a duration such as 60, 60s, 2m")
     public static let marketGroups = SettingKey("market_groups", flag: "--market-groups", expects: "a JSON file of group -> [market ids]")
     public static let csvBom = SettingKey("csv_bom", flag: "--csv-bom", default: "false", expects: "true or false")
+    public static let xlsx = SettingKey("xlsx", flag: "--xlsx", default: "true", expects: "true or false: write discrepancies.xlsx")
+    public static let html = SettingKey("html", flag: "--html", default: "true", expects: "true or false: write report.html")
     public static let keepRuns = SettingKey("keep_runs", flag: "--keep-runs", expects: "a whole number of at least 1")
     public static let fetchTimeout = SettingKey("fetch_timeout", flag: "--fetch-timeout", default: "1h", expects: "a duration such as 30m, 1h: one GetBetDetails call from connect to last byte")
     public static let fetchMaxBytes = SettingKey("fetch_max_bytes", flag: "--fetch-max-bytes", default: "8589934592", expects: "a whole number of bytes one GetBetDetails body may hold, from 1024")
@@ -81,7 +83,7 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
     /// Every setting, in the order `config check` prints them.
     public static let all: [SettingKey] = [
         apiURL, apiVersion, apiUtcOffset, forwardedFor, jwtFile, vendorId, vendorMemberId, refreshBefore,
-        ledger, ledgerTable, out, grace, accountingTz, tolerance, refunds, refundMaxBytes, refundMaxLines, refundMaxMalformed, betStopWindow, marketGroups, csvBom, keepRuns,
+        ledger, ledgerTable, out, grace, accountingTz, tolerance, refunds, refundMaxBytes, refundMaxLines, refundMaxMalformed, betStopWindow, marketGroups, csvBom, xlsx, html, keepRuns,
         fetchTimeout, fetchMaxBytes, maxAttempts, logLevel, logFormat, progress, metricsFile, deadmanURL, nightlyDays,
     ]
 

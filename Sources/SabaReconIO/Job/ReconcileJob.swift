@@ -179,7 +179,7 @@ public struct ReconcileJob: Sendable {
             if result.groupsJudged == 0 && (matched.ticketsStaged > 0 || staged.entries > 0) {
                 nothingJudged = "\(matched.ticketsStaged) tickets and \(staged.entries) ledger entries read but none judged (\(result.pending.count) pending inside the grace period of \(DurationText.format(options.grace)) before \(UTCTime.iso(now))): nothing was reconciled; reports in \(folder.url.path), latest not moved"
             }
-            try ReportPublisher(folder: folder, byteOrderMark: options.byteOrderMark)
+            try ReportPublisher(folder: folder, byteOrderMark: options.byteOrderMark, workbook: options.workbook, html: options.html)
                 .publish(result, manifest: &manifest, record: opened.record, nothingJudged: nothingJudged, finishedAt: { clock.now() })
             metrics.stageSeconds[.reports] = clock.now().timeIntervalSince(reportsStarted)
             metrics.pending = result.pending.count

@@ -9,6 +9,9 @@ public struct ReconcileOptions: Sendable {
     public var tolerance: Money
     public var outRoot: URL
     public var byteOrderMark: Bool
+    /// discrepancies.xlsx and report.html (SPEC §8).
+    public var workbook = true
+    public var html = true
     public var currencies: CurrencyTable
     /// Already redacted.
     public var commandLine: [String]

@@ -49,4 +49,6 @@ public struct Manifest: Sendable, Codable {
     public var error: String?
     /// `resumed`, or `rediff of RUN_ID`; nil for a plain run.
     public var based_on: String?
+    /// Per currency, the sum of |difference| over the discrepancies (report.html's trend).
+    public var money_at_stake: [String: String]? = nil
 }

@@ -43,7 +43,8 @@ public struct RunRecord: Sendable, Codable {
     public static func read(from folder: URL) throws -> RunRecord {
         let url = folder.appendingPathComponent("run.json")
         do {
-            return try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: url))
+            // A run.json is a few hundred bytes; 1 MB bounds a damaged or swapped one.
+            return try JSONDecoder().decode(RunRecord.self, from: BoundedFile.read(url.path, maxBytes: 1 << 20))
         } catch {
             throw JobError(underlying: "cannot read \(url.path): \(error)")
         }

@@ -1,0 +1,25 @@
+import Foundation
+
+/// Reads a small file of our own (run.json, an earlier run's manifest.json) with a byte
+/// limit and without following a symlink: a file swapped for a link or grown huge is a
+/// clear error, never an unbounded read.
+enum BoundedFile {
+    struct ReadError: Error, Sendable, CustomStringConvertible {
+        var description: String
+    }
+
+    static func read(_ path: String, maxBytes: Int) throws -> Data {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw ReadError(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            throw ReadError(description: "\(path) is not a regular file")
+        }
+        let data = try handle.read(upToCount: maxBytes + 1) ?? Data()
+        guard data.count <= maxBytes else {
+            throw ReadError(description: "\(path) holds more than \(maxBytes) bytes: not a file this job wrote")
+        }
+        return data
+    }
+}
