@@ -127,7 +127,9 @@ extension JobOptions {
                                          totalTimeout: job.fetchTimeout, maxBytes: job.fetchMaxBytes),
                 transport: transport, tokens: tokens, clock: SystemWallClock(), logger: logger)
         }
-        let ledgerSource = try job.ledger.open(table: job.ledgerTable)
+        let ledgerSource = try job.ledger.open(table: job.ledgerTable, statementTimeout: job.ledgerStatementTimeout)
+        // One connection for the whole run (a PostgreSQL ledger), closed however the run ends.
+        defer { ledgerSource.close() }
         var options = ReconcileOptions(
             grace: job.grace, tolerance: job.tolerance,
             outRoot: URL(fileURLWithPath: job.out), byteOrderMark: job.csvBom, currencies: job.settings.currencies,

@@ -34,6 +34,9 @@ struct ResolvedJob {
     var token: Token
     var ledger: LedgerLocation
     var ledgerTable: String
+    var ledgerStatementTimeout: TimeInterval
+    /// libpq-style connection settings of a PostgreSQL ledger, resolved once (for `config check`).
+    var postgres: PostgresSettings?
     var out: String
     var grace: TimeInterval
     var accountingOffset: Int
@@ -89,6 +92,18 @@ struct ResolvedJob {
             throw SettingError(key: SettingKey.ledger.name, source: s.source(.ledger), message: error.description)
         }
         ledgerTable = s.text(.ledgerTable) ?? "ledger"
+        ledgerStatementTimeout = try s.duration(.ledgerStatementTimeout) ?? 600
+        guard ledgerStatementTimeout >= 1 else {
+            throw SettingError(key: SettingKey.ledgerStatementTimeout.name, source: s.source(.ledgerStatementTimeout),
+                               message: "'\(s.text(.ledgerStatementTimeout) ?? "")' is under one second; expected \(SettingKey.ledgerStatementTimeout.expects)")
+        }
+        if case .postgres(let url) = ledger {
+            do {
+                postgres = try PostgresSettings.resolve(url: url, environment: ProcessInfo.processInfo.environment)
+            } catch let error as LedgerError {
+                throw SettingError(key: SettingKey.ledger.name, source: s.source(.ledger), message: error.description)
+            }
+        }
         out = s.text(.out) ?? "Reports"
         grace = try s.duration(.grace, atMost: 86_400, because: "a longer grace judges almost nothing and would report an empty night as reconciled") ?? 900  // unreachable: the key has a default (15m)
         tolerance = try s.money(.tolerance) ?? .zero
@@ -178,6 +193,10 @@ struct ResolvedJob {
         var lines = ["config file: \(settings.configPath ?? "(none)")"]
         lines += settings.describe()
         lines.append("token: \(token.describe(apiURL: apiURL))")
+        if let postgres {
+            lines.append("ledger connection: \(postgres.display)")
+            lines += postgres.describedSources.map { "  \($0)" }
+        }
         return lines
     }
 }

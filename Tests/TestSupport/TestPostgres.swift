@@ -173,6 +173,51 @@ public final class TestPostgres: Sendable {
         try Self.sh([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", host, "-p", String(port), "-U", "postgres", "-d", database, "-f", file.path])
     }
 
+    /// The folder of the server's Unix socket (`-k`), for PGHOST tests.
+    public var socketDirectory: String? { dataDir.map { ($0 as NSString).deletingLastPathComponent } }
+
+    func ownData() throws -> String {
+        guard let dataDir else { throw SkipReason(description: "SABA_TEST_POSTGRES_URL names an outside server: its configuration is not the tests' to change") }
+        return dataDir
+    }
+
+    /// Re-reads pg_hba.conf and postgresql.auto.conf.
+    public func reload() throws {
+        try Self.spawnAndWait(["\(bin)/pg_ctl", "-D", ownData(), "reload"], asPostgres: true)
+        usleep(300_000)
+    }
+
+    /// Puts `line` first in pg_hba.conf (first match wins) and reloads, once per line.
+    public func prependHBA(_ line: String) throws {
+        let path = try ownData() + "/pg_hba.conf"
+        let current = try String(contentsOfFile: path, encoding: .utf8)
+        guard !current.contains(line) else { return }
+        try Data((line + "\n" + current).utf8).write(to: URL(fileURLWithPath: path))
+        try reload()
+    }
+
+    /// Turns TLS on with this certificate and key (PEM files; copied next to the data, owned
+    /// by the server's user with mode 0600 as PostgreSQL requires).
+    public func enableSSL(certificate: String, key: String) throws {
+        let dir = (try ownData() as NSString).deletingLastPathComponent
+        let cert = dir + "/server.crt", keyCopy = dir + "/server.key"
+        for (from, to) in [(certificate, cert), (key, keyCopy)] {
+            try? FileManager.default.removeItem(atPath: to)
+            try FileManager.default.copyItem(atPath: from, toPath: to)
+            chmod(to, 0o600)
+            if getuid() == 0 { try Self.sh(["chown", "postgres:postgres", to]) }
+        }
+        try psql("ALTER SYSTEM SET ssl_cert_file = '\(cert)'; ALTER SYSTEM SET ssl_key_file = '\(keyCopy)'; ALTER SYSTEM SET ssl = on;")
+        try reload()
+    }
+
+    /// One value from a query (psql -At), for checks on the server's own view.
+    public func psqlValue(_ sql: String, database: String = "postgres") throws -> String {
+        let psql = FileManager.default.isExecutableFile(atPath: "\(bin)/psql") ? "\(bin)/psql" : "psql"
+        return try Self.sh([psql, "-X", "-At", "-v", "ON_ERROR_STOP=1", "-h", host, "-p", String(port), "-U", "postgres", "-d", database, "-c", sql])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// A fresh database for one test.
     public func makeDatabase() throws -> (url: String, name: String) {
         let name = "t_\(UInt32.random(in: 0...UInt32.max))"

@@ -28,11 +28,11 @@ public enum LedgerLocation: Sendable, Equatable {
         self = .sqlite(path: path)
     }
 
-    /// The read-only source for `table`.
-    public func open(table: String) throws -> any LedgerSource {
+    /// The read-only source for `table`; `statementTimeout` bounds one PostgreSQL statement.
+    public func open(table: String, statementTimeout: TimeInterval = 600) throws -> any LedgerSource {
         switch self {
         case .sqlite(let path): try SQLiteLedgerSource(path: path, table: table)
-        case .postgres(let url): try PostgresLedgerSource(url: url, table: table)
+        case .postgres(let url): try PostgresLedgerSource(url: url, table: table, statementTimeout: statementTimeout)
         }
     }
 }

@@ -11,6 +11,12 @@ public protocol LedgerSource: Sendable {
     /// (ticket_id, entry_id) in byte order: the order the run store keeps them in, so
     /// staging appends and the ledger's checksum does not depend on its physical row order.
     func forEachEntry(provider: String, since: Date, _ body: (LedgerEntry) throws -> Void) throws
+    /// Ends the run's use of the ledger (a PostgreSQL connection is closed cleanly).
+    func close()
+}
+
+extension LedgerSource {
+    public func close() {}
 }
 
 public struct LedgerError: Error, Sendable, CustomStringConvertible {
