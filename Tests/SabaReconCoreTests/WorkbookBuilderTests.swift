@@ -78,3 +78,17 @@ import TestSupport
         #expect(csv.contains("discrepancy,USD,net_mismatch,1,-0.50,,,,,\r\n"))
     }
 }
+
+@Suite struct ReportNotesTests {
+    @Test func theNotesNameFilesThatExist() {
+        var result = Reconciliation()
+        result.add(rows: [Discrepancy](repeating: ReportSample.reconciliation().rows[0], count: HTMLReport.tableRowLimit + 1))
+        let page = HTMLReport(context: ReportSample.context(), result: result, tables: ReportTables(runId: "RUN-1"), trend: [], workbook: false)
+        #expect(page.shownNote == "The first 2000 of 2001 discrepancies; all are in discrepancies.csv.")
+        #expect(WorkbookBuilder.fullFile["Pending"] == "discrepancies.json")
+        let trend = HTMLReport(context: ReportSample.context(), result: Reconciliation(), tables: ReportTables(runId: "RUN-1"),
+                               trend: [RunTrendPoint(runId: "R0", now: ReportSample.now.addingTimeInterval(-86_400), outcome: "discrepancies", discrepancies: 2,
+                                                     moneyAtStake: ["": .zero, "USD": ReportSample.money("1")])])
+        #expect(trend.trend.table.rows[1].cells[4].text == "0.00 (none), 1.00 USD")
+    }
+}

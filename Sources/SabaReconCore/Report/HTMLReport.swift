@@ -112,7 +112,9 @@ public struct HTMLReport: Sendable {
     public var trendNote: String?
 
     /// `unreadableRuns`: earlier run folders whose manifest could not be read (left out of the trend).
-    public init(context: ReportContext, result: Reconciliation, tables: ReportTables, trend earlier: [RunTrendPoint], unreadableRuns: [String] = []) {
+    /// `workbook`: whether discrepancies.xlsx is written beside the page (named where the rest of a long table is).
+    public init(context: ReportContext, result: Reconciliation, tables: ReportTables, trend earlier: [RunTrendPoint], unreadableRuns: [String] = [],
+                workbook: Bool = true) {
         let summary = tables.summary(result)
         let daily = tables.daily(result)
         let rows = tables.discrepancies(result)
@@ -133,7 +135,7 @@ public struct HTMLReport: Sendable {
             Fact(name: "Range (UTC)", value: "\(UTCTime.iso(context.rangeStart)) .. \(UTCTime.iso(context.rangeEnd))"),
             Fact(name: "Now (UTC)", value: UTCTime.iso(context.now)),
             Fact(name: "Exit status", value: String(context.exitStatus)),
-            Fact(name: "Windows", value: String(context.windows)),
+            Fact(name: "GetBetDetails calls", value: String(context.windows)),
             Fact(name: "Tickets staged", value: String(context.ticketsStaged)),
             Fact(name: "Tool", value: "saba-recon \(context.toolVersion)"),
         ] + (context.basedOn.map { [Fact(name: "Based on", value: $0)] } ?? [])
@@ -170,7 +172,8 @@ public struct HTMLReport: Sendable {
         discrepanciesShown = shown.count
         // run_id is the page's own: the table starts at window_start.
         discrepancies = Table(columns: Array(rows.columns.dropFirst()), rows: shown.map { Row(cells: $0.dropFirst().map(text)) })
-        shownNote = rows.rows.count > shown.count ? "The first \(shown.count) of \(rows.rows.count) discrepancies; all are in discrepancies.csv and discrepancies.xlsx." : nil
+        shownNote = rows.rows.count > shown.count
+            ? "The first \(shown.count) of \(rows.rows.count) discrepancies; all are in discrepancies.csv\(workbook ? " and discrepancies.xlsx" : "")." : nil
         let pendingShown = pending.rows.prefix(Self.pendingRowLimit)
         self.pending = Table(columns: pending.columns, rows: pendingShown.map { Row(cells: $0.map(text)) })
         pendingNote = pending.rows.count > pendingShown.count ? "The first \(pendingShown.count) of \(pending.rows.count) pending items; all are in discrepancies.json." : nil
@@ -219,7 +222,7 @@ public struct HTMLReport: Sendable {
                           current: p.runId == current.runId, failed: p.outcome != "reconciled" && p.outcome != "discrepancies")
         }
         let rows = points.reversed().map { p in
-            let stake = p.moneyAtStake.keys.sorted().map { "\(amount(p.moneyAtStake[$0] ?? 0, $0, decimals)) \($0)" }.joined(separator: ", ")
+            let stake = p.moneyAtStake.keys.sorted().map { "\(amount(p.moneyAtStake[$0] ?? 0, $0, decimals)) \($0.isEmpty ? "(none)" : $0)" }.joined(separator: ", ")
             return Row(cells: [Cell(text: p.runId, numeric: false), Cell(text: UTCTime.iso(p.now), numeric: false), Cell(text: p.outcome, numeric: false),
                                Cell(text: String(p.discrepancies), numeric: true), Cell(text: stake, numeric: false)])
         }

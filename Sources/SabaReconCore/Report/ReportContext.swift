@@ -25,6 +25,7 @@ public struct ReportContext: Sendable, Equatable {
     /// `reconciled`, `discrepancies` or `nothing_judged`.
     public var outcome: String
     public var exitStatus: Int32
+    /// GetBetDetails calls made (two per window: unsettled and settled; edge windows included).
     public var windows: Int
     public var ticketsStaged: Int
     public var inputs: [Input]

@@ -8,6 +8,9 @@ public struct WorkbookBuilder: Sendable {
     /// A double carries 15 significant decimal digits exactly; longer amounts stay text.
     static let exactDigits = 15
 
+    /// Where each sheet's rows are all kept when a sheet cannot hold them.
+    static let fullFile = ["Discrepancies": "discrepancies.csv", "Summary": "summary.csv", "Daily": "daily.csv", "Pending": "discrepancies.json"]
+
     public var context: ReportContext
     public var sheetRowLimit: Int
 
@@ -54,7 +57,7 @@ public struct WorkbookBuilder: Sendable {
         var truncated: String?
         if rows.count > room {
             let kept = max(0, room - 1)
-            truncated = "\(rows.count - kept) more rows than a sheet holds: all \(rows.count) are in \(table.name == "Discrepancies" ? "discrepancies.csv" : table.name.lowercased() + ".csv")"
+            truncated = "\(rows.count - kept) more rows than a sheet holds: all \(rows.count) are in \(Self.fullFile[table.name] ?? "the CSV files")"
             rows = Array(rows.prefix(kept))
         }
         let cells = rows.map { $0.map { cell($0, decimals: decimals) } }

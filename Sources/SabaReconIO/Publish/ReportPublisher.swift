@@ -44,7 +44,8 @@ struct ReportPublisher {
             }
             if html {
                 let history = folder.history(limit: HTMLReport.trendRuns - 1)
-                let page = HTMLReport(context: context, result: result, tables: tables, trend: history.points, unreadableRuns: history.unreadable)
+                let page = HTMLReport(context: context, result: result, tables: tables, trend: history.points, unreadableRuns: history.unreadable,
+                                      workbook: workbook)
                 manifest.reports["report.html"] = try folder.write(Data(HTMLReportRenderer().render(page).utf8), as: "report.html")
             }
         }
