@@ -44,6 +44,20 @@ extension JobOptions {
         }
     }
 
+    /// The Saba client of these settings, and the secrets its command line must not show.
+    func makeClient(_ job: ResolvedJob, transport: any HTTPTransport, logger: Logger) throws -> (SabaClient, [String]) {
+        guard let url = job.apiURL else { throw ParsingFailure("no Saba API URL: give --api-url, SABA_API_URL or api_url in the config file") }
+        let tokens = try tokenSource(job, transport: transport, logger: logger)
+        var secrets: [String] = []
+        if case .login(let vendor, _, _) = job.token { secrets.append(vendor) }
+        let client = SabaClient(
+            config: SabaClientConfig(apiURL: url, apiVersion: job.apiVersion, forwardedFor: job.forwardedFor,
+                                     timeOffset: job.apiUtcOffset, maxAttempts: job.maxAttempts,
+                                     totalTimeout: job.fetchTimeout, maxBytes: job.fetchMaxBytes),
+            transport: transport, tokens: tokens, clock: SystemWallClock(), logger: logger)
+        return (client, secrets)
+    }
+
     /// `--check`: the effective settings and what the run would do, then exit 0.
     func printCheck(_ job: ResolvedJob, start: JobStart?, note: String? = nil) {
         for line in job.describe() { print(line) }
@@ -76,7 +90,8 @@ extension JobOptions {
     /// Runs the job and returns its exit status (0 or 1); failures throw. The metrics file and
     /// the dead-man's switch hear about every outcome, failures included.
     func execute(_ job: ResolvedJob, start: JobStart, command: String, commandLine: [String],
-                 transport: any HTTPTransport = CurlTransport(), quiet: Bool = false) throws -> Int32 {
+                 transport: any HTTPTransport = CurlTransport(), quiet: Bool = false, lines: ((String) -> Void)? = nil,
+                 sharedRun: Manifest.SharedRun? = nil) throws -> Int32 {
         let logger = logger(job)
         let started = Date()
         let deadman = job.deadmanURL.map { DeadMansSwitch(url: $0, transport: transport, logger: logger) }
@@ -86,7 +101,7 @@ extension JobOptions {
         let result: JobResult
         do {
             result = try runJob(job, start: start, command: command, commandLine: commandLine, transport: transport,
-                                logger: logger, progress: progress)
+                                logger: logger, progress: progress, sharedRun: sharedRun)
         } catch {
             progress?.finish()
             Self.reportFailure(error, metrics: (error as? JobError)?.metrics ?? RunMetrics(command: command, startedAt: started),
@@ -106,26 +121,22 @@ extension JobOptions {
         let r = result.reconciliation
         let outcome = r.rows.isEmpty ? "reconciled, no discrepancies" : "\(r.rows.count) discrepanc\(r.rows.count == 1 ? "y" : "ies")"
         deadman?.ping(.success, message: "saba-recon \(command) \(result.runId): \(result.ticketsStaged) tickets, \(outcome) (exit \(result.exitStatus))")
-        if !quiet {
-            print("run \(result.runId): \(result.ticketsStaged) tickets, \(r.groupsJudged) judged, \(r.pending.count) pending: \(outcome)")
-            print("reports: \(result.folder.path)/discrepancies.csv")
+        let summary = ["run \(result.runId): \(result.ticketsStaged) tickets, \(r.groupsJudged) judged, \(r.pending.count) pending: \(outcome)",
+                       "reports: \(result.folder.path)/discrepancies.csv"]
+        if let lines {
+            summary.forEach(lines)
+        } else if !quiet {
+            summary.forEach { print($0) }
         }
         return result.exitStatus
     }
 
     private func runJob(_ job: ResolvedJob, start: JobStart, command: String, commandLine: [String],
-                        transport: any HTTPTransport, logger: Logger, progress: ProgressLine?) throws -> JobResult {
+                        transport: any HTTPTransport, logger: Logger, progress: ProgressLine?, sharedRun: Manifest.SharedRun?) throws -> JobResult {
         var client: SabaClient?
         var secrets: [String] = []
         if start.fetches {
-            guard let url = job.apiURL else { throw ParsingFailure("no Saba API URL: give --api-url, SABA_API_URL or api_url in the config file") }
-            let tokens = try tokenSource(job, transport: transport, logger: logger)
-            if case .login(let vendor, _, _) = job.token { secrets.append(vendor) }
-            client = SabaClient(
-                config: SabaClientConfig(apiURL: url, apiVersion: job.apiVersion, forwardedFor: job.forwardedFor,
-                                         timeOffset: job.apiUtcOffset, maxAttempts: job.maxAttempts,
-                                         totalTimeout: job.fetchTimeout, maxBytes: job.fetchMaxBytes),
-                transport: transport, tokens: tokens, clock: SystemWallClock(), logger: logger)
+            (client, secrets) = try makeClient(job, transport: transport, logger: logger)
         }
         let ledgerSource = try job.ledger.open(table: job.ledgerTable, statementTimeout: job.ledgerStatementTimeout)
         // One connection for the whole run (a PostgreSQL ledger), closed however the run ends.
@@ -135,6 +146,7 @@ extension JobOptions {
             outRoot: URL(fileURLWithPath: job.out), byteOrderMark: job.csvBom, currencies: job.settings.currencies,
             commandLine: CommandLineRedactor.redact(commandLine, secrets: secrets), toolVersion: SabaRecon.version)
         options.command = command
+        options.sharedRun = sharedRun
         options.workbook = job.xlsx
         options.html = job.html
         options.refundPaths = job.refunds

@@ -23,6 +23,10 @@ struct JobOptions: ParsableArguments {
     @Option(help: help(.ledger, "The wallet ledger: sqlite:PATH (or a plain path), or postgres://user@host:port/db?sslmode=... (password from PGPASSWORD or the URL; never logged).", value: "url"))
     var ledger: String?
     @Option(help: help(.ledgerTable, "Ledger table or view with the SPEC 1.3 columns (schema.table on PostgreSQL).", value: "name")) var ledgerTable: String?
+    @Option(help: help(.store, "Share runs between processes through this PostgreSQL (run --store waits for its run; worker helps every open run). Password as for the ledger: PGPASSWORD, ~/.pgpass.", value: "url"))
+    var store: String?
+    @Option(help: help(.lease, "How long a worker's claim on a window lasts without a heartbeat; a killed worker's window is taken over after it.", value: "duration"))
+    var lease: String?
     @Option(help: help(.ledgerStatementTimeout, "Time limit of one PostgreSQL ledger statement (the session's statement_timeout).", value: "duration")) var ledgerStatementTimeout: String?
     @Option(help: help(.out, "Report root: each run writes OUT/<run-id>/ and moves OUT/latest when complete.", value: "dir")) var out: String?
     @Option(help: help(.grace, "Tickets younger than this are pending, not discrepancies (900, 15m, 1h).", value: "duration")) var grace: String?
@@ -61,7 +65,7 @@ struct JobOptions: ParsableArguments {
         var flags: [String: SettingValue] = [:]
         let texts: [(SettingKey, String?)] = [
             (.apiURL, apiURL), (.apiVersion, apiVersion), (.apiUtcOffset, apiUtcOffset), (.forwardedFor, forwardedFor),
-            (.jwtFile, jwtFile), (.vendorMemberId, vendorMemberId), (.ledger, ledger), (.ledgerTable, ledgerTable), (.ledgerStatementTimeout, ledgerStatementTimeout), (.out, out),
+            (.jwtFile, jwtFile), (.vendorMemberId, vendorMemberId), (.ledger, ledger), (.ledgerTable, ledgerTable), (.ledgerStatementTimeout, ledgerStatementTimeout), (.store, store), (.lease, lease), (.out, out),
             (.grace, grace), (.accountingTz, accountingTz), (.tolerance, tolerance), (.betStopWindow, betStopWindow), (.refundMaxBytes, refundMaxBytes), (.fetchTimeout, fetchTimeout), (.fetchMaxBytes, fetchMaxBytes), (.refundMaxMalformed, refundMaxMalformed), (.refundMaxLines, refundMaxLines), (.marketGroups, marketGroups),
             (.csvBom, csvBom.map { $0 ? "true" : "false" }), (.xlsx, xlsx.map { $0 ? "true" : "false" }), (.html, html.map { $0 ? "true" : "false" }), (.keepRuns, keepRuns), (.maxAttempts, maxAttempts),
             (.logLevel, logLevel), (.logFormat, logFormat), (.progress, progress), (.metricsFile, metricsFile), (.deadmanURL, deadmanURL),

@@ -35,6 +35,9 @@ struct ResolvedJob {
     var ledger: LedgerLocation
     var ledgerTable: String
     var ledgerStatementTimeout: TimeInterval
+    /// The shared run store (SPEC 7); nil: this process alone, with run.sqlite.
+    var store: String?
+    var lease: TimeInterval
     /// libpq-style connection settings of a PostgreSQL ledger, resolved once (for `config check`).
     var postgres: PostgresSettings?
     var out: String
@@ -96,6 +99,14 @@ struct ResolvedJob {
         guard ledgerStatementTimeout >= 1 else {
             throw SettingError(key: SettingKey.ledgerStatementTimeout.name, source: s.source(.ledgerStatementTimeout),
                                message: "'\(s.text(.ledgerStatementTimeout) ?? "")' is under one second; expected \(SettingKey.ledgerStatementTimeout.expects)")
+        }
+        store = s.text(.store)
+        if let store, !(store.hasPrefix("postgres://") || store.hasPrefix("postgresql://")) {
+            throw SettingError(key: SettingKey.store.name, source: s.source(.store), message: "'\(CommandLineRedactor.redactURLPassword(store))' is not a postgres:// URL")
+        }
+        lease = try s.duration(.lease) ?? 300
+        guard lease >= 5 else {
+            throw SettingError(key: SettingKey.lease.name, source: s.source(.lease), message: "'\(s.text(.lease) ?? "")' is under 5 seconds; expected \(SettingKey.lease.expects)")
         }
         if case .postgres(let url) = ledger {
             do {

@@ -34,6 +34,15 @@ struct RunCommand: ParsableCommand {
             job.printCheck(resolved, start: fresh, note: resume.map { "resume: run \($0) under \(resolved.out)" })
             return
         }
+        if let storeURL = resolved.store {
+            // Shared through PostgreSQL: this process is one worker of the run.
+            guard let start = fresh ?? resume.map({ JobStart.resume(runId: $0) }) else {
+                throw ParsingFailure("give --from and --to, --window, or --resume RUN_ID")
+            }
+            let status = try job.runShared(resolved, storeURL: storeURL, start: start)
+            if status != 0 { throw ExitCode(status) }
+            return
+        }
         var lock: RunLock?
         let start: JobStart
         if let resume {

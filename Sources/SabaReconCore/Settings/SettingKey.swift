@@ -57,6 +57,8 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
     public static let ledger = SettingKey("ledger", flag: "--ledger", aliases: ["SABA_LEDGER_URL"], secrecy: .urlPassword, default: "sqlite:ledger.sqlite", expects: "sqlite:PATH or postgres://user@host:port/db?sslmode=...")
     public static let ledgerTable = SettingKey("ledger_table", flag: "--ledger-table", default: "ledger", expects: "a table or view name (schema.table on PostgreSQL)")
     public static let ledgerStatementTimeout = SettingKey("ledger_statement_timeout", flag: "--ledger-statement-timeout", default: "10m", expects: "a duration such as 10m: one PostgreSQL ledger statement's time limit (statement_timeout)")
+    public static let store = SettingKey("store", flag: "--store", aliases: ["SABA_RECON_STORE"], secrecy: .urlPassword, expects: "postgres://... : share runs between processes through PostgreSQL (SPEC 7); unset = one process, run.sqlite")
+    public static let lease = SettingKey("lease", flag: "--lease", default: "5m", expects: "a duration from 5s: how long a worker's claim lasts without a heartbeat")
     public static let out = SettingKey("out", flag: "--out", default: "Reports", expects: "a folder")
     public static let grace = SettingKey("grace", flag: "--grace", default: "15m", expects: "a duration such as 900, 15m, 1h")
     public static let accountingTz = SettingKey("accounting_tz", flag: "--accounting-tz", default: "+00:00", expects: "an offset from UTC such as +00:00, +08:00 or -4: the day daily.csv counts a ticket on")
@@ -84,7 +86,7 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
     /// Every setting, in the order `config check` prints them.
     public static let all: [SettingKey] = [
         apiURL, apiVersion, apiUtcOffset, forwardedFor, jwtFile, vendorId, vendorMemberId, refreshBefore,
-        ledger, ledgerTable, ledgerStatementTimeout, out, grace, accountingTz, tolerance, refunds, refundMaxBytes, refundMaxLines, refundMaxMalformed, betStopWindow, marketGroups, csvBom, xlsx, html, keepRuns,
+        ledger, ledgerTable, ledgerStatementTimeout, store, lease, out, grace, accountingTz, tolerance, refunds, refundMaxBytes, refundMaxLines, refundMaxMalformed, betStopWindow, marketGroups, csvBom, xlsx, html, keepRuns,
         fetchTimeout, fetchMaxBytes, maxAttempts, logLevel, logFormat, progress, metricsFile, deadmanURL, nightlyDays,
     ]
 

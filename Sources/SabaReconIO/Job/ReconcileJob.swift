@@ -90,7 +90,7 @@ public struct ReconcileJob: Sendable {
                 throw JobError(underlying: "run \(id): \(folder.url.path)/run.json: \(error); refusing to resume it")
             }
             try validateInputs(plan: record.plan)
-            return OpenedRun(folder: folder, record: record, basedOn: "resumed")
+            return OpenedRun(folder: folder, record: record, basedOn: options.sharedRun == nil ? "resumed" : nil)
         case .rediff(let id):
             let old = try RunFolder.open(id, in: options.outRoot)
             let oldRecord = try old.record()
@@ -129,6 +129,7 @@ public struct ReconcileJob: Sendable {
             grace_seconds: options.grace, edge_margin_seconds: plan.edgeMargin, tickets_staged: 0, discrepancies: 0,
             discrepancies_by_kind: [:], pending: 0, reports: [:], started_at: UTCTime.iso(started), finished_at: "",
             outcome: "failed", exit_status: 2, error: nil, based_on: opened.basedOn)
+        manifest.shared_run = options.sharedRun
         manifest.inputs = refundDigests.map { Manifest.Input(name: "refunds", description: $0.path, records: $0.lines, sha256: $0.sha256) }
         var metrics = RunMetrics(command: options.command, startedAt: started)
         var store: RunStore?

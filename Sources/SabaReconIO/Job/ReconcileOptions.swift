@@ -28,6 +28,9 @@ public struct ReconcileOptions: Sendable {
     public var marketGroups: [String: String] = [:]
     /// How far before a refund record its original movements are looked for.
     public var refundLookback: TimeInterval = 86_400
+    /// Set when this process publishes a run fetched by several (SPEC §7): the run is
+    /// finished like a resumed one, but it is its first and only publication.
+    public var sharedRun: Manifest.SharedRun?
     /// Names the run in metrics (`run`, `nightly`, `rediff`).
     public var command = "run"
     /// Called as the fetch goes (a terminal's progress line); nil under cron.

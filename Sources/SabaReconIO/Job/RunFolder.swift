@@ -113,3 +113,32 @@ public struct RunFolder: Sendable {
         _ = try? write(ReportRenderer.encode(failed), as: "manifest.json")
     }
 }
+
+extension RunFolder {
+    /// A new run id as `create` makes them (start time and a random suffix), without a folder:
+    /// a shared run's folder is made by whichever process publishes it.
+    public static func newRunId(started: Date) -> String {
+        let stamp = UTCTime.formatLocal(started).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
+        let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
+        return "\(stamp)Z-\(String(repeating: "0", count: 4 - suffix.count))\(suffix)"
+    }
+
+    /// A shared run's folder under the shared report root, made fresh for its publisher: a
+    /// publisher that died half-way leaves staged files that are thrown away, never trusted.
+    static func shared(_ runId: String, in root: URL, record: RunRecord) throws -> RunFolder {
+        guard !runId.isEmpty, !runId.contains("/"), runId != ".", runId != ".." else { throw JobError(underlying: "'\(runId)' is not a run id") }
+        let folder = RunFolder(root: root, runId: runId)
+        do {
+            try FileManager.default.createDirectory(at: folder.url, withIntermediateDirectories: true)
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.url.path)) ?? [] {
+                try FileManager.default.removeItem(at: folder.url.appendingPathComponent(name))
+            }
+        } catch {
+            throw JobError(underlying: "cannot prepare the run folder \(folder.url.path): \(error.localizedDescription)")
+        }
+        var own = record
+        own.finished = false
+        try folder.writeRecord(own)
+        return folder
+    }
+}

@@ -49,6 +49,31 @@ public struct Manifest: Sendable, Codable {
     public var error: String?
     /// `resumed`, or `rediff of RUN_ID`; nil for a plain run.
     public var based_on: String?
+    /// A run shared by several processes (SPEC §7): who fetched which call, who published.
+    public struct SharedRun: Sendable, Codable, Equatable {
+        public struct Call: Sendable, Codable, Equatable {
+            public var window_start: String
+            public var window_end: String
+            public var is_settled: Bool
+            public var fetched_by: String
+            public init(window_start: String, window_end: String, is_settled: Bool, fetched_by: String) {
+                self.window_start = window_start
+                self.window_end = window_end
+                self.is_settled = is_settled
+                self.fetched_by = fetched_by
+            }
+        }
+        public var store: String
+        public var published_by: String
+        public var calls: [Call]
+        public init(store: String, published_by: String, calls: [Call]) {
+            self.store = store
+            self.published_by = published_by
+            self.calls = calls
+        }
+    }
+
+    public var shared_run: SharedRun? = nil
     /// Per currency, the sum of |difference| over the discrepancies (report.html's trend).
     public var money_at_stake: [String: String]? = nil
 }

@@ -1,0 +1,389 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SabaReconCore
+import Synchronization
+
+/// One run shared by several processes through PostgreSQL (SPEC §7): the run, its calls
+/// (a window's unsettled and settled GetBetDetails call each) claimed with
+/// `FOR UPDATE SKIP LOCKED` and a lease, the fetched tickets, and the publishing step.
+/// Everything lives in its own schema, created by versioned migrations. The URL follows the
+/// ledger's PostgreSQL rules (`PostgresSettings`).
+public final class SharedRunStore: Sendable {
+    public static let schema = "saba_recon"
+    /// Each entry is one migration; its position is its version. Never edit a shipped one.
+    static let migrations: [String] = [
+        """
+        CREATE TABLE saba_recon.runs (
+            run_id text PRIMARY KEY,
+            range_start double precision NOT NULL,
+            range_end double precision NOT NULL,
+            record text NOT NULL,
+            state text NOT NULL DEFAULT 'fetching' CHECK (state IN ('fetching', 'publishing', 'done', 'failed')),
+            created_by text NOT NULL,
+            publisher text,
+            lease_until timestamptz,
+            exit_status integer,
+            summary text,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            finished_at timestamptz
+        );
+        CREATE UNIQUE INDEX runs_one_open_per_range ON saba_recon.runs (range_start, range_end) WHERE state IN ('fetching', 'publishing');
+        CREATE TABLE saba_recon.calls (
+            run_id text NOT NULL REFERENCES saba_recon.runs ON DELETE CASCADE,
+            idx integer NOT NULL,
+            settled boolean NOT NULL,
+            start_at double precision NOT NULL,
+            end_at double precision NOT NULL,
+            is_edge boolean NOT NULL,
+            done boolean NOT NULL DEFAULT false,
+            claimed_by text,
+            lease_until timestamptz,
+            claims integer NOT NULL DEFAULT 0,
+            tickets integer, bytes bigint, attempts integer, seconds double precision, done_by text,
+            PRIMARY KEY (run_id, idx, settled)
+        );
+        CREATE TABLE saba_recon.tickets (
+            run_id text NOT NULL REFERENCES saba_recon.runs ON DELETE CASCADE,
+            trans_id text NOT NULL,
+            settlement_rank bigint NOT NULL,
+            body text NOT NULL,
+            PRIMARY KEY (run_id, trans_id)
+        );
+        """,
+    ]
+
+    public struct Call: Sendable, Equatable {
+        public var runId: String
+        public var window: FetchWindow
+        public var settled: Bool
+    }
+
+    public struct RunState: Sendable, Equatable {
+        public var state: String
+        public var exitStatus: Int32?
+        public var summary: String?
+    }
+
+    let settings: PostgresSettings
+    let configuration: PostgresConnection.Configuration
+    public let worker: String
+    public let lease: TimeInterval
+    let logger: Logger
+    private let connections = Mutex<[PostgresConnection]>([])
+
+    /// `worker`: this process's name in claims and the manifest (host:pid by default).
+    public init(url: String, worker: String, lease: TimeInterval, environment: [String: String] = ProcessInfo.processInfo.environment,
+                logger: Logger = Logger(label: "saba-recon.store")) throws {
+        settings = try PostgresSettings.resolve(url: url, environment: environment)
+        configuration = try settings.connectionConfiguration()
+        self.worker = worker
+        self.lease = lease
+        self.logger = logger
+    }
+
+    public var displayName: String { settings.display }
+
+    /// A connection of this process's: `slot` 0 for the work, 1 for lease heartbeats (so a
+    /// heartbeat never waits behind a long ticket transaction).
+    func connection(_ slot: Int) async throws -> PostgresConnection {
+        if let c = connections.withLock({ $0.count > slot ? $0[slot] : nil }), !c.isClosed { return c }
+        let c: PostgresConnection
+        do {
+            c = try await PostgresConnection.connect(configuration: configuration, id: 100 + slot, logger: logger)
+        } catch {
+            throw JobError(underlying: "cannot connect to the run store \(displayName): \(PostgresLedgerSource.describe(error))")
+        }
+        connections.withLock {
+            while $0.count <= slot { $0.append(c) }
+            $0[slot] = c
+        }
+        return c
+    }
+
+    func sync<T: Sendable>(_ what: String, _ body: @escaping @Sendable () async throws -> T) throws -> T {
+        do {
+            return try Blocking.run(body)
+        } catch let e as JobError {
+            throw e
+        } catch {
+            throw JobError(underlying: "run store \(displayName): \(what): \(PostgresLedgerSource.describe(error))")
+        }
+    }
+
+    public func close() {
+        let all = connections.withLock { c -> [PostgresConnection] in defer { c = [] }; return c }
+        _ = try? Blocking.run { for c in all { try? await c.close() } }
+    }
+
+    /// Creates the schema and applies the migrations not yet applied, under an advisory lock
+    /// so two processes starting together do not both migrate.
+    public func migrate() throws {
+        try sync("migrate") { [self] in
+            let c = try await connection(0)
+            _ = try await c.query("SELECT pg_advisory_lock(727172)", logger: logger)
+            do {
+                _ = try await c.query("CREATE SCHEMA IF NOT EXISTS saba_recon", logger: logger)
+                _ = try await c.query("CREATE TABLE IF NOT EXISTS saba_recon.schema_version (version integer NOT NULL)", logger: logger)
+                var version = 0
+                for try await v in try await c.query("SELECT coalesce(max(version), 0) FROM saba_recon.schema_version", logger: logger).decode(Int.self) { version = v }
+                guard version <= Self.migrations.count else {
+                    throw JobError(underlying: "run store \(displayName): schema version \(version) is newer than this saba-recon knows (\(Self.migrations.count)); upgrade saba-recon")
+                }
+                for (i, sql) in Self.migrations.enumerated() where i + 1 > version {
+                    _ = try await c.query("BEGIN", logger: logger)
+                    for statement in sql.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }) where !statement.isEmpty {
+                        _ = try await c.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
+                    _ = try await c.query("INSERT INTO saba_recon.schema_version VALUES (\(i + 1))", logger: logger)
+                    _ = try await c.query("COMMIT", logger: logger)
+                }
+                _ = try await c.query("SELECT pg_advisory_unlock(727172)", logger: logger)
+            } catch {
+                _ = try? await c.query("ROLLBACK", logger: logger)
+                _ = try? await c.query("SELECT pg_advisory_unlock(727172)", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    /// Creates the run of this range, or joins the one already open for exactly this range
+    /// (two `run --store` started together make one run). Returns its id.
+    public func createOrJoin(_ record: RunRecord) throws -> String {
+        let json = String(decoding: try JSONEncoder().encode(record), as: UTF8.self)
+        let plan = record.plan
+        return try sync("create the run") { [self] in
+            let c = try await connection(0)
+            _ = try await c.query("BEGIN", logger: logger)
+            do {
+                var created = false
+                for try await _ in try await c.query("""
+                    INSERT INTO saba_recon.runs (run_id, range_start, range_end, record, created_by)
+                    VALUES (\(record.run_id), \(record.range_start), \(record.range_end), \(json), \(worker))
+                    ON CONFLICT DO NOTHING RETURNING run_id
+                    """, logger: logger).decode(String.self) { created = true }
+                if created {
+                    for window in plan.allWindows {
+                        for settled in [false, true] {
+                            _ = try await c.query("""
+                                INSERT INTO saba_recon.calls (run_id, idx, settled, start_at, end_at, is_edge)
+                                VALUES (\(record.run_id), \(window.index), \(settled), \(window.start.timeIntervalSince1970), \(window.end.timeIntervalSince1970), \(window.isEdge))
+                                """, logger: logger)
+                        }
+                    }
+                    _ = try await c.query("COMMIT", logger: logger)
+                    return record.run_id
+                }
+                _ = try await c.query("ROLLBACK", logger: logger)
+                for try await id in try await c.query("""
+                    SELECT run_id FROM saba_recon.runs WHERE range_start = \(record.range_start) AND range_end = \(record.range_end)
+                    AND state IN ('fetching', 'publishing')
+                    """, logger: logger).decode(String.self) {
+                    return id
+                }
+                throw JobError(underlying: "run store \(displayName): a run of this range was open and is gone; start again")
+            } catch {
+                _ = try? await c.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    /// The next call nobody holds (unclaimed, or its lease ran out), claimed for `lease`.
+    public func claimCall() throws -> Call? {
+        try sync("claim a window") { [self] in
+            let c = try await connection(0)
+            let rows = try await c.query(PostgresQuery(unsafeSQL: """
+                WITH next AS (
+                    SELECT k.run_id, k.idx, k.settled FROM saba_recon.calls k JOIN saba_recon.runs r USING (run_id)
+                    WHERE r.state = 'fetching' AND NOT k.done AND (k.lease_until IS NULL OR k.lease_until < now())
+                    ORDER BY r.created_at, k.idx, k.settled
+                    LIMIT 1 FOR UPDATE OF k SKIP LOCKED
+                )
+                UPDATE saba_recon.calls k SET claimed_by = $1, lease_until = now() + make_interval(secs => $2), claims = claims + 1
+                FROM next WHERE (k.run_id, k.idx, k.settled) = (next.run_id, next.idx, next.settled)
+                RETURNING k.run_id, k.idx, k.settled, k.start_at, k.end_at, k.is_edge
+                """, binds: binds(worker, lease)), logger: logger)
+            for try await (run, idx, settled, start, end, edge) in rows.decode((String, Int, Bool, Double, Double, Bool).self) {
+                return Call(runId: run, window: FetchWindow(index: idx, start: Date(timeIntervalSince1970: start), end: Date(timeIntervalSince1970: end), isEdge: edge),
+                            settled: settled)
+            }
+            return nil
+        }
+    }
+
+    func binds(_ worker: String, _ lease: TimeInterval) -> PostgresBindings {
+        var b = PostgresBindings()
+        b.append(worker)
+        b.append(lease)
+        return b
+    }
+
+    /// Keeps a claim alive; false when it was lost (the lease ran out and another took it).
+    public func heartbeat(_ call: Call) throws -> Bool {
+        try sync("renew a lease") { [self] in
+            let c = try await connection(1)
+            var held = false
+            for try await _ in try await c.query("""
+                UPDATE saba_recon.calls SET lease_until = now() + make_interval(secs => \(lease))
+                WHERE run_id = \(call.runId) AND idx = \(call.window.index) AND settled = \(call.settled) AND claimed_by = \(worker) AND NOT done
+                RETURNING idx
+                """, logger: logger).decode(Int.self) { held = true }
+            return held
+        }
+    }
+
+    /// A call's tickets and its `done` mark, in one transaction: the more settled version of a
+    /// ticket wins, as in a single process; a call fetched twice is harmless.
+    public func commit(_ call: Call, tickets: [Ticket], stats: FetchStats) throws {
+        // One row per trans_id in a statement: the first of the most settled, as SQLite's upsert keeps.
+        var best: [String: Int] = [:]
+        var order: [String] = []
+        for (i, t) in tickets.enumerated() {
+            if let j = best[t.transId] {
+                if t.settlementOrder > tickets[j].settlementOrder { best[t.transId] = i }
+            } else {
+                best[t.transId] = i
+                order.append(t.transId)
+            }
+        }
+        let encoder = JSONEncoder()
+        var ids: [String] = [], ranks: [Int64] = [], bodies: [String] = []
+        for id in order {
+            guard let i = best[id] else { continue }
+            ids.append(id)
+            ranks.append(tickets[i].settlementOrder)
+            bodies.append(String(decoding: try encoder.encode(tickets[i]), as: UTF8.self))
+        }
+        let (allIds, allRanks, allBodies) = (ids, ranks, bodies)
+        try sync("store a window's tickets") { [self] in
+            let c = try await connection(0)
+            _ = try await c.query("BEGIN", logger: logger)
+            do {
+                var start = 0
+                while start < allIds.count {
+                    let end = min(allIds.count, start + 2000)
+                    _ = try await c.query("""
+                        INSERT INTO saba_recon.tickets (run_id, trans_id, settlement_rank, body)
+                        SELECT \(call.runId), * FROM unnest(\(Array(allIds[start..<end]))::text[], \(Array(allRanks[start..<end]))::bigint[], \(Array(allBodies[start..<end]))::text[])
+                        ON CONFLICT (run_id, trans_id) DO UPDATE SET settlement_rank = excluded.settlement_rank, body = excluded.body
+                        WHERE excluded.settlement_rank > saba_recon.tickets.settlement_rank
+                        """, logger: logger)
+                    start = end
+                }
+                _ = try await c.query("""
+                    UPDATE saba_recon.calls SET done = true, done_by = \(worker), lease_until = NULL, tickets = \(stats.tickets),
+                        bytes = \(stats.bytes), attempts = \(stats.attempts), seconds = \(stats.seconds)
+                    WHERE run_id = \(call.runId) AND idx = \(call.window.index) AND settled = \(call.settled)
+                    """, logger: logger)
+                _ = try await c.query("COMMIT", logger: logger)
+            } catch {
+                _ = try? await c.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    /// Takes the publishing step of a run whose calls are all done (or whose publisher's lease
+    /// ran out); returns the run id and its record.
+    public func claimPublishing() throws -> (runId: String, record: RunRecord)? {
+        let found: (String, String)? = try sync("claim publishing") { [self] in
+            let c = try await connection(0)
+            for try await (id, record) in try await c.query(PostgresQuery(unsafeSQL: """
+                UPDATE saba_recon.runs r SET state = 'publishing', publisher = $1, lease_until = now() + make_interval(secs => $2)
+                WHERE r.run_id = (
+                    SELECT run_id FROM saba_recon.runs x
+                    WHERE (x.state = 'fetching' AND NOT EXISTS (SELECT 1 FROM saba_recon.calls k WHERE k.run_id = x.run_id AND NOT k.done))
+                       OR (x.state = 'publishing' AND x.lease_until < now())
+                    ORDER BY x.created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING r.run_id, r.record
+                """, binds: binds(worker, lease)), logger: logger).decode((String, String).self) {
+                return (id, record)
+            }
+            return nil
+        }
+        guard let (id, json) = found else { return nil }
+        return (id, try JSONDecoder().decode(RunRecord.self, from: Data(json.utf8)))
+    }
+
+    /// Keeps the publishing claim alive while the ledger is read and the reports written.
+    public func heartbeatPublishing(_ runId: String) throws {
+        try sync("renew the publishing lease") { [self] in
+            let c = try await connection(1)
+            _ = try await c.query("UPDATE saba_recon.runs SET lease_until = now() + make_interval(secs => \(lease)) WHERE run_id = \(runId) AND publisher = \(worker)", logger: logger)
+        }
+    }
+
+    /// The calls' statistics, for the local run store the reports are written from.
+    public func calls(of runId: String) throws -> [(call: Call, stats: FetchStats, doneBy: String)] {
+        try sync("read the calls") { [self] in
+            let c = try await connection(0)
+            var out: [(Call, FetchStats, String)] = []
+            for try await (idx, settled, start, end, edge, tickets, bytes, attempts, seconds, by) in try await c.query("""
+                SELECT idx, settled, start_at, end_at, is_edge, tickets, bytes, attempts, seconds, done_by FROM saba_recon.calls
+                WHERE run_id = \(runId) AND done ORDER BY idx, settled
+                """, logger: logger).decode((Int, Bool, Double, Double, Bool, Int, Int, Int, Double, String).self) {
+                out.append((Call(runId: runId, window: FetchWindow(index: idx, start: Date(timeIntervalSince1970: start), end: Date(timeIntervalSince1970: end), isEdge: edge), settled: settled),
+                            FetchStats(tickets: tickets, bytes: bytes, attempts: attempts, seconds: seconds), by))
+            }
+            return out
+        }
+    }
+
+    /// Streams the run's tickets, in trans_id order, to `body` on the calling thread.
+    public func forEachTicket(of runId: String, _ body: (Ticket) throws -> Void) throws {
+        let decoder = JSONDecoder()
+        var after = ""
+        while true {
+            let from = after
+            let page: [String] = try sync("read the tickets") { [self] in
+                let c = try await connection(0)
+                var bodies: [String] = []
+                for try await b in try await c.query("""
+                    SELECT body FROM saba_recon.tickets WHERE run_id = \(runId) AND trans_id COLLATE "C" > \(from) ORDER BY trans_id COLLATE "C" LIMIT 20000
+                    """, logger: logger).decode(String.self) { bodies.append(b) }
+                return bodies
+            }
+            if page.isEmpty { return }
+            for text in page {
+                let t = try decoder.decode(Ticket.self, from: Data(text.utf8))
+                try body(t)
+                after = t.transId
+            }
+        }
+    }
+
+    /// The run's outcome, once published (or failed), for every process waiting on it.
+    public func finish(_ runId: String, state: String, exitStatus: Int32, summary: String) throws {
+        try sync("record the outcome") { [self] in
+            let c = try await connection(0)
+            _ = try await c.query("""
+                UPDATE saba_recon.runs SET state = \(state), exit_status = \(Int(exitStatus)), summary = \(summary), finished_at = now(), lease_until = NULL
+                WHERE run_id = \(runId)
+                """, logger: logger)
+        }
+    }
+
+    public func state(of runId: String) throws -> RunState? {
+        try sync("read the run's state") { [self] in
+            let c = try await connection(0)
+            for try await (state, status, summary) in try await c.query("SELECT state, exit_status, summary FROM saba_recon.runs WHERE run_id = \(runId)", logger: logger)
+                .decode((String, Int?, String?).self) {
+                return RunState(state: state, exitStatus: status.map { Int32($0) }, summary: summary)
+            }
+            return nil
+        }
+    }
+
+    /// Runs still fetching or publishing.
+    public func openRuns() throws -> [String] {
+        try sync("list the open runs") { [self] in
+            let c = try await connection(0)
+            var ids: [String] = []
+            for try await id in try await c.query("SELECT run_id FROM saba_recon.runs WHERE state IN ('fetching', 'publishing') ORDER BY created_at", logger: logger).decode(String.self) {
+                ids.append(id)
+            }
+            return ids
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Logging
+import SabaReconCore
+
+/// One process's share of the runs in a `SharedRunStore` (SPEC §7): it claims calls and
+/// fetches them, and when a run's calls are all done, claims its publishing step: the run's
+/// tickets are copied into a local run folder under the shared `OUT`, which is then finished
+/// exactly as `run --resume` finishes a killed run (ledger, match, reports, `latest`), so the
+/// reports are byte for byte a single process's.
+public struct SharedRunWorker {
+    public var store: SharedRunStore
+    public var client: SabaClient
+    public var outRoot: URL
+    public var logger: Logger
+    /// How often a worker with nothing to claim looks again.
+    public var poll: TimeInterval = 0.5
+    /// Finishes a run whose folder holds all its tickets; returns the exit status and the
+    /// lines a run prints (the CLI's `run --resume` path).
+    public var publish: (_ runId: String, _ shared: Manifest.SharedRun) throws -> (status: Int32, lines: [String])
+
+    public init(store: SharedRunStore, client: SabaClient, outRoot: URL, logger: Logger,
+                publish: @escaping (_ runId: String, _ shared: Manifest.SharedRun) throws -> (status: Int32, lines: [String])) {
+        self.store = store
+        self.client = client
+        self.outRoot = outRoot
+        self.logger = logger
+        self.publish = publish
+    }
+
+    /// Works until `done()` is true, or until no run is open; a call the provider refuses
+    /// fails its run (recorded for every waiting process) and is thrown.
+    public func work(until done: () throws -> Bool) throws {
+        while try !done() {
+            if let call = try store.claimCall() {
+                try fetch(call)
+                continue
+            }
+            if let (runId, record) = try store.claimPublishing() {
+                try finish(runId, record: record)
+                continue
+            }
+            if try store.openRuns().isEmpty { return }
+            // Calls are held by other workers: wait for them, or for their leases to run out.
+            Thread.sleep(forTimeInterval: poll)
+        }
+    }
+
+    func fetch(_ call: SharedRunStore.Call) throws {
+        let store = self.store
+        let keeper = LeaseKeeper(every: store.lease / 3) {
+            if try !store.heartbeat(call) {
+                Logger(label: "saba-recon.worker").warning("lost the claim on window \(call.window.index) settled=\(call.settled): another worker has it")
+            }
+        }
+        defer { keeper.stop() }
+        logger.info("worker \(store.worker): window \(UTCTime.iso(call.window.start))..\(UTCTime.iso(call.window.end)) isSettled=\(call.settled) of run \(call.runId)")
+        var tickets: [Ticket] = []
+        let stats: FetchStats
+        do {
+            stats = try client.fetch(window: call.window, settled: call.settled, onAttempt: { _ in tickets.removeAll(keepingCapacity: true) }) { tickets.append($0) }
+        } catch {
+            try? store.finish(call.runId, state: "failed", exitStatus: 2, summary: "\(error)")
+            throw error
+        }
+        try store.commit(call, tickets: tickets, stats: stats)
+    }
+
+    func finish(_ runId: String, record: RunRecord) throws {
+        let store = self.store
+        let keeper = LeaseKeeper(every: store.lease / 3) { try store.heartbeatPublishing(runId) }
+        defer { keeper.stop() }
+        logger.info("worker \(store.worker): publishing run \(runId)")
+        do {
+            let folder = try RunFolder.shared(runId, in: outRoot, record: record)
+            let local = try folder.store()
+            var shares: [Manifest.SharedRun.Call] = []
+            for (call, stats, by) in try store.calls(of: runId) {
+                _ = try local.stageWindow(call.window, settled: call.settled) { _ in stats }
+                shares.append(.init(window_start: UTCTime.iso(call.window.start), window_end: UTCTime.iso(call.window.end), is_settled: call.settled, fetched_by: by))
+            }
+            var batch: [Ticket] = []
+            try store.forEachTicket(of: runId) { t in
+                batch.append(t)
+                if batch.count == 10_000 {
+                    try local.stage(batch)
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            try local.stage(batch)
+            let (status, lines) = try publish(runId, Manifest.SharedRun(store: store.displayName, published_by: store.worker, calls: shares))
+            try store.finish(runId, state: "done", exitStatus: status, summary: lines.joined(separator: "\n"))
+        } catch {
+            try? store.finish(runId, state: "failed", exitStatus: 2, summary: "\(error)")
+            throw error
+        }
+    }
+}
