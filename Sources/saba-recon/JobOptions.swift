@@ -20,7 +20,7 @@ struct JobOptions: ParsableArguments {
     var jwtFile: String?
     @Option(help: help(.vendorMemberId, "vendor_member_id for Saba's POST /login (the vendor_id comes from SABA_VENDOR_ID or the config file, never a flag).", value: "id"))
     var vendorMemberId: String?
-    @Option(help: help(.ledger, "The wallet ledger: sqlite:PATH (or a plain path), or postgres://user@host:port/db?sslmode=... (password from PGPASSWORD or the URL; never logged).", value: "url"))
+    @Option(help: help(.ledger, "The wallet ledger: sqlite:PATH (or a plain path), or postgres://[user@][host][:port][/db][?sslmode=...] read as psql reads it: PGHOST, PGPORT, PGUSER, PGDATABASE, the password from ~/.pgpass (0600) or PGPASSFILE or PGPASSWORD, PGSSLMODE, sslrootcert... (docs/postgresql-ledger.md). Never logged.", value: "url"))
     var ledger: String?
     @Option(help: help(.ledgerTable, "Ledger table or view with the SPEC 1.3 columns (schema.table on PostgreSQL).", value: "name")) var ledgerTable: String?
     @Option(help: help(.store, "Share runs between processes through this PostgreSQL (run --store waits for its run; worker helps every open run). Password as for the ledger: PGPASSWORD, ~/.pgpass.", value: "url"))

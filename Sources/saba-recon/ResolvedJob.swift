@@ -96,9 +96,10 @@ struct ResolvedJob {
         }
         ledgerTable = s.text(.ledgerTable) ?? "ledger"
         ledgerStatementTimeout = try s.duration(.ledgerStatementTimeout) ?? 600
-        guard ledgerStatementTimeout >= 1 else {
+        // PostgreSQL's statement_timeout holds at most 2147483647 ms (24.8 days).
+        guard ledgerStatementTimeout >= 1, ledgerStatementTimeout <= 2_147_483 else {
             throw SettingError(key: SettingKey.ledgerStatementTimeout.name, source: s.source(.ledgerStatementTimeout),
-                               message: "'\(s.text(.ledgerStatementTimeout) ?? "")' is under one second; expected \(SettingKey.ledgerStatementTimeout.expects)")
+                               message: "'\(s.text(.ledgerStatementTimeout) ?? "")' is not from one second to 24 days; expected \(SettingKey.ledgerStatementTimeout.expects)")
         }
         store = s.text(.store)
         if let store, !(store.hasPrefix("postgres://") || store.hasPrefix("postgresql://")) {

@@ -182,3 +182,30 @@ import TestSupport
         await #expect(throws: LedgerError.self) { _ = try await count(wrong) }
     }
 }
+
+@Suite struct PostgresSettingsLibpqEdgeTests {
+    @Test func aQueryParameterReplacesTheURLsOwnPart() throws {
+        let s = try PostgresSettings.resolve(url: "postgres://a:1/db?host=b&port=2&dbname=other", environment: [:], home: "/nonexistent", osUser: "u")
+        #expect(s.endpoint == .tcp(host: "b", port: 2) && s.database == "other")
+    }
+
+    @Test func anEmptyPasswordIsNoneAndThePasswordFileIsRead() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pgpass-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let file = dir.appendingPathComponent("pgpass").path
+        try Data("*:*:*:*:fromfile\n".utf8).write(to: URL(fileURLWithPath: file))
+        chmod(file, 0o600)
+        let s = try PostgresSettings.resolve(url: "postgres://u:@h/db", environment: ["PGPASSWORD": "", "PGPASSFILE": file], home: "/nonexistent", osUser: "u")
+        #expect(s.password == "fromfile")
+    }
+
+    @Test func withTLSOffNoClientCertificateIsLoaded() throws {
+        let s = try PostgresSettings.resolve(url: "postgres://u@h/db?sslmode=disable&sslcert=/nonexistent.crt", environment: [:], home: "/nonexistent", osUser: "u")
+        #expect(throws: Never.self) { _ = try s.connectionConfiguration() }
+    }
+
+    @Test func theDefaultUserIsTheAccountThisProcessRunsAs() throws {
+        let s = try PostgresSettings.resolve(url: "postgres://h/db", environment: ["USER": "somebody-else"], home: "/nonexistent")
+        #expect(s.user == PostgresSettings.currentUser())
+    }
+}

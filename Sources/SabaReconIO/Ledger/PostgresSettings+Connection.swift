@@ -22,6 +22,8 @@ extension PostgresSettings {
     /// libpq's sslmode names: require encrypts without checking the certificate; verify-ca
     /// checks the chain; verify-full checks the chain and the host name.
     func tls() throws -> PostgresConnection.Configuration.TLS {
+        // No TLS, nothing to load: a stray ~/.postgresql/postgresql.crt cannot fail such a run.
+        if sslmode == "disable" { return .disable }
         var config = TLSConfiguration.makeClientConfiguration()
         do {
             if let sslrootcert, sslrootcert != "system" {

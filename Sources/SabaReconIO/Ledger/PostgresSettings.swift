@@ -57,15 +57,16 @@ public struct PostgresSettings: Sendable, Equatable {
         }
         var sources: [(String, String)] = []
         /// URL part, then query parameter, then environment variable, then default.
+        // libpq: a query parameter replaces the URL's own part (postgres://a/db?host=b connects to b).
         func pick(_ name: String, url urlValue: String?, param: String? = nil, env variable: String?, default fallback: String?) -> String? {
-            if let v = urlValue, !v.isEmpty { sources.append((name, "URL")); return v }
             if let p = param, let v = query[p], !v.isEmpty { sources.append((name, "URL parameter \(p)")); return v }
+            if let v = urlValue, !v.isEmpty { sources.append((name, "URL")); return v }
             if let variable, let v = env[variable], !v.isEmpty { sources.append((name, variable)); return v }
             if let fallback { sources.append((name, "default")) }
             return fallback
         }
         let home = home ?? env["HOME"] ?? NSHomeDirectory()
-        let osUser = osUser ?? env["USER"] ?? "postgres"
+        let osUser = osUser ?? Self.currentUser() ?? env["USER"] ?? "postgres"
 
         let urlHost = components.percentEncodedHost.flatMap { $0.removingPercentEncoding }
         let defaultSocket = FileManager.default.fileExists(atPath: "/var/run/postgresql") ? "/var/run/postgresql" : "/tmp"
@@ -101,13 +102,14 @@ public struct PostgresSettings: Sendable, Equatable {
 
         var password: String?
         var note: String?
-        if let p = components.password?.removingPercentEncoding {
-            password = p
-            sources.append(("password", "URL"))
-        } else if let p = query["password"] {
+        // An empty password is no password (libpq then reads the password file).
+        if let p = query["password"], !p.isEmpty {
             password = p
             sources.append(("password", "URL parameter password"))
-        } else if let p = env["PGPASSWORD"] {
+        } else if let p = components.password?.removingPercentEncoding, !p.isEmpty {
+            password = p
+            sources.append(("password", "URL"))
+        } else if let p = env["PGPASSWORD"], !p.isEmpty {
             password = p
             sources.append(("password", "PGPASSWORD"))
         } else {
@@ -133,6 +135,12 @@ public struct PostgresSettings: Sendable, Equatable {
         settings.sources = sources
         settings.passfileNote = note
         return settings
+    }
+
+    /// libpq's default user: the account this process runs as.
+    static func currentUser() -> String? {
+        guard let pw = getpwuid(geteuid()), let name = pw.pointee.pw_name else { return nil }
+        return String(cString: name)
     }
 
     /// `user@host:port/db`, with no password: for logs, the manifest and errors.
