@@ -28,6 +28,10 @@ extension JobOptions {
             var lines: [String] = []
             let status = try self.execute(job, start: .resume(runId: runId), command: command, commandLine: redacted, quiet: true, lines: { lines.append($0) },
                                          sharedRun: shared)
+            if let keep = job.keepRuns {
+                // The run being published is still open: it is never among the pruned.
+                do { try store.prune(keep: keep) } catch { self.logger(job).error("keep_runs \(keep) in the store: \(error)") }
+            }
             return (status, lines)
         }
         return (store, worker)
@@ -35,8 +39,8 @@ extension JobOptions {
 
     /// `run --store`: the run of this range (created, or the one already open for it), worked
     /// on until it is published by this process or another; its lines and exit status.
-    func runShared(_ job: ResolvedJob, storeURL: String, start: JobStart) throws -> Int32 {
-        let (store, worker) = try sharedWorker(job, storeURL: storeURL, command: "run", commandLine: CommandLine.arguments)
+    func runShared(_ job: ResolvedJob, storeURL: String, start: JobStart, command: String = "run") throws -> Int32 {
+        let (store, worker) = try sharedWorker(job, storeURL: storeURL, command: command, commandLine: CommandLine.arguments)
         defer { store.close() }
         let runId: String
         switch start {

@@ -39,6 +39,13 @@ struct NightlyCommand: ParsableCommand {
             job.printCheck(resolved, start: .fresh(plan, now: instant), note: "nightly: the last \(days) UTC day(s); lock \(outRoot.path)/.saba-recon.lock")
             return
         }
+        if let storeURL = resolved.store {
+            // Shared through PostgreSQL: the nightly of these days is created or joined there
+            // (a second nightly of the same days joins it); its publisher takes the lock.
+            let status = try job.runShared(resolved, storeURL: storeURL, start: .fresh(plan, now: instant), command: "nightly")
+            if status != 0 { throw ExitCode(status) }
+            return
+        }
         let lock = try RunFolder.lock(outRoot, holder: "saba-recon nightly", now: Date())
         defer { withExtendedLifetime(lock) {} }
         // A nightly of the same days that was killed is resumed, not started again, unless its

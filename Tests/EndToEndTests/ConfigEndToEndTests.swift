@@ -185,7 +185,9 @@ import SabaSandbox
             }
         }
         let env = ["SABA_VENDOR_ID": "sandbox-vendor", "SABA_API_URL": "http://127.0.0.1:8080",
-                   "SABA_LEDGER_URL": "sqlite:/var/lib/saba-recon/ledger.sqlite"]
+                   "SABA_LEDGER_URL": "sqlite:/var/lib/saba-recon/ledger.sqlite",
+                   // The worker unit's store comes from its environment file.
+                   "SABA_RECON_STORE": "postgres://saba_recon_store@db.internal/recon?sslmode=verify-full"]
         var lines: [(String, [String])] = []
 
         let cron = try String(contentsOf: jobs.appendingPathComponent("saba-recon.cron"), encoding: .utf8)
@@ -208,8 +210,18 @@ import SabaSandbox
             if inArgs, !trimmed.hasPrefix("#") { inArgs = false }
         }
         lines.append(("cronjob.yaml", args))
-        #expect(lines.count == 3, "\(lines.map(\.0))")
         #expect(args.first == "nightly")
+        // Several workers: the systemd template and both commands of the Indexed Job.
+        let workerUnit = try String(contentsOf: jobs.appendingPathComponent("saba-recon-worker@.service"), encoding: .utf8)
+        for line in workerUnit.split(separator: "\n") where line.hasPrefix("ExecStart") {
+            lines.append(("saba-recon-worker@.service", line.components(separatedBy: "/usr/local/bin/saba-recon ")[1].split(separator: " ").map(String.init)))
+        }
+        let indexed = try String(contentsOf: jobs.appendingPathComponent("indexed-job.yaml"), encoding: .utf8)
+        for line in indexed.split(separator: "\n") where line.contains("exec saba-recon ") {
+            lines.append(("indexed-job.yaml", line.components(separatedBy: "exec saba-recon ")[1].split(separator: " ").map(String.init)))
+        }
+        #expect(lines.count == 6, "\(lines.map(\.0))")
+        #expect(lines.filter { $0.0 == "indexed-job.yaml" }.map { $0.1.first } == ["nightly", "worker"])
 
         for (file, arguments) in lines {
             let local = localise(arguments).filter { $0 != "--check" } + ["--check"]

@@ -57,7 +57,7 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
     public static let ledger = SettingKey("ledger", flag: "--ledger", aliases: ["SABA_LEDGER_URL"], secrecy: .urlPassword, default: "sqlite:ledger.sqlite", expects: "sqlite:PATH or postgres://user@host:port/db?sslmode=...")
     public static let ledgerTable = SettingKey("ledger_table", flag: "--ledger-table", default: "ledger", expects: "a table or view name (schema.table on PostgreSQL)")
     public static let ledgerStatementTimeout = SettingKey("ledger_statement_timeout", flag: "--ledger-statement-timeout", default: "10m", expects: "a duration such as 10m: one PostgreSQL ledger statement's time limit (statement_timeout)")
-    public static let store = SettingKey("store", flag: "--store", aliases: ["SABA_RECON_STORE"], secrecy: .urlPassword, expects: "postgres://... : share runs between processes through PostgreSQL (SPEC 7); unset = one process, run.sqlite")
+    public static let store = SettingKey("store", flag: "--store", secrecy: .urlPassword, expects: "postgres://... : share runs between processes through PostgreSQL (SPEC 7); unset = one process, run.sqlite")
     public static let lease = SettingKey("lease", flag: "--lease", default: "5m", expects: "a duration from 5s: how long a worker's claim lasts without a heartbeat")
     public static let out = SettingKey("out", flag: "--out", default: "Reports", expects: "a folder")
     public static let grace = SettingKey("grace", flag: "--grace", default: "15m", expects: "a duration such as 900, 15m, 1h")

@@ -375,6 +375,22 @@ public final class SharedRunStore: Sendable {
         }
     }
 
+    /// keep_runs for the store: finished runs beyond the newest `keep` are deleted with their
+    /// calls and tickets (an open run never is). Returns how many were deleted.
+    @discardableResult
+    public func prune(keep: Int) throws -> Int {
+        try sync("prune old runs") { [self] in
+            let c = try await connection(0)
+            var n = 0
+            for try await _ in try await c.query("""
+                DELETE FROM saba_recon.runs WHERE run_id IN (
+                    SELECT run_id FROM saba_recon.runs WHERE state IN ('done', 'failed') ORDER BY created_at DESC OFFSET \(keep))
+                RETURNING run_id
+                """, logger: logger).decode(String.self) { n += 1 }
+            return n
+        }
+    }
+
     /// Runs still fetching or publishing.
     public func openRuns() throws -> [String] {
         try sync("list the open runs") { [self] in
