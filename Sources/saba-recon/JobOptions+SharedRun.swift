@@ -10,7 +10,7 @@ extension JobOptions {
         let logger = logger(job)
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, host.count - 1)
-        let name = "\(String(cString: host)):\(getpid())"
+        let name = "\(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)):\(getpid())"
         let store: SharedRunStore
         do {
             store = try SharedRunStore(url: storeURL, worker: name, lease: job.lease, logger: logger)
@@ -22,8 +22,18 @@ extension JobOptions {
         let out = URL(fileURLWithPath: job.out)
         let redacted = CommandLineRedactor.redact(commandLine, secrets: secrets)
         let worker = SharedRunWorker(store: store, client: client, outRoot: out, logger: logger) { runId, shared in
-            // One publisher at a time per report root, as for a resume.
-            let lock = try RunFolder.lock(out, holder: "saba-recon \(command) publishing \(runId)", now: Date())
+            // One publisher at a time per report root, as for a resume: wait (up to a lease) for a
+            // plain nightly or another run's publisher that holds it, rather than fail the run.
+            var lock: RunLock?
+            let giveUp = Date().addingTimeInterval(job.lease)
+            while lock == nil {
+                do {
+                    lock = try RunFolder.lock(out, holder: "saba-recon \(command) publishing \(runId)", now: Date())
+                } catch let held as RunLock.Held where Date() < giveUp {
+                    self.logger(job).notice("publishing \(runId): \(held); waiting")
+                    Thread.sleep(forTimeInterval: 2)
+                }
+            }
             defer { withExtendedLifetime(lock) {} }
             var lines: [String] = []
             let status = try self.execute(job, start: .resume(runId: runId), command: command, commandLine: redacted, quiet: true, lines: { lines.append($0) },
@@ -49,7 +59,8 @@ extension JobOptions {
             runId = try store.createOrJoin(RunRecord(runId: id, plan: plan, now: now))
             if runId != id { logger(job).notice("run \(runId) of this range is already open in the store: working on it") }
         case .resume(let id):
-            guard try store.state(of: id) != nil else { throw ParsingFailure("no run \(id) in the store \(store.displayName)") }
+            // A failed run is opened again (its done calls stay done); a finished one is not.
+            try store.reopen(id)
             runId = id
         case .rediff:
             throw ParsingFailure("rediff works on a run folder; run it without --store")

@@ -46,7 +46,7 @@ final class RunningCLI: @unchecked Sendable {
     static func hostName() -> String {
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, host.count - 1)
-        return String(cString: host)
+        return String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     func storeURL(_ pg: TestPostgres) throws -> (url: String, name: String) {

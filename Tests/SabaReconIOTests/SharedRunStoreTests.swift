@@ -68,3 +68,25 @@ import TestSupport
         #expect(!heartbeat, "the first worker's claim is gone")
     }
 }
+
+extension SharedRunStoreTests {
+    @Test func aFailedRunIsOpenedAgainAndAFinishedOneIsNot() async throws {
+        let pg = try TestPostgres.server()
+        let (url, _) = try pg.makeDatabase()
+        let (reopened, refused): (String?, String) = try await blocking {
+            let a = try SharedRunStore(url: url, worker: "a", lease: 30)
+            defer { a.close() }
+            try a.migrate()
+            _ = try a.createOrJoin(try record("R1"))
+            try a.finish("R1", state: "failed", exitStatus: 2, summary: "HTTP 503")
+            try a.reopen("R1")
+            let state = try a.state(of: "R1")?.state
+            try a.finish("R1", state: "done", exitStatus: 0, summary: "ok")
+            var message = ""
+            do { try a.reopen("R1") } catch { message = "\(error)" }
+            return (state, message)
+        }
+        #expect(reopened == "fetching")
+        #expect(refused.contains("already finished"))
+    }
+}

@@ -47,7 +47,7 @@ public final class SharedRunStore: Sendable {
             run_id text NOT NULL REFERENCES saba_recon.runs ON DELETE CASCADE,
             trans_id text NOT NULL,
             settlement_rank bigint NOT NULL,
-            body text NOT NULL,
+            body text NOT NULL,   -- TicketLine
             PRIMARY KEY (run_id, trans_id)
         );
         """,
@@ -247,13 +247,12 @@ public final class SharedRunStore: Sendable {
                 order.append(t.transId)
             }
         }
-        let encoder = JSONEncoder()
         var ids: [String] = [], ranks: [Int64] = [], bodies: [String] = []
         for id in order {
             guard let i = best[id] else { continue }
             ids.append(id)
             ranks.append(tickets[i].settlementOrder)
-            bodies.append(String(decoding: try encoder.encode(tickets[i]), as: UTF8.self))
+            bodies.append(TicketLine.encode(tickets[i]))
         }
         let (allIds, allRanks, allBodies) = (ids, ranks, bodies)
         try sync("store a window's tickets") { [self] in
@@ -332,7 +331,6 @@ public final class SharedRunStore: Sendable {
 
     /// Streams the run's tickets, in trans_id order, to `body` on the calling thread.
     public func forEachTicket(of runId: String, _ body: (Ticket) throws -> Void) throws {
-        let decoder = JSONDecoder()
         var after = ""
         while true {
             let from = after
@@ -346,7 +344,7 @@ public final class SharedRunStore: Sendable {
             }
             if page.isEmpty { return }
             for text in page {
-                let t = try decoder.decode(Ticket.self, from: Data(text.utf8))
+                let t = try TicketLine.decode(text)
                 try body(t)
                 after = t.transId
             }
@@ -388,6 +386,27 @@ public final class SharedRunStore: Sendable {
                 RETURNING run_id
                 """, logger: logger).decode(String.self) { n += 1 }
             return n
+        }
+    }
+
+    /// `--resume RUN_ID --store`: an open run is joined; a failed one is opened again, its done
+    /// calls kept; a finished one is refused (rediff its folder instead).
+    public func reopen(_ runId: String) throws {
+        guard let state = try state(of: runId) else { throw JobError(underlying: "no run \(runId) in the store \(displayName)") }
+        switch state.state {
+        case "done":
+            throw JobError(underlying: "run \(runId) already finished; use rediff \(runId) on its folder to match it again")
+        case "failed":
+            try sync("reopen the run") { [self] in
+                let c = try await connection(0)
+                _ = try await c.query("""
+                    UPDATE saba_recon.runs SET state = 'fetching', exit_status = NULL, summary = NULL, finished_at = NULL, publisher = NULL, lease_until = NULL
+                    WHERE run_id = \(runId) AND state = 'failed'
+                    """, logger: logger)
+                _ = try await c.query("UPDATE saba_recon.calls SET claimed_by = NULL, lease_until = NULL WHERE run_id = \(runId) AND NOT done", logger: logger)
+            }
+        default:
+            return
         }
     }
 
