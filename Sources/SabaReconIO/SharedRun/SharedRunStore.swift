@@ -329,7 +329,9 @@ public final class SharedRunStore: Sendable {
         }
     }
 
-    /// Streams the run's tickets, in trans_id order, to `body` on the calling thread.
+    /// Streams the run's tickets to `body` on the calling thread, a page at a time along the
+    /// primary key (a "C"-collated order here re-sorted the rest of the run for every page:
+    /// 40 s of a million-ticket run). Their order does not matter: each trans_id is there once.
     public func forEachTicket(of runId: String, _ body: (Ticket) throws -> Void) throws {
         var after = ""
         while true {
@@ -338,7 +340,7 @@ public final class SharedRunStore: Sendable {
                 let c = try await connection(0)
                 var bodies: [String] = []
                 for try await b in try await c.query("""
-                    SELECT body FROM saba_recon.tickets WHERE run_id = \(runId) AND trans_id COLLATE "C" > \(from) ORDER BY trans_id COLLATE "C" LIMIT 20000
+                    SELECT body FROM saba_recon.tickets WHERE run_id = \(runId) AND trans_id > \(from) ORDER BY trans_id LIMIT 50000
                     """, logger: logger).decode(String.self) { bodies.append(b) }
                 return bodies
             }

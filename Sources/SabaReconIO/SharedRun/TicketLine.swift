@@ -17,6 +17,8 @@ enum TicketLine {
     static func encode(_ t: Ticket) -> String {
         func text(_ s: String?) -> String {
             guard let s else { return "" }
+            // Ids and statuses almost never hold either character: no copy then.
+            guard s.utf8.contains(where: { $0 == 0x5C || $0 == 0x1F }) else { return "=" + s }
             return "=" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\u{1F}", with: "\\x")
         }
         func num<T: CustomStringConvertible>(_ v: T?) -> String { v.map(\.description) ?? "" }
@@ -39,6 +41,7 @@ enum TicketLine {
             let s = f[i]
             if s.isEmpty { return nil }
             guard s.first == "=" else { throw fail(i) }
+            if !s.utf8.contains(0x5C) { return String(s.dropFirst()) }
             var out = "", escaped = false
             for c in s.dropFirst() {
                 if escaped { out.append(c == "x" ? separator : c); escaped = false } else if c == "\\" { escaped = true } else { out.append(c) }
