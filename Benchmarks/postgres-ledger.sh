@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup
 [ -x /usr/bin/time ] || { echo "needs GNU time as /usr/bin/time (apt-get install time)" >&2; exit 2; }
 command -v sqlite3 >/dev/null || { echo "needs the sqlite3 command (apt-get install sqlite3)" >&2; exit 2; }
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+source Benchmarks/private-postgres.sh
 [ -n "$PGBIN" ] || { echo "needs PostgreSQL server binaries (apt-get install postgresql)" >&2; exit 2; }
 TICKETS=${1:-20000}
 HISTORY=${2:-3000000}
@@ -21,7 +21,7 @@ BIN=$PWD/.build/release
 WORK=$(mktemp -d /tmp/saba-pgbench.XXXXXX)
 chmod 755 "$WORK"
 NOW=2026-11-20T12:00:00Z
-trap 'kill $(jobs -p) 2>/dev/null || true; [ -n "${as_pg:-x}" ] && $as_pg "$PGBIN/pg_ctl" -D "$WORK/pg/data" -m immediate -w stop >/dev/null 2>&1 || true' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; pg_stop' EXIT
 
 # The sandbox: its tickets over the last 40 days and the matching SQLite ledger.
 port=$((20000 + RANDOM % 20000))
@@ -31,12 +31,8 @@ for _ in $(seq 1 100); do [ -s "$WORK/token" ] && [ -s "$WORK/ledger.sqlite" ] &
 sleep 1
 
 # A private PostgreSQL on loopback.
-mkdir -p "$WORK/pg"
-as_pg=""
-if [ "$(id -u)" -eq 0 ]; then chown postgres "$WORK/pg"; as_pg="runuser -u postgres --"; fi
-$as_pg "$PGBIN/initdb" -D "$WORK/pg/data" -A trust -U postgres --no-sync >/dev/null
-pgport=$((40000 + RANDOM % 10000))
-$as_pg "$PGBIN/pg_ctl" -D "$WORK/pg/data" -o "-p $pgport -k $WORK/pg -c listen_addresses=127.0.0.1 -c fsync=off" -l "$WORK/pg/log" -w start >/dev/null
+pg_start "$WORK/pg"
+pgport=$PGBENCH_PORT
 PSQL="psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $pgport -U postgres"
 COLS="entry_id text, provider text, ticket_id text, member_id text, kind text, amount numeric, currency text, created_at timestamptz, ref text, event_id text, market_id text, specifiers text"
 sqlite3 -csv "$WORK/ledger.sqlite" "SELECT entry_id, provider, ticket_id, member_id, kind, amount, currency, created_at, ref, event_id, market_id, specifiers FROM ledger" > "$WORK/ledger.csv"

@@ -160,19 +160,13 @@ done
 echo "== 3. ledger read"
 last=${COUNTS[-1]}
 $BIN/saba-bench ledger "sqlite:$WORK/run-$last/ledger.sqlite"
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+source Benchmarks/private-postgres.sh
 if [ -n "$PGBIN" ]; then
-  pgdir=$WORK/pg
-  mkdir -p "$pgdir"
-  as_pg=""
-  if [ "$(id -u)" -eq 0 ]; then chown postgres "$pgdir"; as_pg="runuser -u postgres --"; fi
-  $as_pg "$PGBIN/initdb" -D "$pgdir/data" -A trust -U postgres --no-sync >/dev/null
-  pgport=$((40000 + RANDOM % 10000))
-  $as_pg "$PGBIN/pg_ctl" -D "$pgdir/data" -o "-p $pgport -k $pgdir -c listen_addresses=127.0.0.1 -c fsync=off" -l "$pgdir/log" -w start >/dev/null
+  pg_start "$WORK/pg"
   sqlite3 -csv "$WORK/run-$last/ledger.sqlite" "SELECT * FROM $TABLE" > "$WORK/ledger.csv"
-  psql -X -q -h 127.0.0.1 -p $pgport -U postgres -c "CREATE TABLE ledger (entry_id text PRIMARY KEY, provider text, ticket_id text, member_id text, kind text, amount numeric(20,4), currency text, created_at timestamptz, ref text, event_id text, market_id text, specifiers text)"
-  psql -X -q -h 127.0.0.1 -p $pgport -U postgres -c "\\copy ledger FROM '$WORK/ledger.csv' CSV"
-  $BIN/saba-bench ledger "postgres://postgres@127.0.0.1:$pgport/postgres?sslmode=disable"
-  $as_pg "$PGBIN/pg_ctl" -D "$pgdir/data" -m fast -w stop >/dev/null
+  psql -X -q -h 127.0.0.1 -p $PGBENCH_PORT -U postgres -c "CREATE TABLE ledger (entry_id text PRIMARY KEY, provider text, ticket_id text, member_id text, kind text, amount numeric(20,4), currency text, created_at timestamptz, ref text, event_id text, market_id text, specifiers text)"
+  psql -X -q -h 127.0.0.1 -p $PGBENCH_PORT -U postgres -c "\\copy ledger FROM '$WORK/ledger.csv' CSV"
+  $BIN/saba-bench ledger "$PGBENCH_URL"
+  pg_stop
 fi
 rm -rf "$WORK"

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup
 [ -x /usr/bin/time ] || { echo "needs GNU time as /usr/bin/time (apt-get install time)" >&2; exit 2; }
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+source Benchmarks/private-postgres.sh
 [ -n "$PGBIN" ] || { echo "needs PostgreSQL server binaries (apt-get install postgresql)" >&2; exit 2; }
 TICKETS=${1:-1000000}
 DELAY=${2:-5000}
@@ -20,19 +20,15 @@ BIN=$PWD/.build/release
 WORK=$(mktemp -d /tmp/saba-workers.XXXXXX)
 chmod 755 "$WORK"
 NOW=2026-11-20T12:00:00Z
-as_pg=""
-trap 'kill $(jobs -p) 2>/dev/null || true; $as_pg "$PGBIN/pg_ctl" -D "$WORK/pg/data" -m immediate -w stop >/dev/null 2>&1 || true' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; pg_stop' EXIT
 
 port=$((20000 + RANDOM % 20000))
 $BIN/saba-sandbox serve --port $port --tickets "$TICKETS" --span-days 170 --now $NOW --cache-bodies --delay-ms "$DELAY" \
     --token-file "$WORK/token" --ledger "$WORK/ledger.sqlite" > "$WORK/sandbox.log" 2>&1 &
 for _ in $(seq 1 600); do [ -s "$WORK/token" ] && [ -s "$WORK/ledger.sqlite" ] && break; sleep 0.5; done
 sleep 2
-mkdir -p "$WORK/pg"
-if [ "$(id -u)" -eq 0 ]; then chown postgres "$WORK/pg"; as_pg="runuser -u postgres --"; fi
-$as_pg "$PGBIN/initdb" -D "$WORK/pg/data" -A trust -U postgres --no-sync >/dev/null
-pgport=$((40000 + RANDOM % 10000))
-$as_pg "$PGBIN/pg_ctl" -D "$WORK/pg/data" -o "-p $pgport -k $WORK/pg -c listen_addresses=127.0.0.1 -c fsync=off" -l "$WORK/pg/log" -w start >/dev/null
+pg_start "$WORK/pg"
+pgport=$PGBENCH_PORT
 export SABA_JWT
 SABA_JWT=$(cat "$WORK/token")
 COMMON=(--api-url "http://127.0.0.1:$port" --ledger "sqlite:$WORK/ledger.sqlite" --no-html --no-xlsx)

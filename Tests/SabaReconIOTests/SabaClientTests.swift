@@ -189,11 +189,11 @@ final class TicketSink: Sendable {
     }
 
     @Test func aPostgresLedgerOffThisMachineIsVerifiedByDefault() {
-        #expect(PostgresLedgerSource.defaultSSLMode(host: "ledger.db.example") == "verify-full")
-        #expect(PostgresLedgerSource.defaultSSLMode(host: "10.1.2.3") == "verify-full")
-        #expect(PostgresLedgerSource.defaultSSLMode(host: "127.0.0.1") == "prefer")
-        #expect(PostgresLedgerSource.defaultSSLMode(host: "localhost") == "prefer")
-        #expect(PostgresLedgerSource.defaultSSLMode(host: "::1") == "prefer")
+        #expect(PostgresSettings.defaultSSLMode(host: "ledger.db.example") == "verify-full")
+        #expect(PostgresSettings.defaultSSLMode(host: "10.1.2.3") == "verify-full")
+        #expect(PostgresSettings.defaultSSLMode(host: "127.0.0.1") == "prefer")
+        #expect(PostgresSettings.defaultSSLMode(host: "localhost") == "prefer")
+        #expect(PostgresSettings.defaultSSLMode(host: "::1") == "prefer")
     }
 
     @Test func plainHTTPIsRefusedByTheTransportOffThisMachine() {

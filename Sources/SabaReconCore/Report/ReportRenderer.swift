@@ -28,36 +28,23 @@ public struct ReportRenderer: Sendable {
     /// The control totals per accounting day and currency, for tying each day to the
     /// provider's daily statement; per currency the days add up to summary.csv's controls.
     public func dailyCSV(_ result: Reconciliation) -> String {
-        var out = byteOrderMark ? CSVWriter.byteOrderMark : ""
-        out += CSVWriter.header(Self.dailyColumns)
-        for key in result.daily.keys.sorted() {
-            guard let c = result.daily[key] else { continue }
-            out += CSVWriter.line([.text(MatchPolicy.dayText(key.day)), .text(key.currency), .number(String(c.tickets)), money(c.providerStake), money(c.ledgerStake),
-                                   money(c.providerNet), money(c.ledgerNet), money(c.ledgerNet - c.providerNet)])
-        }
-        return out
+        csv(ReportTables(runId: runId).daily(result))
     }
 
-    func money(_ d: Money?) -> CSVCell { .number(d.map { Money.format($0) } ?? "") }
-
     public func discrepanciesCSV(_ result: Reconciliation) -> String {
+        csv(ReportTables(runId: runId).discrepancies(result))
+    }
+
+    /// One CSV file from its typed table: the workbook and the page read the same rows.
+    func csv(_ table: ReportTable) -> String {
         var out = byteOrderMark ? CSVWriter.byteOrderMark : ""
-        out += CSVWriter.header(Self.discrepancyColumns)
-        for r in result.rows {
-            out += CSVWriter.line([
-                .text(runId), .text(UTCTime.iso(r.windowStart)), .text(UTCTime.iso(r.windowEnd)), .text(r.provider),
-                .text(r.kind.rawValue), .text(r.transId), .text(r.memberId), .text(r.currency), .text(r.providerStatus),
-                money(r.providerStake), money(r.providerNet), money(r.ledgerNet), money(r.difference), .text(r.detail),
-            ])
-        }
+        out += CSVWriter.header(table.columns)
+        for row in table.rows { out += CSVWriter.line(row.map(Self.csvCell)) }
         return out
     }
 
     public func summaryCSV(_ result: Reconciliation) -> String {
-        var out = byteOrderMark ? CSVWriter.byteOrderMark : ""
-        out += CSVWriter.header(Self.summaryColumns)
-        for row in ReportTables.summaryRows(result) { out += CSVWriter.line(row.map(Self.csvCell)) }
-        return out
+        csv(ReportTables(runId: runId).summary(result))
     }
 
     /// A typed cell as CSV text: numbers plain, times ISO 8601 UTC, days as dates.

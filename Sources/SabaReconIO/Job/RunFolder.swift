@@ -24,10 +24,8 @@ public struct RunFolder: Sendable {
         } catch {
             throw JobError(underlying: "cannot create the report folder \(root.path): \(error.localizedDescription)")
         }
-        let stamp = UTCTime.formatLocal(started).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
         for _ in 0..<16 {
-            let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
-            let folder = RunFolder(root: root, runId: "\(stamp)Z-\(String(repeating: "0", count: 4 - suffix.count))\(suffix)")
+            let folder = RunFolder(root: root, runId: newRunId(started: started))
             do {
                 try FileManager.default.createDirectory(at: folder.url, withIntermediateDirectories: false)
                 return folder
@@ -115,8 +113,8 @@ public struct RunFolder: Sendable {
 }
 
 extension RunFolder {
-    /// A new run id as `create` makes them (start time and a random suffix), without a folder:
-    /// a shared run's folder is made by whichever process publishes it.
+    /// A new run id `YYYYMMDDTHHMMSSZ-xxxx` (start time, random suffix), without a folder:
+    /// `create` makes its folder; a shared run's folder is made by whichever process publishes it.
     public static func newRunId(started: Date) -> String {
         let stamp = UTCTime.formatLocal(started).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
         let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)

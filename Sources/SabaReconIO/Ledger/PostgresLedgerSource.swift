@@ -50,10 +50,6 @@ public final class PostgresLedgerSource: LedgerSource {
         self.logger = logger
     }
 
-    static func defaultSSLMode(host: String) -> String {
-        Settings.isLoopback(host) ? "prefer" : "verify-full"
-    }
-
     var schemaAndTable: (schema: String?, table: String) {
         let parts = table.split(separator: ".").map(String.init)
         return parts.count == 2 ? (parts[0], parts[1]) : (nil, table)

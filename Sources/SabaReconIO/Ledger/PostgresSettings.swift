@@ -81,7 +81,7 @@ public struct PostgresSettings: Sendable, Equatable {
         let endpoint: Endpoint = host.hasPrefix("/") ? .socket(directory: host, port: port) : .tcp(host: host, port: port)
 
         let isSocket = host.hasPrefix("/")
-        let sslDefault = isSocket || Settings.isLoopback(host) ? "prefer" : "verify-full"
+        let sslDefault = isSocket ? "prefer" : Self.defaultSSLMode(host: host)
         let sslmode = pick("sslmode", url: nil, param: "sslmode", env: "PGSSLMODE", default: sslDefault) ?? sslDefault
         guard sslmodes.contains(sslmode) else { throw fail("sslmode '\(sslmode)' is not \(sslmodes.joined(separator: ", "))") }
         func file(_ name: String, param: String, env variable: String, homeDefault: String) -> String? {
@@ -135,6 +135,12 @@ public struct PostgresSettings: Sendable, Equatable {
         settings.sources = sources
         settings.passfileNote = note
         return settings
+    }
+
+    /// Without an sslmode: `verify-full` to any host that is not this machine (a wallet
+    /// ledger's password and rows never cross a network unverified), `prefer` on loopback.
+    static func defaultSSLMode(host: String) -> String {
+        Settings.isLoopback(host) ? "prefer" : "verify-full"
     }
 
     /// libpq's default user: the account this process runs as.

@@ -28,15 +28,17 @@ struct SQLiteLedgerRange {
         }
     }
 
+    /// The whole WHERE clause, provider (?1) included: SQLite searches an index for an OR only
+    /// when every branch names the index's leading column, so `provider = ?1` is in each.
     var condition: String {
         switch affinity {
-        case .numeric: "created_at >= ?2"
-        case .text: "(created_at >= ?3 OR created_at < '2')"
-        case .none: "(created_at >= ?3 OR (created_at < '2' AND created_at >= ?2))"
+        case .numeric: "provider = ?1 AND created_at >= ?2"
+        case .text: "((provider = ?1 AND created_at >= ?3) OR (provider = ?1 AND created_at < '2'))"
+        case .none: "((provider = ?1 AND created_at >= ?3) OR (provider = ?1 AND created_at < '2' AND created_at >= ?2))"
         }
     }
 
-    /// ?2: Unix seconds; ?3: the ISO day before `since`.
+    /// ?2: Unix seconds; ?3: the ISO day before `since` (?1, the provider, is the caller's).
     func bind(_ s: RawStatement, _ since: Date) {
         if affinity != .text { s.bind(2, since.timeIntervalSince1970.rounded(.down)) }
         if affinity != .numeric { s.bind(3, UTCTime.day(since.addingTimeInterval(-86_400))) }

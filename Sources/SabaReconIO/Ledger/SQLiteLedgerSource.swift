@@ -48,7 +48,7 @@ public struct SQLiteLedgerSource: LedgerSource {
             SELECT entry_id, provider, ticket_id, member_id, kind,
                    CAST(amount AS TEXT), currency, typeof(created_at), created_at,
                    ref, event_id, market_id, specifiers
-            FROM "\(table)" WHERE provider = ? AND \(range.condition)
+            FROM "\(table)" WHERE \(range.condition)
             ORDER BY ticket_id, entry_id
             """
         try database.read { db in
@@ -88,7 +88,7 @@ public struct SQLiteLedgerSource: LedgerSource {
     func explain(provider: String, since: Date) throws -> [String] {
         let range = try self.range()
         return try database.read { db in
-            let s = try RawStatement(db, sql: "EXPLAIN QUERY PLAN SELECT entry_id FROM \"\(table)\" WHERE provider = ? AND \(range.condition) ORDER BY ticket_id, entry_id")
+            let s = try RawStatement(db, sql: "EXPLAIN QUERY PLAN SELECT entry_id FROM \"\(table)\" WHERE \(range.condition) ORDER BY ticket_id, entry_id")
             s.bind(1, provider)
             range.bind(s, since)
             var lines: [String] = []
