@@ -25,29 +25,44 @@ public struct LedgerFixture: Sendable {
         }
     }
 
-    /// The correct entries for one ticket, in ledger units.
+    /// A case booked correctly that a careless rule would report: the run must give it no row.
+    public struct Clean: Sendable, Equatable {
+        public var provider: String
+        public var transId: String
+        public var what: String
+
+        public init(provider: String = "saba", transId: String, what: String) {
+            self.provider = provider
+            self.transId = transId
+            self.what = what
+        }
+    }
+
+    /// The correct entries for one ticket, in ledger units, booked as a wallet books them: the
+    /// stake at risk (SPEC §2), each amount rounded to the currency's minor unit on its own.
     public func entries(for t: Ticket) -> [LedgerEntry] {
         let info = currencies[t.currency] ?? CurrencyInfo(code: "XXX")
         let scale = info.scale
+        let risk = (try? StakeAtRisk.of(t, basis: .actual).get())?.amount ?? t.stake
         var out: [LedgerEntry] = []
-        func add(_ kind: String, _ amount: Money, _ at: Date, ref: String? = nil) {
+        func add(_ kind: String, _ exact: Money, _ at: Date, ref: String? = nil) {
             out.append(LedgerEntry(entryId: "w-\(t.transId)-\(out.count + 1)", provider: "saba", ticketId: t.transId,
-                                   memberId: t.memberId, kind: kind, amount: amount * scale, currency: info.code,
+                                   memberId: t.memberId, kind: kind, amount: (exact * scale).rounded(decimals: info.decimals), currency: info.code,
                                    createdAt: at, ref: ref))
         }
         // The wallet clock runs a second or so behind Saba's.
-        add("bet", -t.stake, t.transTime.addingTimeInterval(-1))
+        add("bet", -risk, t.transTime.addingTimeInterval(-1))
         let settledAt = t.settlementTime ?? t.transTime.addingTimeInterval(3600)
         if t.alreadyCashout {
             add("cashout", t.cashoutPrice ?? 0, settledAt, ref: "co-\(t.transId)")
         } else if t.status.isStakeReturned {
-            add("refund", t.stake, settledAt, ref: "rf-\(t.transId)")
+            add("refund", risk, settledAt, ref: "rf-\(t.transId)")
         } else if t.status.isResult {
-            if let r = t.resettles.last(where: { $0.balanceChange }) {
-                add("settle", t.stake + r.reSettlePrice, settledAt, ref: "st-\(t.transId)")
+            if let r = ExpectedNet.balanceChanges(t).last {
+                add("settle", risk + r.reSettlePrice, settledAt, ref: "st-\(t.transId)")
                 add("resettle", (t.settlementPrice ?? 0) - r.reSettlePrice, r.resettleDate ?? settledAt, ref: "rs-\(t.transId)")
             } else {
-                add("settle", t.stake + (t.settlementPrice ?? 0), settledAt, ref: "st-\(t.transId)")
+                add("settle", risk + (t.settlementPrice ?? 0), settledAt, ref: "st-\(t.transId)")
             }
         }
         return out
@@ -64,7 +79,7 @@ public struct LedgerFixture: Sendable {
 
     /// The ledger with one mistake of each Saba kind, on tickets inside `judged` and
     /// older than `settledBefore` (so none is pending).
-    public func seededLedger(judged: TimeRange, settledBefore: Date) -> (entries: [LedgerEntry], seeded: [Seeded]) {
+    public func seededLedger(judged: TimeRange, settledBefore: Date) -> (entries: [LedgerEntry], seeded: [Seeded], clean: [Clean]) {
         var byTicket: [String: [LedgerEntry]] = [:]
         var order: [String] = []
         var tickets: [String: Ticket] = [:]
@@ -79,6 +94,7 @@ public struct LedgerFixture: Sendable {
             }
         }
         var seeded: [Seeded] = []
+        var clean: [Clean] = []
         var used: Set<String> = []
         func pick(_ what: (Ticket) -> Bool) -> Ticket? {
             for id in order {
@@ -141,10 +157,35 @@ public struct LedgerFixture: Sendable {
             byTicket[t.transId] = list
             seeded.append(Seeded(kind: .settledWhileRunning, transId: t.transId, what: "running ticket paid out early"))
         }
-        if let t = pick({ $0.status == .won && plain($0) }), var list = byTicket[t.transId], let k = list.firstIndex(where: { $0.kind == "settle" }) {
-            list[k].amount += Money.parse("0.01") ?? .zero
+        // A payout that fits the currency's minor unit: one that does not (12.345 USD) may be booked
+        // rounded either way, so a unit more could be rounding, not a mistake (SPEC §2).
+        func payoutFits(_ t: Ticket) -> Bool {
+            guard let info = currencies[t.currency], let risk = try? StakeAtRisk.of(t, basis: .actual).get() else { return false }
+            return ((risk.amount + (t.settlementPrice ?? 0)) * info.scale).fits(decimals: info.decimals)
+                && (risk.amount * info.scale).fits(decimals: info.decimals)
+        }
+        if let t = pick({ $0.status == .won && plain($0) && payoutFits($0) }), var list = byTicket[t.transId], let k = list.firstIndex(where: { $0.kind == "settle" }) {
+            // One minor unit of the ticket's currency: 0.01 USD, 1 dong (0.01 dong could not be booked).
+            list[k].amount += Money.minorUnit(decimals: (currencies[t.currency] ?? CurrencyInfo(code: "XXX")).decimals)
             byTicket[t.transId] = list
-            seeded.append(Seeded(kind: .netMismatch, transId: t.transId, what: "payout 0.01 too high"))
+            seeded.append(Seeded(kind: .netMismatch, transId: t.transId, what: "payout one minor unit too high"))
+        }
+        func negative(_ t: Ticket) -> Bool { (try? StakeAtRisk.of(t, basis: .actual).get())?.odds != nil }
+        if let t = pick({ $0.status == .won && plain($0) && $0.currency == 3 && negative($0) }), var list = byTicket[t.transId] {
+            // The nominal stake debited where the stake at risk was due.
+            list[0].amount = -t.stake
+            byTicket[t.transId] = list
+            seeded.append(Seeded(kind: .stakeMismatch, transId: t.transId, what: "negative-odds bet debited the nominal stake"))
+        }
+        if let t = pick({ $0.status == .reject }) {
+            byTicket[t.transId] = []
+            clean.append(Clean(transId: t.transId, what: "rejected bet never debited"))
+        }
+        if let t = pick({ t in
+            guard t.currency == 51, t.status == .lose, plain(t), let risk = try? StakeAtRisk.of(t, basis: .actual).get(), risk.odds != nil else { return false }
+            return !(risk.amount * 1000).fits(decimals: 0)
+        }) {
+            clean.append(Clean(transId: t.transId, what: "VND stake at risk booked rounded to whole dong"))
         }
         if let first = pick({ _ in true }) {
             let ghost = "9" + first.transId
@@ -160,7 +201,7 @@ public struct LedgerFixture: Sendable {
                 seeded.append(Seeded(kind: .unknownStatus, transId: t.transId, what: "Saba status '\(t.status)'"))
             }
         }
-        return (order.flatMap { byTicket[$0] ?? [] }, seeded)
+        return (order.flatMap { byTicket[$0] ?? [] }, seeded, clean)
     }
 }
 

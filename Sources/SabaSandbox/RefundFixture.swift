@@ -17,6 +17,8 @@ public struct RefundFixture: Sendable {
         public var files: [String: [String]]
         public var ledger: [LedgerEntry]
         public var seeded: [LedgerFixture.Seeded]
+        /// Correct bookings that must give no row.
+        public var clean: [LedgerFixture.Clean] = []
     }
 
     func ms(_ d: Date) -> String { String(Int64(d.timeIntervalSince1970 * 1000)) }
@@ -25,6 +27,7 @@ public struct RefundFixture: Sendable {
     public func make() -> Output {
         var ledger: [LedgerEntry] = []
         var seeded: [LedgerFixture.Seeded] = []
+        var clean: [LedgerFixture.Clean] = []
         func move(_ provider: String, _ ticket: String, _ member: String, _ kind: String, _ amount: String, _ currency: String,
                   _ time: Date, ref: String? = nil, event: String? = nil, market: String? = nil, specifiers: String? = nil) {
             ledger.append(LedgerEntry(entryId: "\(provider)-\(ledger.count + 1)", provider: provider, ticketId: ticket, memberId: member,
@@ -55,7 +58,16 @@ public struct RefundFixture: Sendable {
         }.joined(separator: ",")
         let response = "{\"seqNo\":\"batch-1\",\"event\":\"autoBatchRefund\",\"timestamp\":\(ms(batchTime)),\"status\":200,\"refundResultList\":[\(results)]}"
         let envelope = "{\"received_at\":\"\(UTCTime.iso(batchTime))\",\"provider\":\"ebet\",\"request\":\(request),\"response\":\(response)}"
-        let ebetLines = [envelope, envelope]
+        // A second batch answered without refundResultList (seed 002 requires only seqNo, event,
+        // timestamp and status): its top-level 200 acknowledges every item.
+        let noListTime = at(3)
+        let noListRequest = "{\"channelId\":1,\"sessionToken\":\"s\",\"seqNo\":\"batch-2\",\"batchRefundList\":[{\"seqNo\":\"eb-nolist\",\"username\":\"judy\",\"roundCode\":\"BP1-109\",\"refundMoney\":18,\"detail\":[{\"betId\":\"eb-nolist-0\",\"betType\":80,\"money\":18}]}],\"currency\":\"CNY\",\"event\":\"autoBatchRefund\",\"timestamp\":\(ms(noListTime)),\"signature\":\"x\"}"
+        let noListResponse = "{\"seqNo\":\"batch-2\",\"event\":\"autoBatchRefund\",\"timestamp\":\(ms(noListTime)),\"status\":200}"
+        let ebetLines = [envelope, envelope,
+                         "{\"received_at\":\"\(UTCTime.iso(noListTime))\",\"provider\":\"ebet\",\"request\":\(noListRequest),\"response\":\(noListResponse)}"]
+        move("ebet", "BP1-109", "judy", "bet", "-18", "CNY", at(-10))
+        move("ebet", "BP1-109", "judy", "refund", "18", "CNY", at(4), ref: "eb-nolist")
+        clean.append(LedgerFixture.Clean(provider: "ebet", transId: "eb-nolist", what: "eBET answer without refundResultList"))
         for i in items {
             let t = at(1)
             // The failed bet's debit, before the notice; the wallet keeps the seqNo on some debits.
@@ -129,6 +141,10 @@ public struct RefundFixture: Sendable {
         transfer("7006", "jp_amount", reversals: ["5"])
         cancel("7006", "jp_amount", 1, answer: "0000")
         seeded.append(LedgerFixture.Seeded(kind: .refundAmountMismatch, transId: "7006", what: "JDB reversal of 6 booked as 5"))
+        // A reversal booked as two rows (return the bet, take back the win): the transfer nets to zero.
+        transfer("7009", "jp_tworows", reversals: ["10", "-4"])
+        cancel("7009", "jp_tworows", 1, answer: "0000")
+        clean.append(LedgerFixture.Clean(provider: "jdb", transId: "7009", what: "JDB reversal booked as two rows"))
         // JDB resends a 9017 every minute for an hour, then stops: nobody decided.
         transfer("7007", "jp_unresolved", reversals: [])
         for m in 0..<62 { cancel("7007", "jp_unresolved", Double(m), answer: "9017") }
@@ -166,7 +182,7 @@ public struct RefundFixture: Sendable {
         seeded.append(LedgerFixture.Seeded(kind: .malformedRecord, transId: "feed.jsonl:4", what: "a torn line"))
         seeded.append(LedgerFixture.Seeded(kind: .malformedRecord, transId: "feed.jsonl:5", what: "a line that is not JSON"))
         seeded.append(LedgerFixture.Seeded(kind: .malformedRecord, transId: "feed.jsonl:6", what: "an odds-feed message that is neither bet_cancel nor bet_stop"))
-        return Output(files: ["ebet.jsonl": ebetLines, "jdb.jsonl": jdbLines, "feed.jsonl": feedLines], ledger: ledger, seeded: seeded)
+        return Output(files: ["ebet.jsonl": ebetLines, "jdb.jsonl": jdbLines, "feed.jsonl": feedLines], ledger: ledger, seeded: seeded, clean: clean)
     }
 }
 

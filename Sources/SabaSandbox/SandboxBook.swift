@@ -76,10 +76,13 @@ public struct SandboxBook: Sendable {
     /// The generator computes in Decimal (rounding to cents); tickets carry exact Money.
     func m(_ d: Decimal) -> Money { Money(exactly: d) ?? .zero }
 
-    func round2(_ d: Decimal) -> Decimal {
+    func round2(_ d: Decimal) -> Decimal { round(d, 2) }
+    func round4(_ d: Decimal) -> Decimal { round(d, 4) }
+
+    func round(_ d: Decimal, _ places: Int) -> Decimal {
         var v = d
         var out = Decimal()
-        NSDecimalRound(&out, &v, 2, .bankers)
+        NSDecimalRound(&out, &v, places, .bankers)
         return out
     }
 
@@ -91,7 +94,23 @@ public struct SandboxBook: Sendable {
         let currency = Self.currencies.first { pick -= $0.weight; return pick < 0 }?.id ?? 3
         let stake = money(&rng, min: 5, max: 500)
         let parlay = rng.below(10) == 0
-        let price = parlay ? Decimal(150 + rng.below(600)) / 100 : Decimal(140 + rng.below(260)) / 100
+        var price = parlay ? Decimal(150 + rng.below(600)) / 100 : Decimal(140 + rng.below(260)) / 100
+        // Asian odds (SPEC §2): a third of single bets carry a negative Malay or Indo price, where the
+        // player risks stake × |price| to win the stake. Drawn from a generator of their own, so a
+        // ticket's other fields do not depend on them.
+        var odds = SplitMix64(seed: (seed ^ 0x0DD5_0DD5) &* 0x1000_0000_01B3 &+ UInt64(i))
+        var oddsType: Int64 = 3
+        var risk = stake
+        if !parlay && odds.below(3) == 0 {
+            if odds.below(2) == 0 {
+                oddsType = 1  // Malay -0.50 ... -0.99
+                price = -Decimal(50 + odds.below(50)) / 100
+            } else {
+                oddsType = 4  // Indo -1.01 ... -2.00
+                price = -Decimal(101 + odds.below(100)) / 100
+            }
+            risk = stake * -price  // exact: two decimals times two
+        }
         let roll = rng.below(100)
         var status: TicketStatus
         switch roll {
@@ -108,13 +127,14 @@ public struct SandboxBook: Sendable {
         default: status = rng.below(2) == 0 ? .won : .lose
         }
         if unknownStatusEvery > 0 && (i + 1) % unknownStatusEvery == 0 { status = .unknown("cancelled_by_trader") }
-        let win = round2(stake * (price - 1))
+        // Saba's amounts carry up to four decimals; a negative price wins the stake.
+        let win = oddsType == 3 ? round2(stake * (price - 1)) : stake
         func net(_ s: TicketStatus) -> Decimal {
             switch s {
             case .won: win
-            case .lose: -stake
-            case .halfWon: round2(win / 2)
-            case .halfLose: round2(-stake / 2)
+            case .lose: -risk
+            case .halfWon: round4(win / 2)
+            case .halfLose: round4(-risk / 2)
             default: 0
             }
         }
@@ -124,7 +144,7 @@ public struct SandboxBook: Sendable {
         var cashoutPrice: Decimal = 0
         if settled && status.isResult && !parlay && rng.below(100) < 6 {
             cashout = true
-            cashoutPrice = round2(stake * Decimal(30 + rng.below(150)) / 100)
+            cashoutPrice = round2(risk * Decimal(30 + rng.below(150)) / 100)
         }
         var resettles: [Resettle] = []
         if settled && status.isResult && !cashout && rng.below(100) < 5, let st = settlementTime {
@@ -145,9 +165,9 @@ public struct SandboxBook: Sendable {
             transId: String(transId), memberId: "m\(1000 + rng.below(400))", eventId: Int64(70_000_000 + rng.below(1_000_000)),
             betType: parlay ? 29 : [1, 3, 5, 7, 8, 15][rng.below(6)], parlayTicketNo: parlay ? String(transId) : "0",
             price: m(price), stake: m(stake), transTime: time, status: status,
-            settlementPrice: settled ? m(net(status)) : 0, currency: currency, oddsType: 3,
+            settlementPrice: settled ? m(net(status)) : 0, currency: currency, oddsType: oddsType,
             cashoutEnabled: !parlay, alreadyCashout: cashout, cashoutPrice: cashout ? m(cashoutPrice) : 0,
-            settlementTime: settlementTime, maxPayOut: m(round2(stake * price * 10)), parlayLegs: legs.count, resettles: resettles)
+            settlementTime: settlementTime, maxPayOut: m(round2((risk + win) * 10)), parlayLegs: legs.count, resettles: resettles)
         let hasLeague = rng.below(20) != 0
         let live = rng.below(4) == 0
         return Entry(

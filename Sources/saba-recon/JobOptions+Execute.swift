@@ -142,7 +142,7 @@ extension JobOptions {
         // One connection for the whole run (a PostgreSQL ledger), closed however the run ends.
         defer { ledgerSource.close() }
         var options = ReconcileOptions(
-            grace: job.grace, tolerance: job.tolerance,
+            grace: job.grace, tolerances: job.tolerances,
             outRoot: URL(fileURLWithPath: job.out), byteOrderMark: job.csvBom, currencies: job.settings.currencies,
             commandLine: CommandLineRedactor.redact(commandLine, secrets: secrets), toolVersion: SabaRecon.version)
         options.command = command
@@ -150,6 +150,7 @@ extension JobOptions {
         options.workbook = job.xlsx
         options.html = job.html
         options.refundPaths = job.refunds
+        options.stakeBasis = job.stakeBasis
         options.accountingOffset = job.accountingOffset
         options.refundMaxBytes = job.refundMaxBytes
         options.refundMaxMalformed = job.refundMaxMalformed

@@ -31,8 +31,10 @@ struct JobOptions: ParsableArguments {
     @Option(help: help(.out, "Report root: each run writes OUT/<run-id>/ and moves OUT/latest when complete.", value: "dir")) var out: String?
     @Option(help: help(.grace, "Tickets younger than this are pending, not discrepancies (900, 15m, 1h).", value: "duration")) var grace: String?
     @Option(parsing: .unconditional, help: help(.accountingTz, "The accounting day of daily.csv: a ticket counts on its transTime's date at this offset from UTC (+08:00, -4).", value: "offset")) var accountingTz: String?
-    @Option(parsing: .unconditional, help: help(.tolerance, "Money differences up to this amount (ledger units) are ignored; 0 = exact.", value: "amount"))
+    @Option(parsing: .unconditional, help: help(.tolerance, "Money differences up to this amount (ledger units) are ignored, on top of rounding: an exact amount with more decimals than the currency books matches a ledger amount less than one minor unit away; one that fits compares exactly. One amount (0.01), per currency (USD=0.01,VND=1), or both (0.01,VND=1).", value: "amount|CODE=amount,..."))
     var tolerance: String?
+    @Option(help: help(.stakeBasis, "What the wallet debits at placement: actual = the stake at risk (stake × |price| at a negative Malay or Indo price, / 100 for American), nominal = the stake.", value: "basis"))
+    var stakeBasis: String?
     @Option(help: help(.refunds, "Provider refund records: a .jsonl or .jsonl.gz file, or a folder of them (repeatable; replaces the config file's list). eBET autoBatchRefund, JDB Cancel BetNSettle, odds-feed bet_cancel and bet_stop.", value: "path"))
     var refunds: [String] = []
     @Option(help: help(.refundMaxBytes, "Bytes one refund-record file may hold once decompressed; more is exit 2 naming the file (a gzip bomb).", value: "bytes")) var refundMaxBytes: String?
@@ -66,7 +68,7 @@ struct JobOptions: ParsableArguments {
         let texts: [(SettingKey, String?)] = [
             (.apiURL, apiURL), (.apiVersion, apiVersion), (.apiUtcOffset, apiUtcOffset), (.forwardedFor, forwardedFor),
             (.jwtFile, jwtFile), (.vendorMemberId, vendorMemberId), (.ledger, ledger), (.ledgerTable, ledgerTable), (.ledgerStatementTimeout, ledgerStatementTimeout), (.store, store), (.lease, lease), (.out, out),
-            (.grace, grace), (.accountingTz, accountingTz), (.tolerance, tolerance), (.betStopWindow, betStopWindow), (.refundMaxBytes, refundMaxBytes), (.fetchTimeout, fetchTimeout), (.fetchMaxBytes, fetchMaxBytes), (.refundMaxMalformed, refundMaxMalformed), (.refundMaxLines, refundMaxLines), (.marketGroups, marketGroups),
+            (.grace, grace), (.accountingTz, accountingTz), (.tolerance, tolerance), (.stakeBasis, stakeBasis), (.betStopWindow, betStopWindow), (.refundMaxBytes, refundMaxBytes), (.fetchTimeout, fetchTimeout), (.fetchMaxBytes, fetchMaxBytes), (.refundMaxMalformed, refundMaxMalformed), (.refundMaxLines, refundMaxLines), (.marketGroups, marketGroups),
             (.csvBom, csvBom.map { $0 ? "true" : "false" }), (.xlsx, xlsx.map { $0 ? "true" : "false" }), (.html, html.map { $0 ? "true" : "false" }), (.keepRuns, keepRuns), (.maxAttempts, maxAttempts),
             (.logLevel, logLevel), (.logFormat, logFormat), (.progress, progress), (.metricsFile, metricsFile), (.deadmanURL, deadmanURL),
         ]

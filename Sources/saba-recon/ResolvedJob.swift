@@ -43,7 +43,8 @@ struct ResolvedJob {
     var out: String
     var grace: TimeInterval
     var accountingOffset: Int
-    var tolerance: Money
+    var tolerances: ToleranceTable
+    var stakeBasis: StakeBasis
     var refunds: [String]
     var fetchTimeout: Int
     var fetchMaxBytes: Int
@@ -118,7 +119,8 @@ struct ResolvedJob {
         }
         out = s.text(.out) ?? "Reports"
         grace = try s.duration(.grace, atMost: 86_400, because: "a longer grace judges almost nothing and would report an empty night as reconciled") ?? 900  // unreachable: the key has a default (15m)
-        tolerance = try s.money(.tolerance) ?? .zero
+        tolerances = try s.tolerances(.tolerance) ?? .exact
+        stakeBasis = StakeBasis(rawValue: try s.choice(.stakeBasis, StakeBasis.allCases.map(\.rawValue)) ?? "actual") ?? .actual
         refunds = s.list(.refunds)
         let tz = s.text(.accountingTz) ?? "+00:00"
         guard let offset = DurationText.parseOffset(tz) else {

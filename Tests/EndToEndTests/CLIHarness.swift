@@ -81,9 +81,14 @@ struct Scene {
                                unknownStatusEvery: ledger == .seeded ? 397 : 0)
         let fixture = LedgerFixture(book: book)
         let judged = try WindowPlanner.dayRange(from: from, to: to)
-        let (entries, seeded) = ledger == .seeded
-            ? fixture.seededLedger(judged: judged, settledBefore: nowDate.addingTimeInterval(-900))
-            : (fixture.cleanLedger(), [])
+        let entries: [LedgerEntry]
+        let seeded: [LedgerFixture.Seeded]
+        if ledger == .seeded {
+            let f = fixture.seededLedger(judged: judged, settledBefore: nowDate.addingTimeInterval(-900))
+            (entries, seeded) = (f.entries, f.seeded)
+        } else {
+            (entries, seeded) = (fixture.cleanLedger(), [])
+        }
         try SQLiteLedgerWriter.write(entries, to: folder.appendingPathComponent("ledger.sqlite").path)
         let tokens = SandboxToken()
         let token = tokens.make(vendorId: "sandbox-vendor", expiresAt: Date().addingTimeInterval(3600))

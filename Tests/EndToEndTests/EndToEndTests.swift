@@ -178,8 +178,10 @@ import SabaSandbox
         (["--from", "2025-12-01", "--to", "2025-12-31"], "history limit"),
         (["--window", "2026-07-01"], "is not START..END"),
         (["--grace", "soon"], "config key grace (from flag --grace): 'soon' is not a duration"),
-        (["--tolerance", "ten"], "config key tolerance (from flag --tolerance): 'ten' is not a non-negative decimal"),
-        (["--tolerance=-0.01"], "config key tolerance (from flag --tolerance): '-0.01' is not a non-negative decimal"),
+        (["--tolerance", "ten"], "config key tolerance (from flag --tolerance): 'ten' is not a tolerance ('ten' is not a non-negative decimal amount)"),
+        (["--tolerance", "USD=0.01,USD=1"], "config key tolerance (from flag --tolerance): 'USD=0.01,USD=1' is not a tolerance (USD is given twice)"),
+        (["--stake-basis", "gross"], "config key stake_basis (from flag --stake-basis): 'gross' is not one of actual, nominal"),
+        (["--tolerance=-0.01"], "config key tolerance (from flag --tolerance): '-0.01' is not a tolerance ('-0.01' is not a non-negative decimal amount)"),
         (["--log-format", "xml"], "config key log_format (from flag --log-format): 'xml' is not one of text, json"),
         (["--bogus"], "Unknown option '--bogus'"),
     ])

@@ -84,7 +84,7 @@ import Testing
         #expect(s.currencies[15] == CurrencyInfo(code: "IDR", scale: 1))
         #expect(s.currencies[99]?.code == "XAU")
         #expect(s.currencies[3]?.code == "USD")
-        #expect(s.describe().contains("currencies.15 = IDR, scale 1  (/etc/saba-recon.yaml)"))
+        #expect(s.describe().contains("currencies.15 = IDR, scale 1, decimals 2  (/etc/saba-recon.yaml)"))
     }
 
     @Test func everyKeyHasAnEnvironmentVariableAndNamesAreUnique() {

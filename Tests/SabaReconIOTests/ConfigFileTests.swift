@@ -41,11 +41,34 @@ import SabaReconCore
         ("- a\n- b\n", "c.yaml:1: the file must be a mapping"),
         ("currencies:\n  abc: {code: X}\n", "c.yaml:2: currency id 'abc' is not a positive whole number"),
         ("currencies:\n  15: {code: IDR, scale: 3}\n", "currency 15: unknown field 'scale'"),
+        ("currencies:\n  3: {code: USD, decimals: 9}\n", "c.yaml:2: currency 3: decimals '9' is not a whole number from 0 to 4"),
+        ("tolerance:\n  USD: [1]\n", "c.yaml:2: tolerance must map currency codes to amounts"),
         ("api_version: v1\ngrace: 5m\ngrace: 6m\n", "c.yaml:3: duplicate key grace"),
     ])
     func mistakesNameTheFileAndLine(yaml: String, message: String) {
         let error = #expect(throws: ConfigFile.LoadError.self) { try ConfigFile.parse(yaml, path: "c.yaml") }
         #expect(error?.description.contains(message) == true, "\(error?.description ?? "no error")")
+    }
+
+    /// SPEC §2: a tolerance per currency, and each currency's minor unit.
+    @Test func toleranceTablesAndCurrencyDecimals() throws {
+        let doc = try ConfigFile.parse("""
+            tolerance: {USD: 0.01, VND: 1, "*": 0.005}
+            currencies:
+              3: {code: USD, decimals: 4}
+              15: {code: IDR, thousands: true}
+            """, path: "c.yaml")
+        #expect(doc.values["tolerance"]?.line == 1)
+        let settings = Settings(file: doc, environment: [:], flags: [:])
+        #expect(try settings.tolerances(.tolerance) == ToleranceTable(all: Money.parse("0.005")!, perCurrency: ["USD": Money.parse("0.01")!, "VND": 1]))
+        #expect(doc.currencies[3]?.decimals == 4 && doc.currencies[15]?.decimals == 0 && doc.currencies[15]?.scale == 1000)
+        // A bad amount is an invalid setting naming the file and line.
+        let bad = Settings(file: try ConfigFile.parse("tolerance: {USD: -1}\n", path: "c.yaml"), environment: [:], flags: [:])
+        let error = #expect(throws: SettingError.self) { try bad.tolerances(.tolerance) }
+        #expect(error?.description.contains("(from c.yaml:1)") == true, "\(error?.description ?? "")")
+        // The flag's form overrides the file's.
+        let flagged = Settings(file: doc, environment: [:], flags: ["tolerance": .text("USD=0.02")])
+        #expect(try flagged.tolerances(.tolerance) == ToleranceTable(perCurrency: ["USD": Money.parse("0.02")!]))
     }
 
     @Test func aSyntaxErrorGivesTheLineButNotTheLineText() {

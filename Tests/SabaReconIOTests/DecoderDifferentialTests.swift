@@ -64,6 +64,8 @@ import SabaSandbox
          "a fraction without digits on one side, -.75 or 1.. (RFC 8259 requires them; JSONDecoder reads them)"),
         ({ reason, _, _ in reason.contains("invalid escape") || reason.contains("invalid \\u escape") },
          "a string escape RFC 8259 does not define (JSONDecoder skips it in strings it does not decode)"),
+        ({ _, body, clean in added(#"[0-9][+-]"#, body, clean) },
+         "a sign after a number's digits, 101+ or 1-2 (JSONDecoder does not check the numbers of fields it skips; found when the sandbox's body changed)"),
         ({ reason, body, clean in reason.contains("is not an integer") && added(#"[0-9][eE][0-9+-]"#, body, clean) },
          "an id written with an exponent (30000E000000): ids are kept as the digits Saba sent, never through a float"),
     ]

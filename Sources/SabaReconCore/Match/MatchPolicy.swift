@@ -7,22 +7,27 @@ public struct MatchPolicy: Sendable {
     public var now: Date
     /// Tickets younger than this are `pending`, not discrepancies.
     public var grace: TimeInterval
-    /// Absolute money tolerance in ledger units; zero means exact.
-    public var tolerance: Money
+    /// Money tolerance in ledger units on top of rounding (SPEC §2), per currency; zero means exact.
+    public var tolerances: ToleranceTable
     public var currencies: CurrencyTable
+    /// What the wallet debits at placement: the stake at risk, or the nominal stake.
+    public var stakeBasis: StakeBasis = .actual
     /// Seconds east of UTC of the accounting day `daily.csv` counts tickets on (0 = UTC).
     public var accountingOffset: Int = 0
 
-    public init(plan: WindowPlan, now: Date, grace: TimeInterval = 15 * 60, tolerance: Money = .zero, currencies: CurrencyTable = .builtIn) {
+    public init(plan: WindowPlan, now: Date, grace: TimeInterval = 15 * 60, tolerances: ToleranceTable = .exact,
+                currencies: CurrencyTable = .builtIn, stakeBasis: StakeBasis = .actual) {
         self.plan = plan
         self.now = now
         self.grace = grace
-        self.tolerance = tolerance
+        self.tolerances = tolerances
         self.currencies = currencies
+        self.stakeBasis = stakeBasis
     }
 
-    public func same(_ a: Money, _ b: Money) -> Bool {
-        (a - b).magnitude <= tolerance
+    /// How amounts of a ledger currency (an ISO code) are compared.
+    public func rounding(_ currency: String) -> RoundingRule {
+        RoundingRule(decimals: currencies.decimals(of: currency), tolerance: tolerances[currency])
     }
 
     /// Days since 1970-01-01 of `date` in the accounting zone.

@@ -83,24 +83,32 @@ public struct TicketMatcher: Sendable {
             return GroupOutcome(pending: PendingItem(provider: "saba", transId: t.transId, currency: code, since: t.transTime))
         }
         let scale = info?.scale ?? 1
-        let stake = t.stake * scale
-        let expected = ExpectedNet.of(t).map { $0 * scale }
+        // SPEC §2: the stake at risk, not the nominal stake, is what the wallet debits.
+        let atRisk = StakeAtRisk.of(t, basis: policy.stakeBasis)
+        let risk = ((try? atRisk.get())?.amount ?? t.stake) * scale
+        let oddsNote = (try? atRisk.get())?.odds.map { "stake \(Money.format(t.stake * scale)) at \($0)" }
+        let riskNote = oddsNote.map { "stake at risk \(Money.format(risk)): \($0)" }
+        let expected = atRisk.flatMap { ExpectedNet.of(t, risk: $0.amount) }.map { $0 * scale }
         let providerNet = try? expected.get()
         let ledgerNet = entries.reduce(Money.zero) { $0 + $1.amount }
         func row(_ kind: DiscrepancyKind, _ detail: String, fields: [FieldDifference] = [], ledger: Money? = nil, entryIds: [String]? = nil) -> Discrepancy {
             Discrepancy(
                 window: window, provider: "saba", kind: kind, transId: t.transId, memberId: t.memberId, currency: code,
-                providerStatus: statusText(t), providerStake: stake, providerNet: providerNet,
+                providerStatus: statusText(t), providerStake: risk, providerNet: providerNet,
                 ledgerNet: ledger ?? (entries.isEmpty ? nil : ledgerNet), detail: detail, fields: fields,
                 ledgerEntryIds: entryIds ?? entries.map(\.entryId).sorted())
         }
+        /// The stake-at-risk explanation appended to a row whose amounts depend on it.
+        func explained(_ detail: String) -> String { riskNote.map { "\(detail) (\($0))" } ?? detail }
 
-        var control = ControlTotals(currency: code, tickets: 1, providerStake: stake, providerNet: providerNet ?? 0,
+        var control = ControlTotals(currency: code, tickets: 1, providerStake: risk, providerNet: providerNet ?? 0,
                                     ledgerStake: -bets.reduce(Money.zero) { $0 + $1.amount }, ledgerNet: ledgerNet)
         if case .unknown(let s) = t.status {
             return GroupOutcome(rows: [row(.unknownStatus, "status '\(s)' is not a documented Saba status; the ticket was not judged")], controls: [control])
         }
         if entries.isEmpty {
+            // A voided or rejected bet the wallet never debited: nothing moved, nothing owed.
+            if t.status.isStakeReturned && !t.alreadyCashout { return GroupOutcome(controls: [control]) }
             return GroupOutcome(rows: [row(.missingInLedger, "no ledger entries for this ticket", ledger: 0)], controls: [control])
         }
         var rows: [Discrepancy] = []
@@ -129,35 +137,58 @@ public struct TicketMatcher: Sendable {
             }
             return GroupOutcome(rows: rows, controls: [control])
         }
+        let rule = RoundingRule(decimals: info.decimals, tolerance: policy.tolerances[info.code])
 
-        // Duplicates: a second bet, or a second movement with the same provider ref.
+        // Duplicates: a second movement with the same provider ref, or the whole debit twice.
         var effective = entries.sorted { ($0.createdAt, $0.entryId) < ($1.createdAt, $1.entryId) }
         var duplicates: [LedgerEntry] = []
-        var seenBet = false
         var seenRefs: [String] = []  // a handful per ticket: a scan beats hashing
         effective.removeAll { e in
-            var dup = false
-            if e.kind == "bet" { dup = seenBet; seenBet = true }
-            if let ref = e.ref, !ref.isEmpty {
-                if seenRefs.contains(ref) { dup = true } else { seenRefs.append(ref) }
+            guard let ref = e.ref, !ref.isEmpty else { return false }
+            if seenRefs.contains(ref) { duplicates.append(e); return true }
+            seenRefs.append(ref)
+            return false
+        }
+        var betRows = effective.filter { $0.kind == "bet" }
+        if betRows.count > 1, !rule.matches(betRows.reduce(Money.zero) { $0 + $1.amount }, -risk) {
+            // Several bet rows that add up to the stake at risk are one debit (a bet and its
+            // ConfirmBet correction); rows that are each the whole debit are that debit again.
+            let whole = betRows.filter { rule.matches($0.amount, -risk) }
+            if whole.count > 1 {
+                let extra = Set(whole.dropFirst().map(\.entryId))
+                duplicates += whole.dropFirst()
+                effective.removeAll { extra.contains($0.entryId) }
+                betRows.removeAll { extra.contains($0.entryId) }
             }
-            if dup { duplicates.append(e) }
-            return dup
         }
         if !duplicates.isEmpty {
+            duplicates.sort { ($0.createdAt, $0.entryId) < ($1.createdAt, $1.entryId) }
             let extra = duplicates.reduce(Money.zero) { $0 + $1.amount }
             rows.append(row(.duplicateEntry, "\(duplicates.count) duplicate ledger entr\(duplicates.count == 1 ? "y" : "ies") (\(duplicates.map { "\($0.entryId) \($0.kind) \(Money.format($0.amount))" }.joined(separator: "; "))) moving \(Money.format(extra))",
                             entryIds: duplicates.map(\.entryId).sorted()))
         }
         var net = effective.reduce(Money.zero) { $0 + $1.amount }
-        if let bet = effective.first(where: { $0.kind == "bet" }), !policy.same(bet.amount, -stake) {
-            rows.append(row(.stakeMismatch, "ledger bet \(Money.format(bet.amount)), provider stake \(Money.format(stake))",
-                            fields: [FieldDifference(field: "stake", provider: Money.format(-stake), ledger: Money.format(bet.amount))],
-                            entryIds: [bet.entryId]))
-            // The stake row explains this part of the gap; judge the rest on its own.
-            net -= bet.amount + stake
+        let debit = betRows.reduce(Money.zero) { $0 + $1.amount }
+        let booked = bookedAmounts(t, risk: risk, scale: scale)
+        let stakeWrong = !betRows.isEmpty && !rule.matches(debit, -risk)
+        if stakeWrong {
+            let shown = betRows.count == 1 ? "ledger bet \(Money.format(debit))" : "ledger bets \(betRows.map { Money.format($0.amount) }.joined(separator: " + ")) = \(Money.format(debit))"
+            rows.append(row(.stakeMismatch, "\(shown), provider stake at risk \(Money.format(risk))\(oddsNote.map { " (\($0))" } ?? "")",
+                            fields: [FieldDifference(field: "stake", provider: Money.format(-risk), ledger: Money.format(debit))],
+                            entryIds: betRows.map(\.entryId).sorted()))
+            // The rows already net to what is owed (a voided bet refunded what was debited): the
+            // stake row says it all.
+            if rule.matches(net, expectedNet, booked: booked) { return GroupOutcome(rows: rows, controls: [control]) }
         }
-        if policy.same(net, expectedNet) { return GroupOutcome(rows: rows, controls: [control]) }
+        // The debit is judged above, on its own rounding; the other rows against the rest of
+        // what is owed, each on theirs. Judging only the sum would let a payout a cent off hide
+        // in the bet's rounding.
+        let rest = betRows.isEmpty ? net : net - debit
+        if rule.matches(rest, betRows.isEmpty ? expectedNet : expectedNet + risk, booked: betRows.isEmpty ? booked : Array(booked.dropFirst())) {
+            return GroupOutcome(rows: rows, controls: [control])
+        }
+        // The stake row explains its part of the gap: the rest is judged as if the debit were right.
+        if stakeWrong { net = rest - risk }
 
         // A settlement or resettle younger than the grace period may not have reached the wallet yet.
         let lastSettled = t.resettles.reduce(t.settlementTime) { latest, r in
@@ -170,17 +201,52 @@ public struct TicketMatcher: Sendable {
         let gapDetail = "expected net \(Money.format(expectedNet)), ledger net \(Money.format(net))"
         let hasPayout = effective.contains { Self.payoutKinds.contains($0.kind) && $0.amount != 0 }
         if t.status.isStakeReturned && !t.alreadyCashout {
-            rows.append(row(.refundMissing, "\(t.status) ticket: stake should be returned; \(gapDetail)"))
+            rows.append(row(.refundMissing, explained("\(t.status) ticket: stake should be returned; \(gapDetail)")))
         } else if t.status.isOpen && !t.alreadyCashout && hasPayout {
             rows.append(row(.settledWhileRunning, "provider says \(t.status); ledger already moved \(effective.filter { Self.payoutKinds.contains($0.kind) }.map { "\($0.kind) \(Money.format($0.amount))" }.joined(separator: ", "))"))
-        } else if let previous = ExpectedNet.beforeLastResettle(t), policy.same(net, previous * scale), !policy.same(previous * scale, expectedNet) {
-            rows.append(row(.resettleNotApplied, "ledger still shows the result before the last resettle (\(Money.format(previous * scale))); current result \(Money.format(expectedNet))"))
-        } else if (t.status.isResult || t.alreadyCashout) && expectedNet + stake > 0 && effective.allSatisfy({ $0.kind == "bet" }) {
-            rows.append(row(.payoutMissing, "\(t.alreadyCashout ? "cashout" : t.status.description) ticket owed a credit of \(Money.format(expectedNet + stake)); ledger has the bet only"))
+        } else if let stale = staleResult(t, net: net, expectedNet: expectedNet, scale: scale, rule: rule, booked: booked) {
+            rows.append(row(.resettleNotApplied, stale))
+        } else if (t.status.isResult || t.alreadyCashout) && expectedNet + risk > 0 && effective.allSatisfy({ $0.kind == "bet" }) {
+            rows.append(row(.payoutMissing, explained("\(t.alreadyCashout ? "cashout" : t.status.description) ticket owed a credit of \(Money.format(expectedNet + risk)); ledger has the bet only")))
         } else {
-            rows.append(row(.netMismatch, gapDetail))
+            rows.append(row(.netMismatch, explained(gapDetail)))
         }
         return GroupOutcome(rows: rows, controls: [control])
+    }
+
+    /// The exact amounts an honest wallet books as separate rows for the ticket's current
+    /// fields (ledger units): each one rounded on its own to the currency's minor unit.
+    func bookedAmounts(_ t: Ticket, risk: Money, scale: Int) -> [Money] {
+        var out = [risk]
+        if t.alreadyCashout {
+            out.append((t.cashoutPrice ?? 0) * scale)
+        } else if t.status.isStakeReturned {
+            out.append(risk)
+        } else if t.status.isResult {
+            var previous: Money?
+            for result in ExpectedNet.balanceChanges(t).map(\.reSettlePrice) + [t.settlementPrice ?? 0] {
+                let value = result * scale
+                out.append(previous.map { value - $0 } ?? risk + value)
+                previous = value
+            }
+        }
+        return out
+    }
+
+    /// SPEC §2: a ledger net equal to the result before any balance-changing resettle (one or
+    /// several missed) names the result it still holds; nil when it holds none of them.
+    func staleResult(_ t: Ticket, net: Money, expectedNet: Money, scale: Int, rule: RoundingRule, booked: [Money]) -> String? {
+        let changes = ExpectedNet.balanceChanges(t)
+        for (k, change) in changes.enumerated().reversed() {
+            let previous = change.reSettlePrice * scale
+            guard rule.matches(net, previous, booked: booked), !rule.matches(previous, expectedNet, booked: booked) else { continue }
+            let missed = changes.count - k
+            let when = change.resettleDate.map { " of \(UTCTime.iso($0))" } ?? ""
+            return "ledger still shows the result before the resettle\(when) (\(change.status) \(Money.format(previous)))"
+                + (missed == 1 ? "" : "; \(missed) balance-changing resettles since were not applied")
+                + "; current result \(Money.format(expectedNet))"
+        }
+        return nil
     }
 
     /// Ledger entries for a Saba ticket that no window returned.

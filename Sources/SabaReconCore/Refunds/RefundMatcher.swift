@@ -81,11 +81,12 @@ public struct RefundMatcher: Sendable {
         }
         var problems: [String] = []
         var fields: [FieldDifference] = []
-        if !policy.same(credit, r.refundMoney) {
+        let rule = policy.rounding(involved.first?.currency ?? r.currency)
+        if !rule.matches(credit, r.refundMoney) {
             problems.append("the ledger refunded \(Money.format(credit)), refundMoney is \(Money.format(r.refundMoney))")
             fields.append(FieldDifference(field: "refund_amount", provider: Money.format(r.refundMoney), ledger: Money.format(credit)))
         }
-        if !policy.same(debit + credit, .zero) {
+        if !rule.matches(debit + credit, .zero) {
             problems.append("the bet's debit and refund net to \(Money.format(debit + credit)), not zero")
             fields.append(FieldDifference(field: "bet_net", provider: "0.00", ledger: Money.format(debit + credit)))
         }
@@ -128,16 +129,21 @@ public struct RefundMatcher: Sendable {
             let standing = net - reversals.reduce(Money.zero) { $0 + $1.amount }
             return .rows([row(.refundReversedAfterReject, standing, "answered 6101 (settlement stands) but the ledger reversed the transfer")])
         case .cancel(let answer):
+            // SPEC 1.4: the transfer's net decides, however many rows the reversal took (a
+            // BetNSettle is a bet and a win: a wallet may return one and take back the other).
             let said = answer.map { "answered \($0)" } ?? "no answer logged"
-            if reversals.count > 1 {
-                return .rows([row(.refundAppliedTwice, 0, "\(said): reverse once; the ledger reversed \(reversals.count) times")])
-            }
-            if policy.same(net, 0) { return .rows([]) }
+            let rule = policy.rounding(entries.first?.currency ?? c.currency)
+            if rule.matches(net, .zero) { return .rows([]) }
             if reversals.isEmpty {
                 if policy.isPending(fold.first.time) {
                     return .pending(PendingItem(provider: "jdb", transId: c.transferId, currency: c.currency, since: fold.first.time))
                 }
                 return .rows([row(.refundNotApplied, 0, "\(said): the transfer should net to zero, it nets \(Money.format(net))")])
+            }
+            // Past zero by a whole second reversal: the rows moved the transfer's own amount back twice.
+            let original = net - reversals.reduce(Money.zero) { $0 + $1.amount }
+            if !original.isZero, rule.matches(net, -original) {
+                return .rows([row(.refundAppliedTwice, 0, "\(said): reverse once; the ledger's \(reversals.count) reversal row\(reversals.count == 1 ? "" : "s") moved the transfer's \(Money.format(original)) back twice, leaving \(Money.format(net))")])
             }
             return .rows([row(.refundAmountMismatch, 0, "\(said): the reversal leaves \(Money.format(net)) instead of zero")])
         }
@@ -168,7 +174,7 @@ public struct RefundMatcher: Sendable {
         guard Self.covers(c, m, bet: bet) else { return .notJudged(reason: "not covered") }
         guard judged(bet.createdAt) || judged(c.time) else { return .notJudged(reason: "out of range") }
         let net = entries.reduce(Money.zero) { $0 + $1.amount }
-        if policy.same(net, 0) { return .rows([]) }
+        if policy.rounding(bet.currency).matches(net, .zero) { return .rows([]) }
         if policy.isPending(c.time) {
             return .pending(PendingItem(provider: "feed", transId: bet.ticketId, currency: bet.currency, since: c.time))
         }

@@ -109,6 +109,15 @@ public enum RefundRecordParser {
         guard case .array(let items)? = m["batchRefundList"] else { throw Failure(reason: "batchRefundList is missing", provider: p) }
         // Per-item answers: refundResultList[].sucRefundSeqNoList[] {seqNo|refundSeqNo, status}.
         var answers: [String: Int] = [:]
+        // Only seqNo, event, timestamp and status are required in the response (seed 002): without
+        // refundResultList, the top-level status answers every item.
+        var answerForAll: Int?
+        if let response, response["refundResultList"].map({ $0.isNull }) ?? true {
+            switch response["status"] {
+            case .number(let n)?, .string(let n)?: answerForAll = Int(n.trimmingCharacters(in: .whitespaces))
+            default: break
+            }
+        }
         if case .array(let results)? = response?["refundResultList"] {
             for result in results {
                 guard case .array(let list)? = result["sucRefundSeqNoList"] else { continue }
@@ -130,7 +139,7 @@ public enum RefundRecordParser {
                 seqNo: seq, batchSeqNo: batch, username: try string(item["username"], "batchRefundList[\(k)].username", provider: p),
                 roundCode: try string(item["roundCode"], "batchRefundList[\(k)].roundCode", provider: p),
                 refundMoney: try money(item["refundMoney"], "batchRefundList[\(k)].refundMoney", provider: p),
-                detailSum: detailSum, currency: currency, answer: answers[seq], responseLogged: response != nil,
+                detailSum: detailSum, currency: currency, answer: answers[seq] ?? answerForAll, responseLogged: response != nil,
                 time: receivedAt ?? sent, location: location))
         }
     }

@@ -62,7 +62,8 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
     public static let out = SettingKey("out", flag: "--out", default: "Reports", expects: "a folder")
     public static let grace = SettingKey("grace", flag: "--grace", default: "15m", expects: "a duration such as 900, 15m, 1h")
     public static let accountingTz = SettingKey("accounting_tz", flag: "--accounting-tz", default: "+00:00", expects: "an offset from UTC such as +00:00, +08:00 or -4: the day daily.csv counts a ticket on")
-    public static let tolerance = SettingKey("tolerance", flag: "--tolerance", default: "0", expects: "a non-negative decimal amount")
+    public static let tolerance = SettingKey("tolerance", flag: "--tolerance", default: "0", expects: "a non-negative amount in ledger units for every currency (0.01), per currency (USD=0.01,VND=1), or both (0.01,VND=1); in the file also a map {USD: 0.01, VND: 1}")
+    public static let stakeBasis = SettingKey("stake_basis", flag: "--stake-basis", default: "actual", expects: "actual (the wallet debits the stake at risk: stake × |price| at a negative Malay, Indo or American price) or nominal (the stake whatever the price)")
     public static let refunds = SettingKey("refunds", flag: "--refunds", isList: true, default: "", expects: "refund-record files or folders")
     public static let refundMaxBytes = SettingKey("refund_max_bytes", flag: "--refund-max-bytes", default: "4294967296", expects: "a whole number of bytes a refund-record file may hold once decompressed, from 1024")
     public static let refundMaxLines = SettingKey("refund_max_lines", flag: "--refund-max-lines", default: "5000000", expects: "how many refund-record lines a run reads in all (they are held in memory), from 1000")
@@ -86,7 +87,7 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
     /// Every setting, in the order `config check` prints them.
     public static let all: [SettingKey] = [
         apiURL, apiVersion, apiUtcOffset, forwardedFor, jwtFile, vendorId, vendorMemberId, refreshBefore,
-        ledger, ledgerTable, ledgerStatementTimeout, store, lease, out, grace, accountingTz, tolerance, refunds, refundMaxBytes, refundMaxLines, refundMaxMalformed, betStopWindow, marketGroups, csvBom, xlsx, html, keepRuns,
+        ledger, ledgerTable, ledgerStatementTimeout, store, lease, out, grace, accountingTz, tolerance, stakeBasis, refunds, refundMaxBytes, refundMaxLines, refundMaxMalformed, betStopWindow, marketGroups, csvBom, xlsx, html, keepRuns,
         fetchTimeout, fetchMaxBytes, maxAttempts, logLevel, logFormat, progress, metricsFile, deadmanURL, nightlyDays,
     ]
 

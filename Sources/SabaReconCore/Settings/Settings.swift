@@ -142,6 +142,14 @@ public struct Settings: Sendable {
         return value
     }
 
+    /// SPEC §2's tolerance: one amount, a table per currency, or both.
+    public func tolerances(_ key: SettingKey) throws -> ToleranceTable? {
+        guard let raw = text(key) else { return nil }
+        do { return try ToleranceTable.parse(raw) } catch let error as ToleranceTable.Invalid {
+            throw fail(key, "not a tolerance (\(error.description))")
+        }
+    }
+
     public func integer(_ key: SettingKey, in range: ClosedRange<Int>) throws -> Int? {
         guard let raw = text(key) else { return nil }
         guard let value = Int(raw.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
@@ -217,7 +225,7 @@ public struct Settings: Sendable {
         }
         let overridden = currencies.entries.filter { CurrencyTable.builtIn.entries[$0.key] != $0.value }.sorted { $0.key < $1.key }
         for (id, info) in overridden {
-            lines.append("currencies.\(id) = \(info.code), scale \(info.scale)  (\(configPath ?? "config"))")
+            lines.append("currencies.\(id) = \(info.code), scale \(info.scale), decimals \(info.decimals)  (\(configPath ?? "config"))")
         }
         return lines
     }

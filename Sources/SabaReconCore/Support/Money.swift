@@ -117,6 +117,56 @@ public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConver
     public static func * (a: Money, factor: Int) -> Money { Money(units: a.units * Int128(factor)) }
     public static func < (a: Money, b: Money) -> Bool { a.units < b.units }
 
+    /// `self × other`, rounded half to even at 10^-12 (far below any minor unit), or nil when
+    /// the product would not fit: a stake times a price (SPEC §2's stake at risk).
+    public func multiplied(by other: Money) -> Money? {
+        // Strip the price's trailing zeros first, so realistic products stay far inside Int128.
+        var factor = other.units
+        var shift = Self.fractionDigits
+        while shift > 0, factor % 10 == 0, factor != 0 { factor /= 10; shift -= 1 }
+        let (product, overflow) = units.multipliedReportingOverflow(by: factor)
+        guard !overflow else { return nil }
+        return Money(units: product).dividedRounding(byPowerOfTen: shift)
+    }
+
+    /// `self / 10^n`, rounded half to even at 10^-12.
+    public func dividedRounding(byPowerOfTen n: Int) -> Money {
+        guard n > 0 else { return self }
+        var divisor: Int128 = 1
+        for _ in 0..<n { divisor *= 10 }
+        let (q, r) = units.quotientAndRemainder(dividingBy: divisor)
+        let twice = r.magnitude * 2
+        var result = q
+        if twice > divisor.magnitude || (twice == divisor.magnitude && q % 2 != 0) {
+            result += units < 0 ? -1 : 1
+        }
+        return Money(units: result)
+    }
+
+    /// Rounded half to even to `decimals` places (a wallet booking an exact amount in minor units).
+    public func rounded(decimals: Int) -> Money {
+        guard decimals < Self.fractionDigits else { return self }
+        let places = Self.fractionDigits - max(0, decimals)
+        var scale: Int128 = 1
+        for _ in 0..<places { scale *= 10 }
+        return Money(units: dividedRounding(byPowerOfTen: places).units * scale)
+    }
+
+    /// Whether the amount is a whole number of 10^-decimals (it fits the currency's minor unit).
+    public func fits(decimals: Int) -> Bool {
+        guard decimals < Self.fractionDigits else { return true }
+        var unit: Int128 = 1
+        for _ in 0..<(Self.fractionDigits - max(0, decimals)) { unit *= 10 }
+        return units % unit == 0
+    }
+
+    /// One minor unit of a currency with `decimals` decimals (0.01 for 2).
+    public static func minorUnit(decimals: Int) -> Money {
+        var unit: Int128 = 1
+        for _ in 0..<(Self.fractionDigits - min(max(0, decimals), Self.fractionDigits)) { unit *= 10 }
+        return Money(units: unit)
+    }
+
     public var magnitude: Money { units < 0 ? -self : self }
     public var isZero: Bool { units == 0 }
 

@@ -125,11 +125,14 @@ public struct ReconcileJob: Sendable {
             run_id: folder.runId, tool: "saba-recon", tool_version: options.toolVersion, command_line: options.commandLine,
             now: UTCTime.iso(now), range_start: UTCTime.iso(plan.range.start), range_end: UTCTime.iso(plan.range.end),
             range_clamped: plan.clamped, api_url: client.map { CommandLineRedactor.redactURLPassword($0.config.apiURL) } ?? "",
-            api_version: client?.config.apiVersion ?? "", windows: [], inputs: [], tolerance: options.tolerance.plain(),
+            api_version: client?.config.apiVersion ?? "", windows: [], inputs: [], tolerance: options.tolerances.description,
             grace_seconds: options.grace, edge_margin_seconds: plan.edgeMargin, tickets_staged: 0, discrepancies: 0,
             discrepancies_by_kind: [:], pending: 0, reports: [:], started_at: UTCTime.iso(started), finished_at: "",
             outcome: "failed", exit_status: 2, error: nil, based_on: opened.basedOn)
         manifest.shared_run = options.sharedRun
+        manifest.tolerances = options.tolerances.inForce
+        manifest.currency_decimals = Dictionary(uniqueKeysWithValues: Set(options.currencies.entries.values.map(\.code)).map { ($0, options.currencies.decimals(of: $0)) })
+        manifest.stake_basis = options.stakeBasis.rawValue
         manifest.inputs = refundDigests.map { Manifest.Input(name: "refunds", description: $0.path, records: $0.lines, sha256: $0.sha256) }
         var metrics = RunMetrics(command: options.command, startedAt: started)
         var store: RunStore?
@@ -164,7 +167,8 @@ public struct ReconcileJob: Sendable {
                                                   records: staged.entries, sha256: staged.sha256), at: 0)
             logger.info("ledger: \(staged.entries) entries since \(UTCTime.iso(since))")
 
-            var policy = MatchPolicy(plan: plan, now: now, grace: options.grace, tolerance: options.tolerance, currencies: options.currencies)
+            var policy = MatchPolicy(plan: plan, now: now, grace: options.grace, tolerances: options.tolerances,
+                                     currencies: options.currencies, stakeBasis: options.stakeBasis)
             policy.accountingOffset = options.accountingOffset
             let matched = try MatchStage(policy: policy, refunds: RefundMatcher(policy: policy, betStopWindow: options.betStopWindow, marketGroups: options.marketGroups))
                 .run(store: runStore, book: book, metrics: &metrics, clock: clock)

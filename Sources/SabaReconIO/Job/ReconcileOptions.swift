@@ -6,7 +6,10 @@ public struct ReconcileOptions: Sendable {
     public var grace: TimeInterval
     /// Seconds east of UTC of the accounting day (daily.csv).
     public var accountingOffset = 0
-    public var tolerance: Money
+    /// SPEC §2: tolerance on top of rounding, per currency.
+    public var tolerances: ToleranceTable
+    /// What the wallet debits at placement (SPEC §2).
+    public var stakeBasis: StakeBasis = .actual
     public var outRoot: URL
     public var byteOrderMark: Bool
     /// discrepancies.xlsx and report.html (SPEC §8).
@@ -36,10 +39,10 @@ public struct ReconcileOptions: Sendable {
     /// Called as the fetch goes (a terminal's progress line); nil under cron.
     public var progress: (@Sendable (JobProgress) -> Void)?
 
-    public init(grace: TimeInterval = 900, tolerance: Money = .zero, outRoot: URL, byteOrderMark: Bool = false,
+    public init(grace: TimeInterval = 900, tolerances: ToleranceTable = .exact, outRoot: URL, byteOrderMark: Bool = false,
                 currencies: CurrencyTable = .builtIn, commandLine: [String] = [], toolVersion: String) {
         self.grace = grace
-        self.tolerance = tolerance
+        self.tolerances = tolerances
         self.outRoot = outRoot
         self.byteOrderMark = byteOrderMark
         self.currencies = currencies

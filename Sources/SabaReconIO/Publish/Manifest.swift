@@ -33,7 +33,14 @@ public struct Manifest: Sendable, Codable {
     public var api_version: String
     public var windows: [Window]
     public var inputs: [Input]
+    /// The tolerance setting as given (`0.01,VND=1`); `tolerances` spells it out.
     public var tolerance: String
+    /// SPEC §2: the tolerance in force per currency (`*`: every other one), on top of rounding
+    /// to each currency's minor unit (`currency_decimals`, the ledger codes of the table).
+    public var tolerances: [String: String]? = nil
+    public var currency_decimals: [String: Int]? = nil
+    /// `actual` (the stake at risk) or `nominal`.
+    public var stake_basis: String? = nil
     public var grace_seconds: Double
     public var edge_margin_seconds: Double
     public var tickets_staged: Int

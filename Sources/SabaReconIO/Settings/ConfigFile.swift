@@ -56,6 +56,18 @@ public enum ConfigFile {
                 document.currencies = try currencies(valueNode, path: path)
                 continue
             }
+            if name == SettingKey.tolerance.name, case .mapping(let table) = valueNode {
+                // `tolerance: {USD: 0.01, VND: 1, "*": 0.005}`: the flag's text form, checked where every source is.
+                var parts: [String] = []
+                for (code, amount) in table {
+                    guard case .scalar(let c) = code, case .scalar(let a) = amount else {
+                        throw LoadError(path: path, line: code.mark?.line ?? line, message: "tolerance must map currency codes to amounts")
+                    }
+                    parts.append(c.string == "*" ? a.string : "\(c.string)=\(a.string)")
+                }
+                document.values[name] = (.text(parts.joined(separator: ",")), line)
+                continue
+            }
             let isSection = SettingKey.all.contains { $0.name.hasPrefix(name + ".") }
             switch valueNode {
             case .mapping(let nested) where isSection:
@@ -84,7 +96,7 @@ public enum ConfigFile {
         }
     }
 
-    /// `currencies: {15: {code: IDR, thousands: true}}` overrides the built-in table.
+    /// `currencies: {15: {code: IDR, thousands: true, decimals: 0}}` overrides the built-in table.
     static func currencies(_ node: Node, path: String) throws -> [Int: CurrencyInfo] {
         guard case .mapping(let mapping) = node else {
             throw LoadError(path: path, line: node.mark?.line, message: "currencies must map Saba currency ids to {code, thousands}")
@@ -97,10 +109,17 @@ public enum ConfigFile {
             }
             guard case .mapping(let fields) = entry, let code = fields["code"]?.scalar?.string,
                   code.count >= 2, code.allSatisfy({ $0.isLetter || $0.isNumber }) else {
-                throw LoadError(path: path, line: line, message: "currency \(id) needs {code: ISO code, thousands: true|false}")
+                throw LoadError(path: path, line: line, message: "currency \(id) needs {code: ISO code, thousands: true|false, decimals: 0-4}")
             }
-            for (field, _) in fields where !["code", "thousands"].contains(field.scalar?.string ?? "") {
-                throw LoadError(path: path, line: field.mark?.line ?? line, message: "currency \(id): unknown field '\(field.scalar?.string ?? "?")' (code, thousands)")
+            for (field, _) in fields where !["code", "thousands", "decimals"].contains(field.scalar?.string ?? "") {
+                throw LoadError(path: path, line: field.mark?.line ?? line, message: "currency \(id): unknown field '\(field.scalar?.string ?? "?")' (code, thousands, decimals)")
+            }
+            var decimals: Int?
+            if let text = fields["decimals"]?.scalar?.string {
+                guard let value = Int(text), (0...4).contains(value) else {
+                    throw LoadError(path: path, line: fields["decimals"]?.mark?.line ?? line, message: "currency \(id): decimals '\(text)' is not a whole number from 0 to 4 (the minor unit the wallet books in)")
+                }
+                decimals = value
             }
             var thousands = false
             if let flag = fields["thousands"]?.scalar?.string {
@@ -109,7 +128,7 @@ public enum ConfigFile {
                 }
                 thousands = value
             }
-            table[id] = CurrencyInfo(code: code.uppercased(), scale: thousands ? 1000 : 1)
+            table[id] = CurrencyInfo(code: code.uppercased(), scale: thousands ? 1000 : 1, decimals: decimals)
         }
         return table
     }
