@@ -22,19 +22,7 @@ extension JobOptions {
         let out = URL(fileURLWithPath: job.out)
         let redacted = CommandLineRedactor.redact(commandLine, secrets: secrets)
         let worker = SharedRunWorker(store: store, client: client, outRoot: out, logger: logger) { runId, shared in
-            // One publisher at a time per report root, as for a resume: wait (up to a lease) for a
-            // plain nightly or another run's publisher that holds it, rather than fail the run.
-            var lock: RunLock?
-            let giveUp = Date().addingTimeInterval(job.lease)
-            while lock == nil {
-                do {
-                    lock = try RunFolder.lock(out, holder: "saba-recon \(command) publishing \(runId)", now: Date())
-                } catch let held as RunLock.Held where Date() < giveUp {
-                    self.logger(job).notice("publishing \(runId): \(held); waiting")
-                    Thread.sleep(forTimeInterval: 2)
-                }
-            }
-            defer { withExtendedLifetime(lock) {} }
+            // The worker holds the report root's lock while it publishes (SharedRunWorker.lockRoot).
             var lines: [String] = []
             let status = try self.execute(job, start: .resume(runId: runId), command: command, commandLine: redacted, quiet: true, lines: { lines.append($0) },
                                          sharedRun: shared)

@@ -22,29 +22,30 @@ import TestSupport
             defer { a.close(); b.close() }
             try a.migrate()
             try b.migrate()  // twice: nothing to do the second time
-            let id = try a.createOrJoin(try record("R1"))
-            let joined = try b.createOrJoin(try record("R2"))
-            #expect(id == "R1")
+            let id = try a.createOrJoin(try record("20260720T120000Z-0001"))
+            let joined = try b.createOrJoin(try record("20260720T120000Z-0002"))
+            #expect(id == "20260720T120000Z-0001")
             // Two workers claim different calls; nobody claims a held one.
             var claimed: [SharedRunStore.Call] = []
             while let c = try (claimed.count % 2 == 0 ? a : b).claimCall() { claimed.append(c) }
             let again = try a.claimCall()
             // Not publishable while calls are not done.
             let early = try a.claimPublishing() != nil
-            for c in claimed {
+            for (i, c) in claimed.enumerated() {
                 let t = Ticket(transId: "t\(c.window.index)\(c.settled)", memberId: "m", stake: 10, transTime: Self.now, status: TicketStatus("running"), currency: 3)
-                try a.commit(c, tickets: [t, t], stats: FetchStats(tickets: 2, bytes: 10, attempts: 1, seconds: 0.1))
+                // Each by the worker that holds it: a commit checks the claim.
+                try (i % 2 == 0 ? a : b).commit(c, tickets: [t, t], stats: FetchStats(tickets: 2, bytes: 10, attempts: 1, seconds: 0.1))
             }
             let publishing = try b.claimPublishing()?.runId
-            try b.finish("R1", state: "done", exitStatus: 1, summary: "run R1: ...")
-            let state = try a.state(of: "R1")
+            try b.finish("20260720T120000Z-0001", state: "done", exitStatus: 1, summary: "run 20260720T120000Z-0001: ...")
+            let state = try a.state(of: "20260720T120000Z-0001")
             let pruned = try a.prune(keep: 0)
             return (joined, claimed.count, again, publishing, early, state, pruned, try a.openRuns())
         }
-        #expect(outcome.joined == "R1", "a second run of the same range joins the open one")
+        #expect(outcome.joined == "20260720T120000Z-0001", "a second run of the same range joins the open one")
         #expect(outcome.claims == 6 && outcome.again == nil && !outcome.early)
-        #expect(outcome.publishing == "R1")
-        #expect(outcome.state == SharedRunStore.RunState(state: "done", exitStatus: 1, summary: "run R1: ..."))
+        #expect(outcome.publishing == "20260720T120000Z-0001")
+        #expect(outcome.state == SharedRunStore.RunState(state: "done", exitStatus: 1, summary: "run 20260720T120000Z-0001: ..."))
         #expect(outcome.pruned == 1 && outcome.left.isEmpty)
     }
 
@@ -56,7 +57,7 @@ import TestSupport
             let b = try SharedRunStore(url: url, worker: "b", lease: 1)
             defer { a.close(); b.close() }
             try a.migrate()
-            _ = try a.createOrJoin(try record("R1"))
+            _ = try a.createOrJoin(try record("20260720T120000Z-0001"))
             let first = try a.claimCall()
             // b takes every other call, then waits for a's lease to run out.
             while try b.claimCall() != nil {}
@@ -72,21 +73,147 @@ import TestSupport
 extension SharedRunStoreTests {
     @Test func aFailedRunIsOpenedAgainAndAFinishedOneIsNot() async throws {
         let pg = try TestPostgres.server()
-        let (url, _) = try pg.makeDatabase()
+        let (url, db) = try pg.makeDatabase()
         let (reopened, refused): (String?, String) = try await blocking {
             let a = try SharedRunStore(url: url, worker: "a", lease: 30)
             defer { a.close() }
             try a.migrate()
-            _ = try a.createOrJoin(try record("R1"))
-            try a.finish("R1", state: "failed", exitStatus: 2, summary: "HTTP 503")
-            try a.reopen("R1")
-            let state = try a.state(of: "R1")?.state
-            try a.finish("R1", state: "done", exitStatus: 0, summary: "ok")
+            _ = try a.createOrJoin(try record("20260720T120000Z-0001"))
+            try a.finish("20260720T120000Z-0001", state: "failed", exitStatus: 2, summary: "HTTP 503")
+            try a.reopen("20260720T120000Z-0001")
+            let state = try a.state(of: "20260720T120000Z-0001")?.state
+            // Only a publisher records done (the claim is checked): a finished run, made by hand here.
+            #expect(try a.finish("20260720T120000Z-0001", state: "done", exitStatus: 0, summary: "ok") == false)
+            try pg.psql("UPDATE saba_recon.runs SET state = 'done' WHERE run_id = '20260720T120000Z-0001'", database: db)
             var message = ""
-            do { try a.reopen("R1") } catch { message = "\(error)" }
+            do { try a.reopen("20260720T120000Z-0001") } catch { message = "\(error)" }
             return (state, message)
         }
         #expect(reopened == "fetching")
         #expect(refused.contains("already finished"))
+    }
+}
+
+/// SPEC §6 and §7: the store is trusted no further than the files, and a claim is checked
+/// where it matters, in the transaction that uses it.
+extension SharedRunStoreTests {
+    static func ticket(_ id: String) -> Ticket {
+        Ticket(transId: id, memberId: "m", stake: 10, transTime: now, status: TicketStatus("running"), currency: 3)
+    }
+
+    @Test func aCommitAfterTheClaimWasLostIsRefusedAndStoresNothing() async throws {
+        let pg = try TestPostgres.server()
+        let (url, db) = try pg.makeDatabase()
+        let (lost, twice, heartbeat): (String, Bool, Bool) = try await blocking {
+            let a = try SharedRunStore(url: url, worker: "a", lease: 30)
+            let b = try SharedRunStore(url: url, worker: "b", lease: 30)
+            defer { a.close(); b.close() }
+            try a.migrate()
+            _ = try a.createOrJoin(try record("20260720T120000Z-0001"))
+            let call = try #require(try a.claimCall())
+            // a stalls past its lease; b takes the window over.
+            try pg.psql("UPDATE saba_recon.calls SET lease_until = now() - interval '1 second'", database: db)
+            let taken = try #require(try b.claimCall())
+            #expect(taken == call)
+            var message = ""
+            do { try a.commit(call, tickets: [Self.ticket("stale")], stats: FetchStats(tickets: 1, bytes: 1, attempts: 1, seconds: 0)) } catch { message = "\(error)" }
+            let heartbeat = try a.heartbeat(call)
+            try b.commit(taken, tickets: [Self.ticket("fresh")], stats: FetchStats(tickets: 1, bytes: 1, attempts: 1, seconds: 0))
+            // b's answer lost with its connection: committing again is harmless, not a second write.
+            try b.commit(taken, tickets: [Self.ticket("fresh")], stats: FetchStats(tickets: 1, bytes: 1, attempts: 1, seconds: 0))
+            return (message, true, heartbeat)
+        }
+        #expect(lost.contains("lost the claim") && lost.contains("its lease ran out"), "\(lost)")
+        #expect(twice && !heartbeat)
+        #expect(try pg.psqlValue("SELECT string_agg(trans_id, ',') FROM saba_recon.tickets", database: db) == "fresh")
+        #expect(try pg.psqlValue("SELECT done_by FROM saba_recon.calls WHERE done", database: db) == "b")
+    }
+
+    @Test(arguments: ["latest", "..", "../elsewhere", "20260720T120000Z-00/1", "R1"])
+    func aRunIdThisJobDoesNotMakeIsNeverPublished(id: String) async throws {
+        let pg = try TestPostgres.server()
+        let (url, db) = try pg.makeDatabase()
+        let json = String(decoding: try JSONEncoder().encode(try record(id)), as: UTF8.self).replacingOccurrences(of: "'", with: "''")
+        let message: String = try await blocking {
+            let a = try SharedRunStore(url: url, worker: "a", lease: 30)
+            defer { a.close() }
+            try a.migrate()
+            // Planted: a run with no calls is publishable at once.
+            try pg.psql("INSERT INTO saba_recon.runs (run_id, range_start, range_end, record, created_by) VALUES ('\(id.replacingOccurrences(of: "'", with: "''"))', 1, 2, '\(json)', 'x')", database: db)
+            do { _ = try a.claimPublishing(); return "" } catch { return "\(error)" }
+        }
+        #expect(message.contains("not a run id this job makes"), "\(message)")
+        #expect(try pg.psqlValue("SELECT state FROM saba_recon.runs", database: db) == "failed")
+    }
+
+    @Test func aSchemaAnotherRoleOwnsIsRefused() async throws {
+        let pg = try TestPostgres.server()
+        let (url, db) = try pg.makeDatabase()
+        let role = "other_\(UInt32.random(in: 0...UInt32.max))"
+        try pg.psql("CREATE ROLE \(role); CREATE SCHEMA saba_recon AUTHORIZATION \(role);", database: db)
+        let message: String = try await blocking {
+            let a = try SharedRunStore(url: url, worker: "a", lease: 30)
+            defer { a.close() }
+            do { try a.migrate(); return "" } catch { return "\(error)" }
+        }
+        #expect(message.contains("the schema saba_recon is owned by role \(role), not by postgres"), "\(message)")
+        #expect(try pg.psqlValue("SELECT count(*) FROM pg_tables WHERE schemaname = 'saba_recon'", database: db) == "0")
+    }
+
+    @Test func theMigrationLockIsWaitedForABoundedTime() async throws {
+        let pg = try TestPostgres.server()
+        let (url, _) = try pg.makeDatabase()
+        let (message, seconds): (String, TimeInterval) = try await blocking {
+            let holder = try SharedRunStore(url: url, worker: "holder", lease: 30)
+            defer { holder.close() }
+            try holder.sync("hold the lock") { [holder] in
+                let c = try await holder.connection(0)
+                for try await _ in try await c.query("SELECT pg_advisory_lock(727172)", logger: holder.logger) {}
+            }
+            let held = try pg.psqlValue("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+            #expect(held == "1", "the holder holds the lock")
+            let waiter = try SharedRunStore(url: url, worker: "waiter", lease: 30, migrationLockTimeout: 1)
+            defer { waiter.close() }
+            let started = Date()
+            do { try waiter.migrate(); return ("", 0) } catch { return ("\(error)", Date().timeIntervalSince(started)) }
+        }
+        #expect(message.contains("held the migration lock for more than 1 s"), "\(message)")
+        #expect(seconds < 10)
+    }
+
+    @Test func aConnectionCutMidTransactionIsRetried() async throws {
+        let pg = try TestPostgres.server()
+        let (url, db) = try pg.makeDatabase()
+        let (count, cut): (Int, Bool) = try await blocking {
+            let a = try SharedRunStore(url: url, worker: "a", lease: 30)
+            defer { a.close() }
+            try a.migrate()
+            _ = try a.createOrJoin(try record("20260720T120000Z-0001"))
+            let call = try #require(try a.claimCall())
+            // A slow insert, ended by the server while it runs (a failover, an admin): 57P01.
+            try pg.psql("""
+                CREATE FUNCTION public.slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$;
+                CREATE TRIGGER slow AFTER INSERT ON saba_recon.tickets FOR EACH STATEMENT EXECUTE FUNCTION public.slow();
+                """, database: db)
+            final class Cut: @unchecked Sendable { var done = false }
+            let flag = Cut()
+            let killer = Thread {
+                for _ in 0..<100 where !flag.done {
+                    let ended = (try? pg.psqlValue("""
+                        SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                        WHERE datname = '\(db)' AND state = 'active' AND query LIKE 'INSERT INTO saba_recon.tickets%' AND pid <> pg_backend_pid()) t
+                        """)) ?? "0"
+                    if ended != "0" { flag.done = true }
+                    usleep(50_000)
+                }
+            }
+            killer.start()
+            try a.commit(call, tickets: [Self.ticket("t1")], stats: FetchStats(tickets: 1, bytes: 1, attempts: 1, seconds: 0))
+            return (try a.openRuns().count, flag.done)
+        }
+        #expect(cut, "the insert was never cut")
+        #expect(count == 1)
+        #expect(try pg.psqlValue("SELECT count(*) FROM saba_recon.calls WHERE done", database: db) == "1")
+        #expect(try pg.psqlValue("SELECT string_agg(trans_id, ',') FROM saba_recon.tickets", database: db) == "t1")
     }
 }

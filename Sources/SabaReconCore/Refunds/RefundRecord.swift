@@ -135,9 +135,11 @@ public struct MalformedRecord: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "\(location): \(reason)" }
 
+    /// The reason and the provider are cut to a bounded excerpt (`TextExcerpt`): they may
+    /// quote an outsider's field, and a line of megabytes must not become megabytes of reports.
     public init(location: RecordLocation, reason: String, provider: String? = nil) {
         self.location = location
-        self.reason = reason
-        self.provider = provider
+        self.reason = TextExcerpt.cut(reason, maxScalars: TextExcerpt.reasonLimit)
+        self.provider = provider.map { TextExcerpt.cut($0, maxScalars: TextExcerpt.providerLimit) }
     }
 }

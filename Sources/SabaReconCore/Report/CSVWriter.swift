@@ -26,13 +26,21 @@ public enum CSVWriter {
         case .number(let n):
             return n
         case .text(let raw):
-            var s = raw
-            // By scalar: Swift reads "\r\n" as one Character, which would slip past a Character check.
-            if let first = s.unicodeScalars.first, formulaStarts.contains(first) { s = "'" + s }
-            if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) {
-                return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            // By scalar and by byte, never by Character: "\r\n" is one Character, and a prepended or
+            // combining mark (U+0600, U+0301) fuses with the ',' or '"' beside it into one that is not
+            // ',' (SPEC §6). The characters that matter are ASCII, so their bytes are them.
+            let guarded = raw.unicodeScalars.first.map { formulaStarts.contains($0) } ?? false
+            let needsQuotes = raw.utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }
+            guard needsQuotes else { return guarded ? "'" + raw : raw }
+            var out: [UInt8] = [0x22]
+            out.reserveCapacity(raw.utf8.count + 8)
+            if guarded { out.append(0x27) }
+            for byte in raw.utf8 {
+                out.append(byte)
+                if byte == 0x22 { out.append(0x22) }
             }
-            return s
+            out.append(0x22)
+            return String(decoding: out, as: UTF8.self)
         }
     }
 }

@@ -205,7 +205,7 @@ public struct HTMLReport: Sendable {
     static func chart(_ title: String, _ items: [(label: String, value: Int, text: String)]) -> Chart {
         let peak = max(1, items.map(\.value).max() ?? 1)
         let bars = items.enumerated().map { i, item in
-            let width = item.value > 0 ? max(2, item.value * 360 / peak) : 0
+            let width = item.value > 0 ? max(2, Int(Int128(item.value) * 360 / Int128(peak))) : 0
             return Bar(label: item.label, value: item.text, y: i * 24, textY: i * 24 + 15, width: width, valueX: 250 + width + 6)
         }
         return Chart(title: title, height: max(24, bars.count * 24), bars: bars)
@@ -217,7 +217,8 @@ public struct HTMLReport: Sendable {
         let points = Array(sorted.suffix(trendRuns - 1)) + [current]
         let peak = max(1, points.map(\.discrepancies).max() ?? 1)
         let columns = points.enumerated().map { i, p in
-            let h = p.discrepancies > 0 ? max(2, p.discrepancies * 120 / peak) : 0
+            // In 128 bits: a count read back from an earlier manifest cannot overflow the scaling.
+            let h = p.discrepancies > 0 ? max(2, Int(Int128(p.discrepancies) * 120 / Int128(peak))) : 0
             return Column(x: 40 + i * 22, y: 130 - h, height: h, tip: "\(p.runId): \(p.discrepancies) discrepancies, \(p.outcome)",
                           current: p.runId == current.runId, failed: p.outcome != "reconciled" && p.outcome != "discrepancies")
         }

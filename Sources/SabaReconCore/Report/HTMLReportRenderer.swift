@@ -12,6 +12,8 @@ public struct HTMLReportRenderer: Sendable {
 
     public init() throws {
         var library = MustacheLibrary()
+        // Escaping by byte, not by Character (HTMLText): the templates select it by name.
+        _ = HTMLText.registered
         do {
             try library.register(HTMLReportTemplate.text, named: "page")
             try library.register(HTMLReportTemplate.table, named: "table")

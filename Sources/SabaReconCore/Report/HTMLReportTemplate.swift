@@ -1,4 +1,6 @@
-/// The page's template (mustache). Every `{{value}}` is HTML-escaped by the renderer, so
+/// The page's template (mustache). Every `{{value}}` is HTML-escaped by the renderer, byte by
+/// byte (`HTMLText`; each template, the partial too, selects it: a partial starts again with
+/// swift-mustache's own escaper, which works on Characters), so
 /// outsiders' text (member ids, details) can only ever show as text; the one unescaped
 /// `{{{script}}}` is the constant below. That script is allowed by its hash in the
 /// Content-Security-Policy, which forbids any other script and any external load.
@@ -7,7 +9,7 @@ enum HTMLReportTemplate {
     static let script = "document.getElementById('filter').addEventListener('input',function(e){var q=e.target.value.toLowerCase();var n=0;document.querySelectorAll('#rows tr').forEach(function(tr){var show=!q||tr.textContent.toLowerCase().indexOf(q)>=0;tr.hidden=!show;if(show)n++;});document.getElementById('shown').textContent=n;});"
 
     static let text = """
-<!DOCTYPE html>
+{{% CONTENT_TYPE: HTML_BYTES}}<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -107,7 +109,7 @@ input#filter{font:inherit;padding:4px 8px;width:320px;margin-bottom:6px}
 
     /// Any table: a header and rows of cells, numbers right-aligned.
     static let table = """
-{{#empty}}<p class="note">None.</p>{{/empty}}{{^empty}}<table>
+{{% CONTENT_TYPE: HTML_BYTES}}{{#empty}}<p class="note">None.</p>{{/empty}}{{^empty}}<table>
 <thead><tr>{{#columns}}<th>{{.}}</th>{{/columns}}</tr></thead>
 <tbody>
 {{#rows}}<tr>{{#cells}}<td{{#numeric}} class="n"{{/numeric}}>{{text}}</td>{{/cells}}</tr>

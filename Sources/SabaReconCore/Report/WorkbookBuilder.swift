@@ -71,7 +71,7 @@ public struct WorkbookBuilder: Sendable {
 
     func cell(_ cell: ReportCell, decimals: [String: Int]) -> Workbook.Cell {
         switch cell {
-        case .text(let s): return .text(s)
+        case .text(let s): return .text(Self.fitted(s))
         case .integer(let n): return .integer(n)
         case .time(let d): return .dateTime(d)
         case .day(let d): return .date(d)
@@ -84,6 +84,39 @@ public struct WorkbookBuilder: Sendable {
         }
     }
 
+    /// Characters one cell holds (Excel's limit, in UTF-16 units; libxlsxwriter refuses more).
+    public static let cellTextLimit = 32_767
+
+    /// A text longer than a cell holds, cut with a visible marker (SPEC §6): one outsider's
+    /// 40,000-character field must not fail the workbook, and with it the night. The CSV and
+    /// JSON files keep the whole text.
+    static func fitted(_ text: String) -> String {
+        guard text.utf16.count > cellTextLimit else { return text }
+        let scalars = text.unicodeScalars.count
+        let marker = " … [cut: \(Self.grouped(scalars)) characters; the whole text is in the CSV and JSON files]"
+        let room = cellTextLimit - marker.utf16.count
+        var kept = String.UnicodeScalarView()
+        var used = 0
+        for scalar in text.unicodeScalars {
+            let width = scalar.utf16.count
+            guard used + width <= room else { break }
+            kept.append(scalar)
+            used += width
+        }
+        return String(kept) + marker
+    }
+
+    /// 40000 -> "40,000".
+    static func grouped(_ n: Int) -> String {
+        let digits = String(n)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return out
+    }
+
     static func significantDigits(_ plain: String) -> Int {
         let digits = plain.utf8.filter { $0 >= 48 && $0 <= 57 }.drop { $0 == 48 }
         return digits.count
@@ -92,7 +125,7 @@ public struct WorkbookBuilder: Sendable {
     /// Characters the cell takes when shown (numbers with their thousands separators).
     static func displayWidth(_ cell: Workbook.Cell) -> Int {
         switch cell {
-        case .text(let s): return s.count
+        case .text(let s): return min(s.count, 100)
         case .integer(let n): return String(n).count
         case .number(let v, let places):
             let whole = String(Int64(abs(v).rounded(.down))).count

@@ -34,11 +34,52 @@ public enum CommandLineRedactor {
         return out
     }
 
-    /// `postgres://user:secret@host/db` -> `postgres://user:[REDACTED]@host/db`.
+    /// Query parameters that carry a secret (libpq's `password` and `sslpassword`).
+    static let secretParameters: Set<String> = ["password", "sslpassword"]
+
+    /// The one redaction of a URL, wherever one is printed or stored (SPEC §6): the user-info
+    /// password (`postgres://user:secret@host/db` -> `postgres://user:[REDACTED]@host/db`)
+    /// and the `password=` / `sslpassword=` query parameters. Works on bytes: a URL's
+    /// delimiters are ASCII, and a combining mark must not hide one from a Character match.
     public static func redactURLPassword(_ text: String) -> String {
-        guard let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@") else { return text }
-        let userInfo = text[scheme.upperBound..<at]
-        guard let colon = userInfo.firstIndex(of: ":") else { return text }
-        return String(text[..<text.index(after: colon)]) + "[REDACTED]" + String(text[at...])
+        let bytes = Array(text.utf8)
+        guard let scheme = find(Array("://".utf8), in: bytes) else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        let authorityStart = scheme + 3
+        let queryStart = bytes[authorityStart...].firstIndex(of: 0x3F) ?? bytes.endIndex  // '?'
+        // The last '@' before the query ends the user info (a password may hold '@' or '/').
+        var i = 0
+        if let at = bytes[authorityStart..<queryStart].lastIndex(of: 0x40),
+           let colon = bytes[authorityStart..<at].firstIndex(of: 0x3A) {
+            out += bytes[..<(colon + 1)]
+            out += Array("[REDACTED]".utf8)
+            i = at
+        }
+        out += bytes[i..<queryStart]
+        guard queryStart < bytes.endIndex else { return String(decoding: out, as: UTF8.self) }
+        out.append(0x3F)
+        let fragment = bytes[(queryStart + 1)...].firstIndex(of: 0x23) ?? bytes.endIndex  // '#'
+        let pairs = bytes[(queryStart + 1)..<fragment].split(separator: 0x26, omittingEmptySubsequences: false)  // '&'
+        for (k, pair) in pairs.enumerated() {
+            if k > 0 { out.append(0x26) }
+            let eq = pair.firstIndex(of: 0x3D)
+            let rawName = String(decoding: pair[pair.startIndex..<(eq ?? pair.endIndex)], as: UTF8.self)
+            let name = (rawName.removingPercentEncoding ?? rawName).lowercased()
+            if let eq, secretParameters.contains(name) {
+                out += pair[...eq]
+                out += Array("[REDACTED]".utf8)
+            } else {
+                out += pair
+            }
+        }
+        out += bytes[fragment...]
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard needle.count <= haystack.count else { return nil }
+        for i in 0...(haystack.count - needle.count) where haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
+        return nil
     }
 }

@@ -13,14 +13,19 @@ public struct JobResult: Sendable {
 
 /// A run that failed after its folder existed: the folder keeps the evidence.
 public struct JobError: Error, Sendable, CustomStringConvertible {
+    /// What failed and where, for the one stderr line.
     public var underlying: String
+    /// The error behind it, kept (not only its text) so a caller can tell a dropped
+    /// connection, which is worth retrying, from a refusal, which is not.
+    public var cause: (any Error)?
     public var runFolder: String?
     /// What the run got through before it failed (nil if it failed before starting).
     public var metrics: RunMetrics?
     public var description: String { underlying }
 
-    public init(underlying: String, runFolder: String? = nil, metrics: RunMetrics? = nil) {
+    public init(underlying: String, cause: (any Error)? = nil, runFolder: String? = nil, metrics: RunMetrics? = nil) {
         self.underlying = underlying
+        self.cause = cause
         self.runFolder = runFolder
         self.metrics = metrics
     }
@@ -200,7 +205,7 @@ public struct ReconcileJob: Sendable {
             if let store, let windows = try? Self.manifestWindows(store) { manifest.windows = windows }
             folder.writeFailure(manifest, error: error, finishedAt: clock.now())
             metrics.finishedAt = clock.now()
-            throw JobError(underlying: String(describing: error), runFolder: folder.url.path, metrics: metrics)
+            throw JobError(underlying: String(describing: error), cause: error, runFolder: folder.url.path, metrics: metrics)
         }
         // Only reached when nothing was judged: its manifest is written; the run failed.
         throw JobError(underlying: nothingJudged ?? "nothing was judged", runFolder: folder.url.path, metrics: metrics)

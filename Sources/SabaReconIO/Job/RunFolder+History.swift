@@ -14,6 +14,10 @@ extension RunFolder {
 
     /// A manifest is a few kilobytes (windows and inputs); 4 MB bounds a damaged one.
     static let manifestMaxBytes = 4 << 20
+    static let outcomes: Set<String> = ["reconciled", "discrepancies", "failed"]
+    /// More rows than any run writes (each is a line of several files): a manifest claiming
+    /// more was not written by this job.
+    static let maxDiscrepancies = 1_000_000_000
 
     /// Up to `limit` earlier runs with a manifest, newest first, and the folders whose
     /// manifest could not be read (named on the page, never fatal: the trend is context).
@@ -21,16 +25,28 @@ extension RunFolder {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: root.path) else { return ([], []) }
         var points: [RunTrendPoint] = []
         var unreadable: [String] = []
-        for name in names.sorted(by: >) where name != "latest" && name != runId && !name.hasPrefix(".") {
+        // Only folders named as this job names runs: anything else planted in the root is not a run.
+        for name in names.sorted(by: >) where name != runId && Self.isRunId(name) {
             if points.count >= limit { break }
+            // lstat: a link planted in place of a run folder is not followed out of the root.
+            var info = stat()
+            guard lstat(root.appendingPathComponent(name).path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { continue }
             let path = root.appendingPathComponent(name).appendingPathComponent("manifest.json").path
-            guard FileManager.default.fileExists(atPath: path) else { continue }
+            guard lstat(path, &info) == 0 else { continue }
             do {
                 let m = try JSONDecoder().decode(TrendManifest.self, from: BoundedFile.read(path, maxBytes: Self.manifestMaxBytes))
-                guard let now = UTCTime.parse(m.now) else { throw BoundedFile.ReadError(description: "now '\(m.now)' is not a time") }
+                // Untrusted numbers and texts (SPEC §6): range-checked before the page draws them.
+                guard m.run_id == name else { throw BoundedFile.ReadError(description: "run_id '\(m.run_id.prefix(40))' is not its folder's") }
+                guard let now = UTCTime.parse(m.now) else { throw BoundedFile.ReadError(description: "now '\(m.now.prefix(40))' is not a time") }
+                guard Self.outcomes.contains(m.outcome) else { throw BoundedFile.ReadError(description: "outcome '\(m.outcome.prefix(40))' is not one this job writes") }
+                guard (0...Self.maxDiscrepancies).contains(m.discrepancies) else {
+                    throw BoundedFile.ReadError(description: "discrepancies \(m.discrepancies) is out of range")
+                }
+                guard (m.money_at_stake?.count ?? 0) <= 1000 else { throw BoundedFile.ReadError(description: "money_at_stake lists too many currencies") }
                 var stake: [String: Money] = [:]
                 for (currency, text) in m.money_at_stake ?? [:] {
-                    guard let amount = Money.parse(text) else { throw BoundedFile.ReadError(description: "money_at_stake \(currency) '\(text)' is not an amount") }
+                    guard currency.utf8.count <= 16 else { throw BoundedFile.ReadError(description: "money_at_stake has a currency code that is not one") }
+                    guard let amount = Money.parse(text), amount >= .zero else { throw BoundedFile.ReadError(description: "money_at_stake \(currency) '\(text.prefix(40))' is not an amount") }
                     stake[currency] = amount
                 }
                 points.append(RunTrendPoint(runId: m.run_id, now: now, outcome: m.outcome, discrepancies: m.discrepancies, moneyAtStake: stake))

@@ -41,6 +41,8 @@ public struct RunFolder: Sendable {
         guard !id.isEmpty, !id.contains("/"), id != ".", id != ".." else { throw JobError(underlying: "'\(id)' is not a run id") }
         var runId = id
         if id == "latest", let target = try? FileManager.default.destinationOfSymbolicLink(atPath: root.appendingPathComponent("latest").path) {
+            // `latest` is a link this job writes to a run id; a planted one must not lead out of the root.
+            guard isRunId(target) else { throw JobError(underlying: "\(root.path)/latest points at '\(target)', which is not a run of this report root") }
             runId = target
         }
         let folder = RunFolder(root: root, runId: runId)
@@ -113,6 +115,17 @@ public struct RunFolder: Sendable {
 }
 
 extension RunFolder {
+    /// Whether `id` has the form `newRunId` makes: `YYYYMMDDTHHMMSSZ-` and four hex digits.
+    /// What names a folder under the report root from outside the job (a shared store's row)
+    /// must have it: never `latest`, `..`, a path or any other name.
+    public static func isRunId(_ id: String) -> Bool {
+        let b = Array(id.utf8)
+        guard b.count == 21 else { return false }
+        func digit(_ i: Int) -> Bool { b[i] >= 0x30 && b[i] <= 0x39 }
+        func hex(_ i: Int) -> Bool { digit(i) || (b[i] >= 0x61 && b[i] <= 0x66) }
+        return (0..<8).allSatisfy(digit) && b[8] == 0x54 && (9..<15).allSatisfy(digit) && b[15] == 0x5A && b[16] == 0x2D && (17..<21).allSatisfy(hex)
+    }
+
     /// A new run id `YYYYMMDDTHHMMSSZ-xxxx` (start time, random suffix), without a folder:
     /// `create` makes its folder; a shared run's folder is made by whichever process publishes it.
     public static func newRunId(started: Date) -> String {
@@ -123,16 +136,30 @@ extension RunFolder {
 
     /// A shared run's folder under the shared report root, made fresh for its publisher: a
     /// publisher that died half-way leaves staged files that are thrown away, never trusted.
+    /// Called with the root's lock held. The id comes from the store, which is trusted no
+    /// further than the files (SPEC §6): it must be a run id, and a folder of that name must be
+    /// this run's own unfinished one (a dead publisher's), never a finished run, a link or a
+    /// folder of something else.
     static func shared(_ runId: String, in root: URL, record: RunRecord) throws -> RunFolder {
-        guard !runId.isEmpty, !runId.contains("/"), runId != ".", runId != ".." else { throw JobError(underlying: "'\(runId)' is not a run id") }
+        guard isRunId(runId), record.run_id == runId else { throw JobError(underlying: "'\(runId)' is not a run id this job makes") }
         let folder = RunFolder(root: root, runId: runId)
+        var info = stat()
+        if lstat(folder.url.path, &info) == 0 {
+            guard (info.st_mode & S_IFMT) == S_IFDIR else {
+                throw JobError(underlying: "refusing to publish run \(runId): \(folder.url.path) exists and is not a folder (a link or a file)")
+            }
+            let own = try? RunRecord.read(from: folder.url)
+            guard let own, own.run_id == runId, !own.finished else {
+                throw JobError(underlying: "refusing to publish run \(runId): \(folder.url.path) exists and is not this run's unfinished folder (\(own == nil ? "no readable run.json" : "its run.json says finished or names another run")); nothing in it was touched")
+            }
+        }
         do {
             try FileManager.default.createDirectory(at: folder.url, withIntermediateDirectories: true)
             for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.url.path)) ?? [] {
                 try FileManager.default.removeItem(at: folder.url.appendingPathComponent(name))
             }
         } catch {
-            throw JobError(underlying: "cannot prepare the run folder \(folder.url.path): \(error.localizedDescription)")
+            throw JobError(underlying: "cannot prepare the run folder \(folder.url.path): \(error.localizedDescription)", cause: error)
         }
         var own = record
         own.finished = false

@@ -129,6 +129,13 @@ public struct PostgresSettings: Sendable, Equatable {
                 break
             }
         }
+        // The startup message separates its fields with NUL bytes: one inside a value would end it
+        // early and let the rest be read as further parameters (a URL's %00 decodes to one).
+        for (name, value) in [("host", host), ("user", user), ("dbname", database), ("application_name", applicationName), ("password", password ?? ""),
+                              ("sslrootcert", sslrootcert ?? ""), ("sslcert", sslcert ?? ""), ("sslkey", sslkey ?? "")]
+            where value.utf8.contains(0) {
+            throw fail("\(name) holds a NUL byte (%00): refused, as libpq refuses it")
+        }
         var settings = PostgresSettings(endpoint: endpoint, user: user, database: database, password: password, sslmode: sslmode,
                                         sslrootcert: sslrootcert, sslcert: sslcert, sslkey: sslkey, applicationName: applicationName,
                                         connectTimeout: connectTimeout)

@@ -112,6 +112,8 @@ struct LineSplitter {
     var buffer: [UInt8] = []
     var lineNumber = 0
     var overlong = false
+    /// The first bytes of an overlong line, for its row: the rest is streamed past, never held.
+    var overlongStart: [UInt8] = []
 
     init(file: String) {
         self.file = file
@@ -131,6 +133,7 @@ struct LineSplitter {
         guard from < to, !overlong else { return }
         if buffer.count + (to - from) > RefundFileReader.maxLineBytes {
             overlong = true
+            overlongStart = Array(buffer.prefix(256))
             buffer.removeAll()
             return
         }
@@ -141,13 +144,17 @@ struct LineSplitter {
         lineNumber += 1
         let location = RecordLocation(file: file, line: lineNumber)
         if overlong {
-            book.add(.malformed(MalformedRecord(location: location, reason: "line longer than \(RefundFileReader.maxLineBytes) bytes")))
+            let start = String(decoding: overlongStart, as: UTF8.self)
+            book.add(.malformed(MalformedRecord(location: location, reason: "line longer than \(RefundFileReader.maxLineBytes) bytes, not read; it starts: \(SecretText.escapeControls(start))")))
         } else {
             if buffer.last == 0x0D { buffer.removeLast() }
             book.add(RefundRecordParser.parse(line: buffer, at: location))
         }
         buffer.removeAll(keepingCapacity: true)
+        // A line of megabytes leaves no megabytes behind.
+        if buffer.capacity > 1 << 20 { buffer = [] }
         overlong = false
+        overlongStart = []
     }
 
     mutating func finish(into book: inout RefundBook, tornReason: String?) {

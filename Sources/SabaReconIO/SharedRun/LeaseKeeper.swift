@@ -3,24 +3,32 @@ import Synchronization
 
 /// Renews a claim's lease on a thread of its own every third of the lease, until stopped:
 /// a worker that is alive keeps its window; one that is killed loses it when the lease ends.
+/// When a renewal finds the claim gone, `lost` says so and the work in hand stops.
 final class LeaseKeeper: Sendable {
     final class Flag: Sendable { let raised = Atomic<Bool>(false) }
     private let stopped = Flag()
+    private let gone = Flag()
     private let thread: BackgroundThread<Void>
 
-    init(every interval: TimeInterval, renew: @escaping @Sendable () throws -> Void) {
+    /// `renew` returns false when the claim is no longer this process's.
+    init(every interval: TimeInterval, renew: @escaping @Sendable () throws -> Bool) {
         let stopped = self.stopped
+        let gone = self.gone
         thread = BackgroundThread {
             var next = Date().addingTimeInterval(interval)
             while !stopped.raised.load(ordering: .relaxed) {
                 usleep(50_000)
                 guard Date() >= next else { continue }
-                // A failed renewal is retried at the next tick; the commit does not need the lease.
-                try? renew()
+                // A renewal that fails (the store unreachable past its retries) is tried again at
+                // the next tick; the commit checks the claim itself.
+                if let held = try? renew(), !held { gone.raised.store(true, ordering: .relaxed) }
                 next = Date().addingTimeInterval(interval)
             }
         }
     }
+
+    /// The claim was found taken over: stop the work it covers.
+    var lost: Bool { gone.raised.load(ordering: .relaxed) }
 
     func stop() {
         stopped.raised.store(true, ordering: .relaxed)

@@ -70,11 +70,20 @@ public final class SharedRunStore: Sendable {
     public let worker: String
     public let lease: TimeInterval
     let logger: Logger
-    private let connections = Mutex<[PostgresConnection]>([])
+    /// Slot -> connection: 0 for the work, 1 for lease heartbeats.
+    private let connections = Mutex<[Int: PostgresConnection]>([:])
+    /// The longest one store operation (one transaction) may take before it is given up and
+    /// tried again on a new connection: a query on a connection the server dropped must never
+    /// wait forever while the heartbeat keeps the claim alive (seen once under load, with a
+    /// session ended mid-insert). A commit gets more, by its size (`commitTimeout`).
+    let operationTimeout: TimeInterval
 
     /// `worker`: this process's name in claims and the manifest (host:pid by default).
     public init(url: String, worker: String, lease: TimeInterval, environment: [String: String] = ProcessInfo.processInfo.environment,
-                logger: Logger = Logger(label: "saba-recon.store")) throws {
+                logger: Logger = Logger(label: "saba-recon.store"), migrationLockTimeout: TimeInterval = SharedRunStore.defaultMigrationLockTimeout,
+                operationTimeout: TimeInterval = 120) throws {
+        self.migrationLockTimeout = migrationLockTimeout
+        self.operationTimeout = operationTimeout
         settings = try PostgresSettings.resolve(url: url, environment: environment)
         configuration = try settings.connectionConfiguration()
         self.worker = worker
@@ -87,43 +96,90 @@ public final class SharedRunStore: Sendable {
     /// A connection of this process's: `slot` 0 for the work, 1 for lease heartbeats (so a
     /// heartbeat never waits behind a long ticket transaction).
     func connection(_ slot: Int) async throws -> PostgresConnection {
-        if let c = connections.withLock({ $0.count > slot ? $0[slot] : nil }), !c.isClosed { return c }
+        if let c = connections.withLock({ $0[slot] }), !c.isClosed { return c }
         let c: PostgresConnection
         do {
             c = try await PostgresConnection.connect(configuration: configuration, id: 100 + slot, logger: logger)
         } catch {
-            throw JobError(underlying: "cannot connect to the run store \(displayName): \(PostgresLedgerSource.describe(error))")
+            throw JobError(underlying: "cannot connect to the run store \(displayName): \(PostgresLedgerSource.describe(error))", cause: error)
         }
-        connections.withLock {
-            while $0.count <= slot { $0.append(c) }
-            $0[slot] = c
-        }
+        connections.withLock { $0[slot] = c }
         return c
     }
 
-    func sync<T: Sendable>(_ what: String, _ body: @escaping @Sendable () async throws -> T) throws -> T {
-        do {
-            return try Blocking.run(body)
-        } catch let e as JobError {
-            throw e
-        } catch {
-            throw JobError(underlying: "run store \(displayName): \(what): \(PostgresLedgerSource.describe(error))")
+    /// Pauses before each retry of a store operation whose connection dropped or whose server
+    /// restarted (`StoreFailure.isRetryable`): about 30 s in all, a fraction of a lease.
+    static let retryDelays: [TimeInterval] = [0.2, 0.5, 1, 2, 4, 8, 15]
+
+    /// Runs one store operation (a whole transaction, so a retry starts it again) on the
+    /// calling thread, retrying the failures worth retrying on a fresh connection.
+    /// `slot`: the connection the body uses (forgotten when it fails, so a retry connects anew).
+    func sync<T: Sendable>(_ what: String, slot: Int = 0, timeout: TimeInterval? = nil, _ body: @escaping @Sendable () async throws -> T) throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try Blocking.run(timeout: timeout ?? operationTimeout, body)
+            } catch let lost as StoreFailure.ClaimLost {
+                throw lost
+            } catch {
+                if StoreFailure.isRetryable(error) || error is Blocking.TimedOut, attempt < Self.retryDelays.count {
+                    let pause = Self.retryDelays[attempt]
+                    attempt += 1
+                    logger.warning("run store \(displayName): \(what): \(Self.describe(error)); trying again in \(pause) s (attempt \(attempt + 1))")
+                    forget(slot)
+                    Thread.sleep(forTimeInterval: pause)
+                    continue
+                }
+                if let e = error as? JobError { throw e }
+                throw JobError(underlying: "run store \(displayName): \(what): \(Self.describe(error))", cause: error)
+            }
         }
     }
 
+    static func describe(_ error: any Error) -> String {
+        if let job = error as? JobError { return job.underlying }
+        return PostgresLedgerSource.describe(error)
+    }
+
+    /// Forgets the connection of `slot`: the next operation on it connects again. It is
+    /// closed in the background, never waited for (its channel may be what hung).
+    func forget(_ slot: Int) {
+        guard let c = connections.withLock({ $0.removeValue(forKey: slot) }) else { return }
+        Task.detached { try? await c.close() }
+    }
+
     public func close() {
-        let all = connections.withLock { c -> [PostgresConnection] in defer { c = [] }; return c }
+        let all = connections.withLock { c -> [PostgresConnection] in defer { c = [:] }; return Array(c.values) }
         _ = try? Blocking.run { for c in all { try? await c.close() } }
     }
+
+    /// How long `migrate` waits for another process's migration lock.
+    public static let defaultMigrationLockTimeout: TimeInterval = 60
+    let migrationLockTimeout: TimeInterval
 
     /// Creates the schema and applies the migrations not yet applied, under an advisory lock
     /// so two processes starting together do not both migrate.
     public func migrate() throws {
         try sync("migrate") { [self] in
             let c = try await connection(0)
-            _ = try await c.query("SELECT pg_advisory_lock(727172)", logger: logger)
+            // Bounded: a process that holds the lock and hangs must not hang every other one.
+            _ = try await c.query(PostgresQuery(unsafeSQL: "SET lock_timeout = '\(Int(migrationLockTimeout * 1000))ms'"), logger: logger)
+            do {
+                // The rows are read: an error the statement meets (lock_timeout) comes with them.
+                for try await _ in try await c.query("SELECT pg_advisory_lock(727172)", logger: logger) {}
+            } catch let e as PSQLError where e.serverInfo?[.sqlState] == "55P03" {
+                throw JobError(underlying: "run store \(displayName): another process has held the migration lock for more than \(Int(migrationLockTimeout)) s (pg_advisory_lock(727172)); is one stuck?", cause: e)
+            }
+            _ = try await c.query("SET lock_timeout = 0", logger: logger)
             do {
                 _ = try await c.query("CREATE SCHEMA IF NOT EXISTS saba_recon", logger: logger)
+                // A schema of that name made by another role would let that role change what
+                // this job reads and publishes (tables, triggers): only our own is used.
+                for try await (owner, me) in try await c.query("""
+                    SELECT pg_get_userbyid(nspowner)::text, current_user::text FROM pg_namespace WHERE nspname = 'saba_recon'
+                    """, logger: logger).decode((String, String).self) where owner != me {
+                    throw JobError(underlying: "run store \(displayName): the schema saba_recon is owned by role \(owner), not by \(me) that connects; refusing to use a schema another role controls (drop it, or connect as \(owner))")
+                }
                 _ = try await c.query("CREATE TABLE IF NOT EXISTS saba_recon.schema_version (version integer NOT NULL)", logger: logger)
                 var version = 0
                 for try await v in try await c.query("SELECT coalesce(max(version), 0) FROM saba_recon.schema_version", logger: logger).decode(Int.self) { version = v }
@@ -140,8 +196,8 @@ public final class SharedRunStore: Sendable {
                 }
                 _ = try await c.query("SELECT pg_advisory_unlock(727172)", logger: logger)
             } catch {
-                _ = try? await c.query("ROLLBACK", logger: logger)
-                _ = try? await c.query("SELECT pg_advisory_unlock(727172)", logger: logger)
+                if !c.isClosed && !StoreFailure.isRetryable(error) { _ = try? await c.query("ROLLBACK", logger: logger) }
+                if !c.isClosed && !StoreFailure.isRetryable(error) { _ = try? await c.query("SELECT pg_advisory_unlock(727172)", logger: logger) }
                 throw error
             }
         }
@@ -183,7 +239,7 @@ public final class SharedRunStore: Sendable {
                 }
                 throw JobError(underlying: "run store \(displayName): a run of this range was open and is gone; start again")
             } catch {
-                _ = try? await c.query("ROLLBACK", logger: logger)
+                if !c.isClosed && !StoreFailure.isRetryable(error) { _ = try? await c.query("ROLLBACK", logger: logger) }
                 throw error
             }
         }
@@ -221,7 +277,7 @@ public final class SharedRunStore: Sendable {
 
     /// Keeps a claim alive; false when it was lost (the lease ran out and another took it).
     public func heartbeat(_ call: Call) throws -> Bool {
-        try sync("renew a lease") { [self] in
+        try sync("renew a lease", slot: 1) { [self] in
             let c = try await connection(1)
             var held = false
             for try await _ in try await c.query("""
@@ -255,10 +311,27 @@ public final class SharedRunStore: Sendable {
             bodies.append(TicketLine.encode(tickets[i]))
         }
         let (allIds, allRanks, allBodies) = (ids, ranks, bodies)
-        try sync("store a window's tickets") { [self] in
+        // 2,000 tickets a statement: ten seconds each is far more than one takes.
+        try sync("store a window's tickets", timeout: operationTimeout + Double(allIds.count / 2000) * 10) { [self] in
             let c = try await connection(0)
             _ = try await c.query("BEGIN", logger: logger)
             do {
+                // The claim is checked, and the call locked, in the transaction that commits it: a
+                // worker whose lease ran out must not overwrite what the next holder stores.
+                var found: (done: Bool, doneBy: String?, held: Bool)?
+                for try await (done, doneBy, held) in try await c.query("""
+                    SELECT done, done_by, coalesce(claimed_by = \(worker) AND lease_until > now(), false) FROM saba_recon.calls
+                    WHERE run_id = \(call.runId) AND idx = \(call.window.index) AND settled = \(call.settled) FOR UPDATE
+                    """, logger: logger).decode((Bool, String?, Bool).self) { found = (done, doneBy, held) }
+                guard let found else { throw StoreFailure.ClaimLost(description: "window \(call.window.index) settled=\(call.settled) of run \(call.runId) is no longer in the store") }
+                if found.done && found.doneBy == worker {
+                    // Committed already: the answer to an earlier attempt was lost with its connection.
+                    _ = try await c.query("ROLLBACK", logger: logger)
+                    return
+                }
+                guard !found.done, found.held else {
+                    throw StoreFailure.ClaimLost(description: "lost the claim on window \(call.window.index) settled=\(call.settled) of run \(call.runId): \(found.done ? "\(found.doneBy ?? "another worker") stored it" : "its lease ran out"); its tickets are not stored")
+                }
                 var start = 0
                 while start < allIds.count {
                     let end = min(allIds.count, start + 2000)
@@ -277,7 +350,7 @@ public final class SharedRunStore: Sendable {
                     """, logger: logger)
                 _ = try await c.query("COMMIT", logger: logger)
             } catch {
-                _ = try? await c.query("ROLLBACK", logger: logger)
+                if !c.isClosed && !StoreFailure.isRetryable(error) { _ = try? await c.query("ROLLBACK", logger: logger) }
                 throw error
             }
         }
@@ -302,14 +375,51 @@ public final class SharedRunStore: Sendable {
             return nil
         }
         guard let (id, json) = found else { return nil }
-        return (id, try JSONDecoder().decode(RunRecord.self, from: Data(json.utf8)))
+        // The store is trusted no further than the report root (SPEC §6): its run id becomes a
+        // folder name under OUT, so it must be one this job makes, never `latest` or a path.
+        guard RunFolder.isRunId(id) else {
+            _ = try? finish(id, state: "failed", exitStatus: 2, summary: "refused: '\(id)' is not a run id this job makes")
+            throw JobError(underlying: "run store \(displayName): refusing to publish run '\(SecretText.escapeControls(String(String.UnicodeScalarView(id.unicodeScalars.prefix(80)))))': not a run id this job makes (YYYYMMDDTHHMMSSZ-xxxx)")
+        }
+        let record: RunRecord
+        do {
+            record = try JSONDecoder().decode(RunRecord.self, from: Data(json.utf8))
+        } catch {
+            _ = try? finish(id, state: "failed", exitStatus: 2, summary: "refused: its record is unreadable")
+            throw JobError(underlying: "run store \(displayName): run \(id)'s record is unreadable: \(error)", cause: error)
+        }
+        guard record.run_id == id else {
+            _ = try? finish(id, state: "failed", exitStatus: 2, summary: "refused: its record names run \(record.run_id)")
+            throw JobError(underlying: "run store \(displayName): run \(id)'s record names another run (\(record.run_id)); refusing to publish it")
+        }
+        return (id, record)
     }
 
-    /// Keeps the publishing claim alive while the ledger is read and the reports written.
-    public func heartbeatPublishing(_ runId: String) throws {
-        try sync("renew the publishing lease") { [self] in
+    /// Whether this process still holds the publishing claim of `runId` (checked before the
+    /// reports are written, and again when the outcome is recorded).
+    public func holdsPublishing(_ runId: String) throws -> Bool {
+        try sync("check the publishing claim") { [self] in
+            let c = try await connection(0)
+            var held = false
+            for try await _ in try await c.query("""
+                SELECT 1 FROM saba_recon.runs WHERE run_id = \(runId) AND state = 'publishing' AND publisher = \(worker) AND lease_until > now()
+                """, logger: logger).decode(Int.self) { held = true }
+            return held
+        }
+    }
+
+    /// Keeps the publishing claim alive while the ledger is read and the reports written;
+    /// false when it was lost (the lease ran out and another process took the publishing over).
+    public func heartbeatPublishing(_ runId: String) throws -> Bool {
+        try sync("renew the publishing lease", slot: 1) { [self] in
             let c = try await connection(1)
-            _ = try await c.query("UPDATE saba_recon.runs SET lease_until = now() + make_interval(secs => \(lease)) WHERE run_id = \(runId) AND publisher = \(worker)", logger: logger)
+            var held = false
+            for try await _ in try await c.query("""
+                UPDATE saba_recon.runs SET lease_until = now() + make_interval(secs => \(lease))
+                WHERE run_id = \(runId) AND state = 'publishing' AND publisher = \(worker) AND lease_until > now()
+                RETURNING run_id
+                """, logger: logger).decode(String.self) { held = true }
+            return held
         }
     }
 
@@ -353,14 +463,27 @@ public final class SharedRunStore: Sendable {
         }
     }
 
-    /// The run's outcome, once published (or failed), for every process waiting on it.
-    public func finish(_ runId: String, state: String, exitStatus: Int32, summary: String) throws {
+    /// The run's outcome, once published (or failed), for every process waiting on it. `done`
+    /// is recorded only by the process that holds the publishing claim, checked in the same
+    /// statement; false when it no longer does.
+    @discardableResult
+    public func finish(_ runId: String, state: String, exitStatus: Int32, summary: String) throws -> Bool {
         try sync("record the outcome") { [self] in
             let c = try await connection(0)
-            _ = try await c.query("""
-                UPDATE saba_recon.runs SET state = \(state), exit_status = \(Int(exitStatus)), summary = \(summary), finished_at = now(), lease_until = NULL
-                WHERE run_id = \(runId)
-                """, logger: logger)
+            var recorded = false
+            let rows = state == "done"
+                ? try await c.query("""
+                    UPDATE saba_recon.runs SET state = \(state), exit_status = \(Int(exitStatus)), summary = \(summary), finished_at = now(), lease_until = NULL
+                    WHERE run_id = \(runId) AND state = 'publishing' AND publisher = \(worker)
+                    RETURNING run_id
+                    """, logger: logger)
+                : try await c.query("""
+                    UPDATE saba_recon.runs SET state = \(state), exit_status = \(Int(exitStatus)), summary = \(summary), finished_at = now(), lease_until = NULL
+                    WHERE run_id = \(runId) AND state <> 'done'
+                    RETURNING run_id
+                    """, logger: logger)
+            for try await _ in rows.decode(String.self) { recorded = true }
+            return recorded
         }
     }
 

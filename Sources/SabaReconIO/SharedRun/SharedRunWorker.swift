@@ -47,22 +47,39 @@ public struct SharedRunWorker {
 
     func fetch(_ call: SharedRunStore.Call) throws {
         let store = self.store
-        let keeper = LeaseKeeper(every: store.lease / 3) {
-            if try !store.heartbeat(call) {
-                Logger(label: "saba-recon.worker").warning("lost the claim on window \(call.window.index) settled=\(call.settled): another worker has it")
-            }
-        }
+        let keeper = LeaseKeeper(every: store.lease / 3) { try store.heartbeat(call) }
         defer { keeper.stop() }
         logger.info("worker \(store.worker): window \(UTCTime.iso(call.window.start))..\(UTCTime.iso(call.window.end)) isSettled=\(call.settled) of run \(call.runId)")
         var tickets: [Ticket] = []
         let stats: FetchStats
         do {
-            stats = try client.fetch(window: call.window, settled: call.settled, onAttempt: { _ in tickets.removeAll(keepingCapacity: true) }) { tickets.append($0) }
+            stats = try client.fetch(window: call.window, settled: call.settled, onAttempt: { _ in tickets.removeAll(keepingCapacity: true) }) { ticket in
+                // The lease is gone: another worker has the window; stop rather than race it.
+                if keeper.lost { throw StoreFailure.ClaimLost(description: "lost the claim on window \(call.window.index) settled=\(call.settled) of run \(call.runId) while fetching it: another worker has it") }
+                tickets.append(ticket)
+            }
+            try store.commit(call, tickets: tickets, stats: stats)
+        } catch let lost as StoreFailure.ClaimLost {
+            // Not this run's failure: the window is another worker's now.
+            logger.warning("worker \(store.worker): \(lost)")
         } catch {
-            try? store.finish(call.runId, state: "failed", exitStatus: 2, summary: "\(error)")
+            _ = try? store.finish(call.runId, state: "failed", exitStatus: 2, summary: "\(error)")
             throw error
         }
-        try store.commit(call, tickets: tickets, stats: stats)
+    }
+
+    /// One publisher at a time per report root, as for a resume: wait (up to a lease) for a
+    /// nightly or another run's publisher that holds the root's lock, rather than fail the run.
+    func lockRoot(_ runId: String) throws -> RunLock {
+        let giveUp = Date().addingTimeInterval(store.lease)
+        while true {
+            do {
+                return try RunFolder.lock(outRoot, holder: "saba-recon worker \(store.worker) publishing \(runId)", now: Date())
+            } catch let held as RunLock.Held where Date() < giveUp {
+                logger.notice("publishing \(runId): \(held); waiting")
+                Thread.sleep(forTimeInterval: 2)
+            }
+        }
     }
 
     func finish(_ runId: String, record: RunRecord) throws {
@@ -71,6 +88,9 @@ public struct SharedRunWorker {
         defer { keeper.stop() }
         logger.info("worker \(store.worker): publishing run \(runId)")
         do {
+            // The root's lock first: nothing under OUT is touched without it.
+            let lock = try lockRoot(runId)
+            defer { withExtendedLifetime(lock) {} }
             let folder = try RunFolder.shared(runId, in: outRoot, record: record)
             let local = try folder.store()
             var shares: [Manifest.SharedRun.Call] = []
@@ -87,10 +107,19 @@ public struct SharedRunWorker {
                 }
             }
             try local.stage(batch)
+            // Reports are written only while the claim is held: a publisher whose lease ran out
+            // (it stalled) leaves the run to the one that took it over.
+            guard !keeper.lost, try store.holdsPublishing(runId) else {
+                throw StoreFailure.ClaimLost(description: "lost the publishing claim on run \(runId) before writing its reports: another process publishes it")
+            }
             let (status, lines) = try publish(runId, Manifest.SharedRun(store: store.displayName, published_by: store.worker, calls: shares))
-            try store.finish(runId, state: "done", exitStatus: status, summary: lines.joined(separator: "\n"))
+            guard try store.finish(runId, state: "done", exitStatus: status, summary: lines.joined(separator: "\n")) else {
+                throw StoreFailure.ClaimLost(description: "lost the publishing claim on run \(runId) while writing its reports: another process took it over and writes the same reports")
+            }
+        } catch let lost as StoreFailure.ClaimLost {
+            logger.warning("worker \(store.worker): \(lost)")
         } catch {
-            try? store.finish(runId, state: "failed", exitStatus: 2, summary: "\(error)")
+            _ = try? store.finish(runId, state: "failed", exitStatus: 2, summary: "\(error)")
             throw error
         }
     }

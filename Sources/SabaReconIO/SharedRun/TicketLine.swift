@@ -9,18 +9,54 @@ import SabaReconCore
 /// them (exact round trip), amounts exact decimals.
 enum TicketLine {
     static let separator: Character = "\u{1F}"
+    static let separatorByte: UInt8 = 0x1F
 
     struct DecodeError: Error, CustomStringConvertible {
         var description: String
     }
 
-    static func encode(_ t: Ticket) -> String {
-        func text(_ s: String?) -> String {
-            guard let s else { return "" }
-            // Ids and statuses almost never hold either character: no copy then.
-            guard s.utf8.contains(where: { $0 == 0x5C || $0 == 0x1F }) else { return "=" + s }
-            return "=" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\u{1F}", with: "\\x")
+    /// A text field, escaped by scalar (SPEC §6): a combining mark after the separator or the
+    /// backslash must not fuse with it into a Character that no longer matches.
+    static func field(_ s: String?) -> String {
+        guard let s else { return "" }
+        // Ids and statuses almost never hold either character: no copy then.
+        guard s.utf8.contains(where: { $0 == 0x5C || $0 == separatorByte }) else { return "=" + s }
+        var out = String.UnicodeScalarView()
+        out.append("=")
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\\": out.append("\\"); out.append("\\")
+            case "\u{1F}": out.append("\\"); out.append("x")
+            default: out.append(scalar)
+            }
         }
+        return String(out)
+    }
+
+    /// The text of a field written by `field`, nil for an absent one; `nil` too (an error to
+    /// the caller) for one that does not start with `=`.
+    static func text(_ field: Substring) -> String?? {
+        guard let first = field.utf8.first else { return .some(nil) }
+        guard first == 0x3D else { return nil }
+        let body = field.unicodeScalars.dropFirst()
+        if !field.utf8.contains(0x5C) { return .some(String(String.UnicodeScalarView(body))) }
+        var out = String.UnicodeScalarView()
+        var escaped = false
+        for scalar in body {
+            if escaped {
+                out.append(scalar == "x" ? "\u{1F}" : scalar)
+                escaped = false
+            } else if scalar == "\\" {
+                escaped = true
+            } else {
+                out.append(scalar)
+            }
+        }
+        return .some(String(out))
+    }
+
+    static func encode(_ t: Ticket) -> String {
+        func text(_ s: String?) -> String { field(s) }
         func num<T: CustomStringConvertible>(_ v: T?) -> String { v.map(\.description) ?? "" }
         func money(_ m: Money?) -> String { m?.compact ?? "" }
         func date(_ d: Date?) -> String { d.map { String($0.timeIntervalSince1970) } ?? "" }
@@ -34,19 +70,13 @@ enum TicketLine {
     }
 
     static func decode(_ line: String) throws -> Ticket {
-        let f = line.split(separator: separator, omittingEmptySubsequences: false)
-        guard f.count == 19 else { throw DecodeError(description: "a stored ticket has \(f.count) fields, not 19: \(line.prefix(120))") }
-        func fail(_ i: Int) -> DecodeError { DecodeError(description: "a stored ticket's field \(i + 1) '\(f[i].prefix(60))' is unreadable: \(line.prefix(120))") }
+        // Split on the separator's byte: it is ASCII, so each piece starts and ends on a scalar.
+        let f: [Substring] = line.utf8.split(separator: separatorByte, omittingEmptySubsequences: false).map { line[$0.startIndex..<$0.endIndex] }
+        guard f.count == 19 else { throw DecodeError(description: "a stored ticket has \(f.count) fields, not 19: \(line.unicodeScalars.prefix(120))") }
+        func fail(_ i: Int) -> DecodeError { DecodeError(description: "a stored ticket's field \(i + 1) '\(String(String.UnicodeScalarView(f[i].unicodeScalars.prefix(60))))' is unreadable: \(String(String.UnicodeScalarView(line.unicodeScalars.prefix(120))))") }
         func text(_ i: Int) throws -> String? {
-            let s = f[i]
-            if s.isEmpty { return nil }
-            guard s.first == "=" else { throw fail(i) }
-            if !s.utf8.contains(0x5C) { return String(s.dropFirst()) }
-            var out = "", escaped = false
-            for c in s.dropFirst() {
-                if escaped { out.append(c == "x" ? separator : c); escaped = false } else if c == "\\" { escaped = true } else { out.append(c) }
-            }
-            return out
+            guard let value = Self.text(f[i]) else { throw fail(i) }
+            return value
         }
         func required(_ i: Int) throws -> String { guard let s = try text(i) else { throw fail(i) }; return s }
         func int(_ i: Int) throws -> Int64? { f[i].isEmpty ? nil : try Int64(f[i]).orThrow(fail(i)) }

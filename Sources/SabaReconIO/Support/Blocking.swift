@@ -4,7 +4,13 @@ import Synchronization
 /// Runs async work to completion from synchronous code (the job's pipeline is synchronous;
 /// PostgresNIO is async). The calling thread waits; it must not be a cooperative-pool thread.
 public enum Blocking {
-    static func run<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) throws -> T {
+    /// The operation did not finish in time; it goes on in the background, its result unused.
+    public struct TimedOut: Error, Sendable, CustomStringConvertible {
+        public var seconds: TimeInterval
+        public var description: String { "no answer in \(Int(seconds)) s" }
+    }
+
+    static func run<T: Sendable>(timeout: TimeInterval? = nil, _ operation: @escaping @Sendable () async throws -> T) throws -> T {
         let done = DispatchSemaphore(value: 0)
         let result = Mutex<Result<T, any Error>?>(nil)
         Task.detached {
@@ -13,7 +19,11 @@ public enum Blocking {
             result.withLock { $0 = r }
             done.signal()
         }
-        done.wait()
+        if let timeout {
+            guard done.wait(timeout: .now() + timeout) == .success else { throw TimedOut(seconds: timeout) }
+        } else {
+            done.wait()
+        }
         guard let r = result.withLock({ $0 }) else { throw CancellationError() }
         return try r.get()
     }

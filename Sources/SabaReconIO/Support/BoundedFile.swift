@@ -2,15 +2,16 @@ import Foundation
 
 /// Reads a small file of our own (run.json, an earlier run's manifest.json) with a byte
 /// limit and without following a symlink: a file swapped for a link or grown huge is a
-/// clear error, never an unbounded read.
+/// clear error, never an unbounded read. Opened non-blocking, so a FIFO planted in its place
+/// is refused at once (fstat: not a regular file) instead of waiting for a writer forever.
 enum BoundedFile {
     struct ReadError: Error, Sendable, CustomStringConvertible {
         var description: String
     }
 
     static func read(_ path: String, maxBytes: Int) throws -> Data {
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { throw ReadError(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { throw ReadError(description: "cannot open \(path): \(errno == ELOOP ? "it is a symbolic link" : String(cString: strerror(errno)))") }
         let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         var st = stat()
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
