@@ -10,7 +10,8 @@ extension JobOptions {
         let logger = logger(job)
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, host.count - 1)
-        let name = "\(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)):\(getpid())"
+        // host:pid, and a nonce: two containers' pid 1 on one host network must not share a name.
+        let name = "\(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)):\(getpid()):\(String(UInt16.random(in: 0...UInt16.max), radix: 16))"
         let store: SharedRunStore
         do {
             store = try SharedRunStore(url: storeURL, worker: name, lease: job.lease, logger: logger)

@@ -102,7 +102,7 @@ final class RunningCLI: @unchecked Sendable {
             // Kill the worker once it holds a window it has not finished.
             var claimed = false
             for _ in 0..<200 {
-                let held = (try? pg.psqlValue("SELECT count(*) FROM saba_recon.calls WHERE claimed_by = '\(host):\(victim.pid)' AND NOT done", database: db)) ?? "0"
+                let held = (try? pg.psqlValue("SELECT count(*) FROM saba_recon.calls WHERE claimed_by LIKE '\(host):\(victim.pid):%' AND NOT done", database: db)) ?? "0"
                 if held == "1" { claimed = true; break }
                 usleep(50_000)
             }

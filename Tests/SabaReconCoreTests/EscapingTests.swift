@@ -80,6 +80,11 @@ import TestSupport
         // A password holding '@' or '/' is hidden whole.
         #expect(r("postgres://r:p@ss/w0rd@db:5432/w") == "postgres://r:[REDACTED]@db:5432/w")
         #expect(r("https://saba.example/api") == "https://saba.example/api")
+        // Review: unencoded '?', '#' or '&' in a password (URLs that do not parse) leaked a part.
+        #expect(r("postgres://recon:s3cr?t@db.example/ledger") == "postgres://recon:[REDACTED]@db.example/ledger")
+        #expect(r("postgres://r@db/w?password=ab#cd") == "postgres://r@db/w?password=[REDACTED]")
+        #expect(r("postgres://r@db/w?password=a&b&sslmode=require") == "postgres://r@db/w?password=[REDACTED]&sslmode=require")
+        #expect(r("postgres://r:p/w@db/w") == "postgres://r:[REDACTED]@db/w")
         #expect(r("sqlite:ledger.sqlite?password=x") == "sqlite:ledger.sqlite?password=x")
         #expect(Settings.redact("postgres://r@db/w?password=hunter2", .urlPassword) == "postgres://r@db/w?password=[REDACTED]")
         #expect(CommandLineRedactor.redact(["run", "--ledger", "postgres://r@db/w?password=hunter2", "--store=postgres://s@h/d?sslpassword=zz"])

@@ -36,6 +36,11 @@ import Testing
     @Test func anOutOfRangeProductIsNotAGuess() {
         let t = F.ticket("running", stake: "900000000000000", price: "-900000000000000", odds: 1)
         #expect((try? StakeAtRisk.of(t, basis: .actual).get()) == nil)
+        // Past 15 integer digits without overflowing Int128: refused too, so a thousand-unit
+        // currency's scaling cannot trap (review: stake 999999999999999 at -999999999, VND).
+        let vnd = F.ticket("running", stake: "999999999999999", currency: 51, price: "-999999999", odds: 1)
+        #expect((try? StakeAtRisk.of(vnd, basis: .actual).get()) == nil)
+        #expect(F.kinds(vnd, [F.entry("bet", "-1", n: 1, currency: "VND")]) == ["net_mismatch"])
     }
 }
 
@@ -302,6 +307,19 @@ import Testing
     func kinds(_ v: RefundMatcher.Verdict) -> [String] {
         if case .rows(let rows) = v { return rows.map(\.kind.rawValue) }
         return ["<\(v)>"]
+    }
+
+    @Test func anEBETRefundOfMoreDecimalsThanTheCurrencyIsJudgedWithItsRounding() {
+        // detail 10.005 and refundMoney 10.005, booked -10.01 and +10.00: each rounded on its own.
+        let item = EbetRefund(seqNo: "s1", batchSeqNo: "b", username: "u", roundCode: "R1", refundMoney: F.d("10.005"), detailSum: F.d("10.005"),
+                              currency: "CNY", answer: 200, responseLogged: true, time: t, location: RecordLocation(file: "e.jsonl", line: 1))
+        func round(_ bet: String, _ credit: String) -> [LedgerEntry] {
+            [LedgerEntry(entryId: "w1", provider: "ebet", ticketId: "R1", memberId: "u", kind: "bet", amount: F.d(bet), currency: "CNY", createdAt: t),
+             LedgerEntry(entryId: "w2", provider: "ebet", ticketId: "R1", memberId: "u", kind: "refund", amount: F.d(credit), currency: "CNY", createdAt: t, ref: "s1")]
+        }
+        #expect(kinds(matcher.ebet(item, round: round("-10.01", "10.00"))) == [])
+        #expect(kinds(matcher.ebet(item, round: round("-10.01", "10.01"))) == [])
+        #expect(kinds(matcher.ebet(item, round: round("-10.01", "9.98"))) == ["refund_amount_mismatch"])
     }
 
     @Test func aJDBReversalIsJudgedByTheTransfersNet() {

@@ -216,4 +216,42 @@ extension SharedRunStoreTests {
         #expect(try pg.psqlValue("SELECT count(*) FROM saba_recon.calls WHERE done", database: db) == "1")
         #expect(try pg.psqlValue("SELECT string_agg(trans_id, ',') FROM saba_recon.tickets", database: db) == "t1")
     }
+
+    @Test func aNULInATicketTextIsStoredAndReadBack() async throws {
+        let pg = try TestPostgres.server()
+        let (url, _) = try pg.makeDatabase()
+        let back: [Ticket] = try await blocking {
+            let a = try SharedRunStore(url: url, worker: "a", lease: 30)
+            defer { a.close() }
+            try a.migrate()
+            _ = try a.createOrJoin(try record("20260720T120000Z-0001"))
+            let call = try #require(try a.claimCall())
+            var t = Self.ticket("t\u{0}1")
+            t.memberId = "m\u{0}\\0x"
+            // PostgreSQL's text refuses NUL (22021): one outsider's field failed the whole run.
+            try a.commit(call, tickets: [t, Self.ticket("t2")], stats: FetchStats(tickets: 2, bytes: 1, attempts: 1, seconds: 0))
+            var out: [Ticket] = []
+            try a.forEachTicket(of: "20260720T120000Z-0001") { out.append($0) }
+            return out
+        }
+        #expect(Set(back.map(\.transId)) == ["t\u{0}1", "t2"])
+        #expect(back.first { $0.transId == "t\u{0}1" }?.memberId == "m\u{0}\\0x")
+    }
+
+    @Test func onlyThePublisherRecordsTheRunsFailureWhilePublishing() async throws {
+        let pg = try TestPostgres.server()
+        let (url, db) = try pg.makeDatabase()
+        let (recorded, state): (Bool, String) = try await blocking {
+            let a = try SharedRunStore(url: url, worker: "a", lease: 30)
+            let b = try SharedRunStore(url: url, worker: "b", lease: 30)
+            defer { a.close(); b.close() }
+            try a.migrate()
+            try pg.psql("INSERT INTO saba_recon.runs (run_id, range_start, range_end, record, created_by) VALUES ('20260720T120000Z-0001', 1, 2, '\(String(decoding: try JSONEncoder().encode(try record("20260720T120000Z-0001")), as: UTF8.self))', 'x')", database: db)
+            _ = try #require(try b.claimPublishing())
+            // a lost its publishing claim to b: its failure must not fail the run b publishes.
+            let recorded = try a.finish("20260720T120000Z-0001", state: "failed", exitStatus: 2, summary: "a gave up")
+            return (recorded, try a.state(of: "20260720T120000Z-0001")?.state ?? "")
+        }
+        #expect(!recorded && state == "publishing")
+    }
 }

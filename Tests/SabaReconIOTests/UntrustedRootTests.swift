@@ -113,4 +113,26 @@ import Testing
             #expect(error?.message.contains("NUL byte") == true, "\(url): \(error?.message ?? "")")
         }
     }
+
+    @Test func aPlantedUnfinishedRunIsNotResumed() throws {
+        let root = try root()
+        let elsewhere = try self.root()
+        defer { try? FileManager.default.removeItem(at: root); try? FileManager.default.removeItem(at: elsewhere) }
+        let now = UTCTime.parse("2026-07-20T00:00:00Z")!
+        let range = try WindowPlanner.dayRange(from: "2026-07-01", to: "2026-07-10")
+        let plan = try WindowPlanner().plan(range, now: now, clamp: false)
+        // A link named as a run, to an unfinished run of tonight's range elsewhere; and a folder not named as a run.
+        try RunRecord(runId: "20260720T000000Z-0001", plan: plan, now: now).write(to: elsewhere)
+        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("20260720T000000Z-0001").path, withDestinationPath: elsewhere.path)
+        let odd = root.appendingPathComponent("zz")
+        try FileManager.default.createDirectory(at: odd, withIntermediateDirectories: true)
+        try RunRecord(runId: "zz", plan: plan, now: now).write(to: odd)
+        #expect(RunFolder.unfinished(in: root, range: range) == nil)
+        #expect(throws: JobError.self) { try RunFolder.open("20260720T000000Z-0001", in: root) }
+        // Its own unfinished run is found.
+        let own = root.appendingPathComponent("20260720T000000Z-0002")
+        try FileManager.default.createDirectory(at: own, withIntermediateDirectories: true)
+        try RunRecord(runId: "20260720T000000Z-0002", plan: plan, now: now).write(to: own)
+        #expect(RunFolder.unfinished(in: root, range: range)?.runId == "20260720T000000Z-0002")
+    }
 }

@@ -86,7 +86,8 @@ public struct RefundMatcher: Sendable {
             problems.append("the ledger refunded \(Money.format(credit)), refundMoney is \(Money.format(r.refundMoney))")
             fields.append(FieldDifference(field: "refund_amount", provider: Money.format(r.refundMoney), ledger: Money.format(credit)))
         }
-        if !rule.matches(debit + credit, .zero) {
+        // The debit and the credit were each booked rounded from eBET's amounts (SPEC §2).
+        if !rule.matches(debit + credit, .zero, booked: [r.detailSum ?? debit.magnitude, r.refundMoney]) {
             problems.append("the bet's debit and refund net to \(Money.format(debit + credit)), not zero")
             fields.append(FieldDifference(field: "bet_net", provider: "0.00", ledger: Money.format(debit + credit)))
         }

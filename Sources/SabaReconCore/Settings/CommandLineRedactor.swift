@@ -36,44 +36,52 @@ public enum CommandLineRedactor {
 
     /// Query parameters that carry a secret (libpq's `password` and `sslpassword`).
     static let secretParameters: Set<String> = ["password", "sslpassword"]
+    /// libpq's URI parameters: a secret's value runs to the next `&` that starts one of these,
+    /// so an unencoded `&` or `#` inside a password is hidden with the rest of it.
+    static let knownParameters: Set<String> = ["host", "hostaddr", "port", "user", "password", "sslpassword", "dbname", "sslmode", "sslrootcert",
+                                               "sslcert", "sslkey", "application_name", "connect_timeout", "options", "target_session_attrs"]
 
     /// The one redaction of a URL, wherever one is printed or stored (SPEC §6): the user-info
     /// password (`postgres://user:secret@host/db` -> `postgres://user:[REDACTED]@host/db`)
     /// and the `password=` / `sslpassword=` query parameters. Works on bytes: a URL's
     /// delimiters are ASCII, and a combining mark must not hide one from a Character match.
+    /// Errs towards hiding: a password holding `@`, `/`, `?` or `#` unencoded (a URL that does
+    /// not even parse) is hidden whole, with whatever follows it up to the last `@`.
     public static func redactURLPassword(_ text: String) -> String {
         let bytes = Array(text.utf8)
         guard let scheme = find(Array("://".utf8), in: bytes) else { return text }
+        let authorityStart = scheme + 3
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
-        let authorityStart = scheme + 3
-        let queryStart = bytes[authorityStart...].firstIndex(of: 0x3F) ?? bytes.endIndex  // '?'
-        // The last '@' before the query ends the user info (a password may hold '@' or '/').
         var i = 0
-        if let at = bytes[authorityStart..<queryStart].lastIndex(of: 0x40),
-           let colon = bytes[authorityStart..<at].firstIndex(of: 0x3A) {
+        // The user info ends at the last '@' of the whole text.
+        if let at = bytes[authorityStart...].lastIndex(of: 0x40), let colon = bytes[authorityStart..<at].firstIndex(of: 0x3A) {
             out += bytes[..<(colon + 1)]
             out += Array("[REDACTED]".utf8)
             i = at
         }
+        let queryStart = bytes[i...].firstIndex(of: 0x3F) ?? bytes.endIndex  // '?' after the user info
         out += bytes[i..<queryStart]
         guard queryStart < bytes.endIndex else { return String(decoding: out, as: UTF8.self) }
         out.append(0x3F)
-        let fragment = bytes[(queryStart + 1)...].firstIndex(of: 0x23) ?? bytes.endIndex  // '#'
-        let pairs = bytes[(queryStart + 1)..<fragment].split(separator: 0x26, omittingEmptySubsequences: false)  // '&'
+        let pairs = bytes[(queryStart + 1)...].split(separator: 0x26, omittingEmptySubsequences: false)  // '&'
+        var hiding = false
         for (k, pair) in pairs.enumerated() {
-            if k > 0 { out.append(0x26) }
             let eq = pair.firstIndex(of: 0x3D)
             let rawName = String(decoding: pair[pair.startIndex..<(eq ?? pair.endIndex)], as: UTF8.self)
             let name = (rawName.removingPercentEncoding ?? rawName).lowercased()
+            // Inside a secret's value until a known parameter starts again.
+            if hiding && !(eq != nil && knownParameters.contains(name)) { continue }
+            hiding = false
+            if k > 0 { out.append(0x26) }
             if let eq, secretParameters.contains(name) {
                 out += pair[...eq]
                 out += Array("[REDACTED]".utf8)
+                hiding = true
             } else {
                 out += pair
             }
         }
-        out += bytes[fragment...]
         return String(decoding: out, as: UTF8.self)
     }
 

@@ -18,6 +18,8 @@ public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConver
     /// 10^12: one whole unit.
     static let one: Int128 = 1_000_000_000_000
     public static let zero = Money(units: 0)
+    /// 10^15 whole units: the first value past `maxIntegerDigits`.
+    static let limit: Int128 = 1_000_000_000_000_000 * one
 
     public init(units: Int128) { self.units = units }
 
@@ -126,7 +128,11 @@ public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConver
         while shift > 0, factor % 10 == 0, factor != 0 { factor /= 10; shift -= 1 }
         let (product, overflow) = units.multipliedReportingOverflow(by: factor)
         guard !overflow else { return nil }
-        return Money(units: product).dividedRounding(byPowerOfTen: shift)
+        let result = Money(units: product).dividedRounding(byPowerOfTen: shift)
+        // Held to what the parser accepts (15 integer digits), so every sum and scaling the job
+        // makes of it stays far inside Int128.
+        guard result.magnitude.units < Self.limit else { return nil }
+        return result
     }
 
     /// `self / 10^n`, rounded half to even at 10^-12.

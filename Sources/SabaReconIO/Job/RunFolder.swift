@@ -46,18 +46,26 @@ public struct RunFolder: Sendable {
             runId = target
         }
         let folder = RunFolder(root: root, runId: runId)
-        guard FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("run.json").path) else {
-            throw JobError(underlying: "no run \(id) under \(root.path) (looked for \(folder.url.path)/run.json)")
+        guard folder.isOwnFolder, FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("run.json").path) else {
+            throw JobError(underlying: "no run \(id) under \(root.path) (looked for \(folder.url.path)/run.json, a folder, not a link)")
         }
         return folder
+    }
+
+    /// Whether the run's folder is a folder of the root itself: a link planted in its place
+    /// would lead the run's reports out of the report root.
+    var isOwnFolder: Bool {
+        var info = stat()
+        return lstat(url.path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
     /// The newest run of exactly this range that never finished (a killed nightly), if any.
     public static func unfinished(in root: URL, range: TimeRange) -> RunFolder? {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: root.path) else { return nil }
-        for name in names.sorted(by: >) where name != "latest" && !name.hasPrefix(".") {
+        // Only folders named as this job names runs, and not links: a planted one is not resumed.
+        for name in names.sorted(by: >) where isRunId(name) {
             let folder = RunFolder(root: root, runId: name)
-            guard let record = try? folder.record(), !record.finished else { continue }
+            guard folder.isOwnFolder, let record = try? folder.record(), !record.finished, record.run_id == name else { continue }
             // Exactly the same days: a shorter hand-made run of the same end must not be taken over.
             if abs(record.range_end - range.end.timeIntervalSince1970) < 1 && abs(record.range_start - range.start.timeIntervalSince1970) < 1 {
                 return folder
@@ -74,6 +82,11 @@ public struct RunFolder: Sendable {
     // MARK: contents
 
     public func record() throws -> RunRecord { try RunRecord.read(from: url) }
+
+    /// The run's manifest.json, read bounded (4 MB) and never through a link.
+    public func manifest() throws -> Manifest {
+        try JSONDecoder().decode(Manifest.self, from: BoundedFile.read(url.appendingPathComponent("manifest.json").path, maxBytes: Self.manifestMaxBytes))
+    }
 
     public func writeRecord(_ record: RunRecord) throws { try record.write(to: url) }
 

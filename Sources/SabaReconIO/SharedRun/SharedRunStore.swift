@@ -77,6 +77,8 @@ public final class SharedRunStore: Sendable {
     /// wait forever while the heartbeat keeps the claim alive (seen once under load, with a
     /// session ended mid-insert). A commit gets more, by its size (`commitTimeout`).
     let operationTimeout: TimeInterval
+    /// A renewal is short; given up after a third of the lease so the next tick tries again.
+    var heartbeatTimeout: TimeInterval { max(2, lease / 3) }
 
     /// `worker`: this process's name in claims and the manifest (host:pid by default).
     public init(url: String, worker: String, lease: TimeInterval, environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -277,7 +279,7 @@ public final class SharedRunStore: Sendable {
 
     /// Keeps a claim alive; false when it was lost (the lease ran out and another took it).
     public func heartbeat(_ call: Call) throws -> Bool {
-        try sync("renew a lease", slot: 1) { [self] in
+        try sync("renew a lease", slot: 1, timeout: heartbeatTimeout) { [self] in
             let c = try await connection(1)
             var held = false
             for try await _ in try await c.query("""
@@ -306,7 +308,7 @@ public final class SharedRunStore: Sendable {
         var ids: [String] = [], ranks: [Int64] = [], bodies: [String] = []
         for id in order {
             guard let i = best[id] else { continue }
-            ids.append(id)
+            ids.append(TicketLine.key(id))
             ranks.append(tickets[i].settlementOrder)
             bodies.append(TicketLine.encode(tickets[i]))
         }
@@ -320,7 +322,7 @@ public final class SharedRunStore: Sendable {
                 // worker whose lease ran out must not overwrite what the next holder stores.
                 var found: (done: Bool, doneBy: String?, held: Bool)?
                 for try await (done, doneBy, held) in try await c.query("""
-                    SELECT done, done_by, coalesce(claimed_by = \(worker) AND lease_until > now(), false) FROM saba_recon.calls
+                    SELECT done, done_by, coalesce(claimed_by = \(worker), false) FROM saba_recon.calls
                     WHERE run_id = \(call.runId) AND idx = \(call.window.index) AND settled = \(call.settled) FOR UPDATE
                     """, logger: logger).decode((Bool, String?, Bool).self) { found = (done, doneBy, held) }
                 guard let found else { throw StoreFailure.ClaimLost(description: "window \(call.window.index) settled=\(call.settled) of run \(call.runId) is no longer in the store") }
@@ -329,8 +331,9 @@ public final class SharedRunStore: Sendable {
                     _ = try await c.query("ROLLBACK", logger: logger)
                     return
                 }
+                // Still ours while nobody claimed it since, even past the lease: a claim rewrites claimed_by.
                 guard !found.done, found.held else {
-                    throw StoreFailure.ClaimLost(description: "lost the claim on window \(call.window.index) settled=\(call.settled) of run \(call.runId): \(found.done ? "\(found.doneBy ?? "another worker") stored it" : "its lease ran out"); its tickets are not stored")
+                    throw StoreFailure.ClaimLost(description: "lost the claim on window \(call.window.index) settled=\(call.settled) of run \(call.runId): \(found.done ? "\(found.doneBy ?? "another worker") stored it" : "its lease ran out and another worker took it"); its tickets are not stored")
                 }
                 var start = 0
                 while start < allIds.count {
@@ -402,7 +405,7 @@ public final class SharedRunStore: Sendable {
             let c = try await connection(0)
             var held = false
             for try await _ in try await c.query("""
-                SELECT 1 FROM saba_recon.runs WHERE run_id = \(runId) AND state = 'publishing' AND publisher = \(worker) AND lease_until > now()
+                SELECT 1 FROM saba_recon.runs WHERE run_id = \(runId) AND state = 'publishing' AND publisher = \(worker)
                 """, logger: logger).decode(Int.self) { held = true }
             return held
         }
@@ -411,12 +414,12 @@ public final class SharedRunStore: Sendable {
     /// Keeps the publishing claim alive while the ledger is read and the reports written;
     /// false when it was lost (the lease ran out and another process took the publishing over).
     public func heartbeatPublishing(_ runId: String) throws -> Bool {
-        try sync("renew the publishing lease", slot: 1) { [self] in
+        try sync("renew the publishing lease", slot: 1, timeout: heartbeatTimeout) { [self] in
             let c = try await connection(1)
             var held = false
             for try await _ in try await c.query("""
                 UPDATE saba_recon.runs SET lease_until = now() + make_interval(secs => \(lease))
-                WHERE run_id = \(runId) AND state = 'publishing' AND publisher = \(worker) AND lease_until > now()
+                WHERE run_id = \(runId) AND state = 'publishing' AND publisher = \(worker)
                 RETURNING run_id
                 """, logger: logger).decode(String.self) { held = true }
             return held
@@ -458,7 +461,7 @@ public final class SharedRunStore: Sendable {
             for text in page {
                 let t = try TicketLine.decode(text)
                 try body(t)
-                after = t.transId
+                after = TicketLine.key(t.transId)
             }
         }
     }
@@ -477,9 +480,11 @@ public final class SharedRunStore: Sendable {
                     WHERE run_id = \(runId) AND state = 'publishing' AND publisher = \(worker)
                     RETURNING run_id
                     """, logger: logger)
+                // A failure is recorded while fetching by anyone, while publishing only by the
+                // publisher: one that lost its claim must not fail the run another completes.
                 : try await c.query("""
                     UPDATE saba_recon.runs SET state = \(state), exit_status = \(Int(exitStatus)), summary = \(summary), finished_at = now(), lease_until = NULL
-                    WHERE run_id = \(runId) AND state <> 'done'
+                    WHERE run_id = \(runId) AND (state = 'fetching' OR (state = 'publishing' AND publisher = \(worker)))
                     RETURNING run_id
                     """, logger: logger)
             for try await _ in rows.decode(String.self) { recorded = true }

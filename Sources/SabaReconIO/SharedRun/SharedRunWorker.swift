@@ -82,6 +82,18 @@ public struct SharedRunWorker {
         }
     }
 
+    /// The exit status and summary of a run already published under `root` (its run.json
+    /// finished, its manifest complete), if it is.
+    /// Only a folder this store's run published counts: a plain run's folder of the same name
+    /// is refused by `RunFolder.shared` instead.
+    static func published(_ runId: String, in root: URL, store: String) -> (Int32, String)? {
+        guard RunFolder.isRunId(runId), let folder = try? RunFolder.open(runId, in: root), let record = try? folder.record(), record.finished,
+              let manifest = try? folder.manifest(), manifest.outcome != "failed", manifest.run_id == runId,
+              manifest.shared_run?.store == store else { return nil }
+        let by = manifest.shared_run?.published_by ?? "another process"
+        return (manifest.exit_status, "run \(runId): published by \(by): \(manifest.tickets_staged) tickets, \(manifest.discrepancies) discrepancies\nreports: \(folder.url.path)/discrepancies.csv")
+    }
+
     func finish(_ runId: String, record: RunRecord) throws {
         let store = self.store
         let keeper = LeaseKeeper(every: store.lease / 3) { try store.heartbeatPublishing(runId) }
@@ -91,6 +103,12 @@ public struct SharedRunWorker {
             // The root's lock first: nothing under OUT is touched without it.
             let lock = try lockRoot(runId)
             defer { withExtendedLifetime(lock) {} }
+            if let (status, summary) = Self.published(runId, in: outRoot, store: store.displayName) {
+                // A publisher that lost its claim mid-way finished the reports anyway: they are
+                // the run's (byte for byte what this one would write); record them, do not redo.
+                _ = try store.finish(runId, state: "done", exitStatus: status, summary: summary)
+                return
+            }
             let folder = try RunFolder.shared(runId, in: outRoot, record: record)
             let local = try folder.store()
             var shares: [Manifest.SharedRun.Call] = []

@@ -20,13 +20,15 @@ enum TicketLine {
     static func field(_ s: String?) -> String {
         guard let s else { return "" }
         // Ids and statuses almost never hold either character: no copy then.
-        guard s.utf8.contains(where: { $0 == 0x5C || $0 == separatorByte }) else { return "=" + s }
+        // NUL too: PostgreSQL's text refuses it, and one outsider's field must not fail a run.
+        guard s.utf8.contains(where: { $0 == 0x5C || $0 == separatorByte || $0 == 0 }) else { return "=" + s }
         var out = String.UnicodeScalarView()
         out.append("=")
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\\": out.append("\\"); out.append("\\")
             case "\u{1F}": out.append("\\"); out.append("x")
+            case "\u{0}": out.append("\\"); out.append("0")
             default: out.append(scalar)
             }
         }
@@ -44,7 +46,7 @@ enum TicketLine {
         var escaped = false
         for scalar in body {
             if escaped {
-                out.append(scalar == "x" ? "\u{1F}" : scalar)
+                out.append(scalar == "x" ? "\u{1F}" : scalar == "0" ? "\u{0}" : scalar)
                 escaped = false
             } else if scalar == "\\" {
                 escaped = true
@@ -54,6 +56,10 @@ enum TicketLine {
         }
         return .some(String(out))
     }
+
+    /// The store's key of a ticket: its trans id escaped as a field is (NUL-free, one
+    /// spelling per id; an ordinary id is itself).
+    static func key(_ transId: String) -> String { String(String.UnicodeScalarView(field(transId).unicodeScalars.dropFirst())) }
 
     static func encode(_ t: Ticket) -> String {
         func text(_ s: String?) -> String { field(s) }
