@@ -184,19 +184,10 @@ import TestSupport
             var slowed = false
             for _ in 0..<400 where !cut {
                 if !slowed, (try? pg.psqlValue("SELECT count(*) FROM pg_tables WHERE schemaname = 'saba_recon' AND tablename = 'tickets'", database: db)) == "1" {
-                    try pg.psql("""
-                        CREATE FUNCTION public.slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$;
-                        CREATE TRIGGER slow AFTER INSERT ON saba_recon.tickets FOR EACH STATEMENT EXECUTE FUNCTION public.slow();
-                        """, database: db)
+                    try pg.slowTicketInserts(database: db)
                     slowed = true
                 }
-                if slowed {
-                    let ended = (try? pg.psqlValue("""
-                        SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                        WHERE datname = '\(db)' AND state = 'active' AND query LIKE 'INSERT INTO saba_recon.tickets%' AND pid <> pg_backend_pid()) t
-                        """)) ?? "0"
-                    cut = (Int(ended) ?? 0) > 0
-                }
+                if slowed { cut = pg.terminateTicketInserts(database: db) }
                 usleep(50_000)
             }
             return (run.wait(), cut)

@@ -191,19 +191,12 @@ extension SharedRunStoreTests {
             _ = try a.createOrJoin(try record("20260720T120000Z-0001"))
             let call = try #require(try a.claimCall())
             // A slow insert, ended by the server while it runs (a failover, an admin): 57P01.
-            try pg.psql("""
-                CREATE FUNCTION public.slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$;
-                CREATE TRIGGER slow AFTER INSERT ON saba_recon.tickets FOR EACH STATEMENT EXECUTE FUNCTION public.slow();
-                """, database: db)
+            try pg.slowTicketInserts(database: db)
             final class Cut: @unchecked Sendable { var done = false }
             let flag = Cut()
             let killer = Thread {
                 for _ in 0..<100 where !flag.done {
-                    let ended = (try? pg.psqlValue("""
-                        SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                        WHERE datname = '\(db)' AND state = 'active' AND query LIKE 'INSERT INTO saba_recon.tickets%' AND pid <> pg_backend_pid()) t
-                        """)) ?? "0"
-                    if ended != "0" { flag.done = true }
+                    if pg.terminateTicketInserts(database: db) { flag.done = true }
                     usleep(50_000)
                 }
             }

@@ -218,6 +218,25 @@ public final class TestPostgres: Sendable {
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Makes every insert into the shared store's tickets take a second (a trigger), so a
+    /// test can end the session while one is in flight.
+    public func slowTicketInserts(database: String) throws {
+        try psql("""
+            CREATE FUNCTION public.slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$;
+            CREATE TRIGGER slow AFTER INSERT ON saba_recon.tickets FOR EACH STATEMENT EXECUTE FUNCTION public.slow();
+            """, database: database)
+    }
+
+    /// Ends the sessions of `database` running an insert of tickets, as a failover or an
+    /// admin would (the client sees 57P01); whether one was ended.
+    public func terminateTicketInserts(database: String) -> Bool {
+        let ended = (try? psqlValue("""
+            SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE datname = '\(database)' AND state = 'active' AND query LIKE 'INSERT INTO saba_recon.tickets%' AND pid <> pg_backend_pid()) t
+            """)) ?? "0"
+        return (Int(ended) ?? 0) > 0
+    }
+
     /// A fresh database for one test.
     public func makeDatabase() throws -> (url: String, name: String) {
         let name = "t_\(UInt32.random(in: 0...UInt32.max))"

@@ -28,10 +28,11 @@ extension RunFolder {
         // Only folders named as this job names runs: anything else planted in the root is not a run.
         for name in names.sorted(by: >) where name != runId && Self.isRunId(name) {
             if points.count >= limit { break }
-            // lstat: a link planted in place of a run folder is not followed out of the root.
+            // A link planted in place of a run folder is not followed out of the root.
+            let folder = RunFolder(root: root, runId: name)
+            guard folder.isOwnFolder else { continue }
+            let path = folder.url.appendingPathComponent("manifest.json").path
             var info = stat()
-            guard lstat(root.appendingPathComponent(name).path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { continue }
-            let path = root.appendingPathComponent(name).appendingPathComponent("manifest.json").path
             guard lstat(path, &info) == 0 else { continue }
             do {
                 let m = try JSONDecoder().decode(TrendManifest.self, from: BoundedFile.read(path, maxBytes: Self.manifestMaxBytes))
