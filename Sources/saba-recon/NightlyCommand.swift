@@ -33,35 +33,13 @@ struct NightlyCommand: ParsableCommand {
             guard let fixed = UTCTime.parse(now) else { throw ParsingFailure("--now '\(now)' is not an ISO 8601 time") }
             instant = fixed
         }
-        let outRoot = URL(fileURLWithPath: resolved.out)
-        let plan = try Self.plan(instant: instant, days: days)
+        let plan = try WindowPlanner().lastDays(days, now: instant)
         if job.check {
-            job.printCheck(resolved, start: .fresh(plan, now: instant), note: "nightly: the last \(days) UTC day(s); lock \(outRoot.path)/.saba-recon.lock")
+            job.printCheck(resolved, start: .fresh(plan, now: instant), note: "nightly: the last \(days) UTC day(s); lock \(URL(fileURLWithPath: resolved.out).path)/.saba-recon.lock")
             return
         }
-        if let storeURL = resolved.store {
-            // Shared through PostgreSQL: the nightly of these days is created or joined there
-            // (a second nightly of the same days joins it); its publisher takes the lock.
-            let status = try job.runShared(resolved, storeURL: storeURL, start: .fresh(plan, now: instant), command: "nightly")
-            if status != 0 { throw ExitCode(status) }
-            return
-        }
-        let lock = try RunFolder.lock(outRoot, holder: "saba-recon nightly", now: Date())
-        defer { withExtendedLifetime(lock) {} }
-        // A nightly of the same days that was killed is resumed, not started again, unless its
-        // windows no longer pass the checks (a day later its first window may be past Saba's history).
-        var start: JobStart = .fresh(plan, now: instant)
-        if let unfinished = RunFolder.unfinished(in: outRoot, range: plan.range), !RunStore.isLegacy(folder: unfinished.url),
-           let record = try? unfinished.record(), (try? WindowPlanner().check(record.plan, realNow: Date())) != nil {
-            start = .resume(runId: unfinished.runId)
-        }
-        let status = try job.execute(resolved, start: start, command: "nightly", commandLine: CommandLine.arguments)
-        if status != 0 { throw ExitCode(status) }
-    }
-
-    /// Whole UTC days, today included; the first is clamped to the 180-day limit.
-    static func plan(instant: Date, days: Int) throws -> WindowPlan {
-        let range = try WindowPlanner.dayRange(from: UTCTime.day(instant.addingTimeInterval(-Double(days - 1) * 86_400)), to: UTCTime.day(instant))
-        return try WindowPlanner().plan(range, now: instant, clamp: true)
+        // Shared through PostgreSQL with --store: the nightly of these days is created or joined
+        // there (a second nightly of the same days joins it); its publisher takes the lock.
+        try job.perform(RunRequest(.nightly(plan, now: instant), commandLine: CommandLine.arguments), settings: resolved)
     }
 }

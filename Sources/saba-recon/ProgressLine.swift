@@ -5,7 +5,7 @@ import Synchronization
 
 /// `window 3/14 · 52,310 tickets · 4.2 MB/s · ETA 1m20s` on a terminal's stderr, redrawn at
 /// most five times a second. Never used under cron: `auto` shows it only when stderr is a terminal.
-final class ProgressLine: Sendable {
+final class ProgressLine: ProgressDisplay {
     private let terminal: TerminalLine
     private let lastDrawn = Mutex<(at: Date, calls: Int)?>(nil)
 

@@ -8,7 +8,7 @@ struct RediffCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rediff",
         abstract: "Match a run's staged tickets against the ledger as it is now, into a new run folder, without calling Saba.",
-        discussion: "Uses the old run's windows, clock and tickets (its run.sqlite); reads the ledger and refund records again; --grace and --tolerance may differ. No JWT or API URL is needed."
+        discussion: "Uses the old run's windows, clock and tickets (its run.sqlite); reads the ledger and refund records again. It judges with the old run's recorded settings (grace, tolerance, stake basis, accounting day, refunds, report switches); one given here as a flag (--grace 1h, --tolerance 0.01) replaces it, on purpose, and a setting from the config file or environment that differs is named on stderr and in the manifest. No JWT or API URL is needed."
     )
 
     @Argument(help: ArgumentHelp("The run to re-match (a folder name under --out, or latest).", valueName: "run-id"))
@@ -22,7 +22,6 @@ struct RediffCommand: ParsableCommand {
             job.printCheck(resolved, start: nil, note: "rediff: run \(runId) under \(resolved.out)")
             return
         }
-        let status = try job.execute(resolved, start: .rediff(runId: runId), command: "rediff", commandLine: CommandLine.arguments)
-        if status != 0 { throw ExitCode(status) }
+        try job.perform(RunRequest(.rediff(runId: runId), commandLine: CommandLine.arguments), settings: resolved)
     }
 }

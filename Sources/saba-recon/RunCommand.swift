@@ -34,28 +34,9 @@ struct RunCommand: ParsableCommand {
             job.printCheck(resolved, start: fresh, note: resume.map { "resume: run \($0) under \(resolved.out)" })
             return
         }
-        if let storeURL = resolved.store {
-            // Shared through PostgreSQL: this process is one worker of the run.
-            guard let start = fresh ?? resume.map({ JobStart.resume(runId: $0) }) else {
-                throw ParsingFailure("give --from and --to, --window, or --resume RUN_ID")
-            }
-            let status = try job.runShared(resolved, storeURL: storeURL, start: start)
-            if status != 0 { throw ExitCode(status) }
-            return
-        }
-        var lock: RunLock?
-        let start: JobStart
-        if let resume {
-            // A nightly may be resuming the same run: one at a time per report root.
-            lock = try RunFolder.lock(URL(fileURLWithPath: resolved.out), holder: "saba-recon run --resume \(resume)", now: Date())
-            start = .resume(runId: resume)
-        } else if let fresh {
-            start = fresh
-        } else {
+        guard let start = resume.map({ JobStart.resume(runId: $0) }) ?? fresh else {
             throw ParsingFailure("give --from and --to, --window, or --resume RUN_ID")
         }
-        defer { withExtendedLifetime(lock) {} }
-        let status = try job.execute(resolved, start: start, command: "run", commandLine: CommandLine.arguments)
-        if status != 0 { throw ExitCode(status) }
+        try job.perform(RunRequest(.run(start), commandLine: CommandLine.arguments), settings: resolved)
     }
 }

@@ -35,10 +35,6 @@ struct WorkerCommand: ParsableCommand {
             job.printCheck(resolved, start: nil, note: "worker: runs in the store \(CommandLineRedactor.redactURLPassword(storeURL))")
             return
         }
-        let (store, worker) = try job.sharedWorker(resolved, storeURL: storeURL, command: "worker", commandLine: CommandLine.arguments)
-        defer { store.close() }
-        let deadline = Date().addingTimeInterval(waitSeconds)
-        while try store.openRuns().isEmpty && Date() < deadline { Thread.sleep(forTimeInterval: 0.5) }
-        try worker.work(until: { false })
+        try job.perform(RunRequest(.worker(wait: waitSeconds), commandLine: CommandLine.arguments), settings: resolved)
     }
 }

@@ -23,7 +23,7 @@ import TestSupport
         r.add(rows: [Discrepancy(window: FetchWindow(index: 0, start: Date(timeIntervalSince1970: 0), end: Date(timeIntervalSince1970: 86_400)),
                                  provider: hostile, kind: .malformedRecord, transId: "f.jsonl:1", memberId: "", currency: "", detail: "x\u{0301}<b>")])
         let context = ReportContext(runId: "RUN-1", toolVersion: "t", now: Date(timeIntervalSince1970: 90_000), rangeStart: Date(timeIntervalSince1970: 0),
-                                    rangeEnd: Date(timeIntervalSince1970: 86_400), outcome: "discrepancies", exitStatus: 1, windows: 1, ticketsStaged: 0, inputs: [])
+                                    rangeEnd: Date(timeIntervalSince1970: 86_400), outcome: .discrepancies, exitStatus: 1, windows: 1, ticketsStaged: 0, inputs: [])
         let html = try HTMLReportRenderer().render(HTMLReport(context: context, result: r.sorted(), tables: ReportTables(runId: "RUN-1"), trend: []))
         #expect(!html.contains("<meta http-equiv=refresh"))
         #expect(html.contains("\u{0600}&lt;meta http-equiv=refresh content=3;url=https://example.org/ \u{0600}&gt;"))

@@ -40,7 +40,7 @@ import TestSupport
 
     @Test func trendIsOldestFirstWithThisRunLastAndBounded() {
         let earlier = (0..<40).map { i in
-            RunTrendPoint(runId: String(format: "R%02d", i), now: ReportSample.now.addingTimeInterval(Double(i - 50) * 86_400), outcome: "discrepancies",
+            RunTrendPoint(runId: String(format: "R%02d", i), now: ReportSample.now.addingTimeInterval(Double(i - 50) * 86_400), outcome: .discrepancies,
                           discrepancies: i, moneyAtStake: ["USD": ReportSample.money("\(i).5")])
         }
         let page = HTMLReport(context: ReportSample.context(), result: ReportSample.reconciliation(), tables: ReportTables(runId: "RUN-1"), trend: earlier.shuffled())
@@ -62,7 +62,7 @@ import TestSupport
 
     @Test func aCleanRunSaysSo() throws {
         var context = ReportSample.context()
-        context.outcome = "reconciled"
+        context.outcome = .reconciled
         context.exitStatus = 0
         let html = try HTMLReportRenderer().render(HTMLReport(context: context, result: Reconciliation(), tables: ReportTables(runId: "RUN-1"), trend: []))
         #expect(html.contains("<h1 id=\"headline\">Reconciled: no discrepancies</h1>"))

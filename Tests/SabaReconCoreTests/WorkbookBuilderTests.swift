@@ -87,7 +87,7 @@ import TestSupport
         #expect(page.shownNote == "The first 2000 of 2001 discrepancies; all are in discrepancies.csv.")
         #expect(WorkbookBuilder.fullFile["Pending"] == "discrepancies.json")
         let trend = HTMLReport(context: ReportSample.context(), result: Reconciliation(), tables: ReportTables(runId: "RUN-1"),
-                               trend: [RunTrendPoint(runId: "R0", now: ReportSample.now.addingTimeInterval(-86_400), outcome: "discrepancies", discrepancies: 2,
+                               trend: [RunTrendPoint(runId: "R0", now: ReportSample.now.addingTimeInterval(-86_400), outcome: .discrepancies, discrepancies: 2,
                                                      moneyAtStake: ["": .zero, "USD": ReportSample.money("1")])])
         #expect(trend.trend.table.rows[1].cells[4].text == "0.00 (none), 1.00 USD")
     }

@@ -91,7 +91,7 @@ import TestSupport
             let part = Array(texts[start..<min(texts.count, start + batch)])
             let result = Self.rows(part, offset: start)
             let context = ReportContext(runId: "RUN-1", toolVersion: "t", now: Date(timeIntervalSince1970: 1_785_500_000), rangeStart: Self.window.start,
-                                        rangeEnd: Self.window.end, outcome: "discrepancies", exitStatus: 1, windows: 1, ticketsStaged: 0, inputs: [])
+                                        rangeEnd: Self.window.end, outcome: .discrepancies, exitStatus: 1, windows: 1, ticketsStaged: 0, inputs: [])
             let page = HTMLReport(context: context, result: result, tables: ReportTables(runId: "RUN-1"), trend: [])
             let file = dir.appendingPathComponent("report-\(start).html")
             try Data(HTMLReportRenderer().render(page).utf8).write(to: file)

@@ -129,24 +129,24 @@ final class TicketSink: Sendable {
     @Test func backoffIsNeverShorterThanTheJitteredExponentialNorThanRetryAfter() {
         let config = SabaClientConfig(apiURL: "https://x", baseBackoff: 1, maxBackoff: 60, maxRetryAfter: 300)
         // Retry-After: 0 does not turn into a hammering loop.
-        #expect(SabaClient.delay(attempt: 1, retryAfter: 0, config: config, jitter: 0.5) == 0.5)
-        #expect(SabaClient.delay(attempt: 3, retryAfter: 0, config: config, jitter: 1) == 4)
-        #expect(SabaClient.delay(attempt: 1, retryAfter: 30, config: config, jitter: 1) == 30)
-        #expect(SabaClient.delay(attempt: 1, retryAfter: 1e12, config: config, jitter: 1) == 300)
-        #expect(SabaClient.delay(attempt: 1_000, retryAfter: nil, config: config, jitter: 1) == 60)
-        #expect(SabaClient.delay(attempt: 2, retryAfter: -5, config: config, jitter: 1) == 2)
+        #expect(config.retry.delay(after: 1, retryAfter: 0, jitter: 0.5) == 0.5)
+        #expect(config.retry.delay(after: 3, retryAfter: 0, jitter: 1) == 4)
+        #expect(config.retry.delay(after: 1, retryAfter: 30, jitter: 1) == 30)
+        #expect(config.retry.delay(after: 1, retryAfter: 1e12, jitter: 1) == 300)
+        #expect(config.retry.delay(after: 1_000, retryAfter: nil, jitter: 1) == 60)
+        #expect(config.retry.delay(after: 2, retryAfter: -5, jitter: 1) == 2)
     }
 
     @Test func retryAfterAcceptsSecondsAndHTTPDates() {
         let now = Date(timeIntervalSince1970: 1_785_079_843)  // Sun, 26 Jul 2026 15:30:43 GMT
-        #expect(SabaClient.retryAfter("7", now: now) == 7)
-        #expect(SabaClient.retryAfter("Sun, 26 Jul 2026 15:31:43 GMT", now: now) == 60)
-        #expect(SabaClient.retryAfter("soon", now: now) == nil)
-        #expect(SabaClient.retryAfter("nan", now: now) == nil)
-        #expect(SabaClient.retryAfter("-1", now: now) == nil)
-        #expect(SabaClient.retryAfter("1e400", now: now) == nil)
-        #expect(SabaClient.retryAfter("99999999999999999999", now: now) == 999_999_999)
-        #expect(SabaClient.retryAfter(nil, now: now) == nil)
+        #expect(RetryPolicy.retryAfter("7", now: now) == 7)
+        #expect(RetryPolicy.retryAfter("Sun, 26 Jul 2026 15:31:43 GMT", now: now) == 60)
+        #expect(RetryPolicy.retryAfter("soon", now: now) == nil)
+        #expect(RetryPolicy.retryAfter("nan", now: now) == nil)
+        #expect(RetryPolicy.retryAfter("-1", now: now) == nil)
+        #expect(RetryPolicy.retryAfter("1e400", now: now) == nil)
+        #expect(RetryPolicy.retryAfter("99999999999999999999", now: now) == 999_999_999)
+        #expect(RetryPolicy.retryAfter(nil, now: now) == nil)
     }
 
     @Test func connectionRefusedIsRetriedThenReported() async throws {

@@ -16,7 +16,7 @@ import TestSupport
     @Test func aRunsLifeFromClaimsToPruning() async throws {
         let pg = try TestPostgres.server()
         let (url, _) = try pg.makeDatabase()
-        let outcome: (joined: String, claims: Int, again: SharedRunStore.Call?, publishing: String?, early: Bool, state: SharedRunStore.RunState?, pruned: Int, left: [String]) = try await blocking {
+        let outcome: (joined: String, claims: Int, again: SharedRunStore.Call?, publishing: String?, early: Bool, state: SharedRunStore.StoredRun?, pruned: Int, left: [String]) = try await blocking {
             let a = try SharedRunStore(url: url, worker: "a", lease: 30)
             let b = try SharedRunStore(url: url, worker: "b", lease: 30)
             defer { a.close(); b.close() }
@@ -37,7 +37,7 @@ import TestSupport
                 try (i % 2 == 0 ? a : b).commit(c, tickets: [t, t], stats: FetchStats(tickets: 2, bytes: 10, attempts: 1, seconds: 0.1))
             }
             let publishing = try b.claimPublishing()?.runId
-            try b.finish("20260720T120000Z-0001", state: "done", exitStatus: 1, summary: "run 20260720T120000Z-0001: ...")
+            try b.finish("20260720T120000Z-0001", state: .done, exitStatus: 1, summary: "run 20260720T120000Z-0001: ...")
             let state = try a.state(of: "20260720T120000Z-0001")
             let pruned = try a.prune(keep: 0)
             return (joined, claimed.count, again, publishing, early, state, pruned, try a.openRuns())
@@ -45,7 +45,7 @@ import TestSupport
         #expect(outcome.joined == "20260720T120000Z-0001", "a second run of the same range joins the open one")
         #expect(outcome.claims == 6 && outcome.again == nil && !outcome.early)
         #expect(outcome.publishing == "20260720T120000Z-0001")
-        #expect(outcome.state == SharedRunStore.RunState(state: "done", exitStatus: 1, summary: "run 20260720T120000Z-0001: ..."))
+        #expect(outcome.state == SharedRunStore.StoredRun(state: .done, exitStatus: 1, summary: "run 20260720T120000Z-0001: ..."))
         #expect(outcome.pruned == 1 && outcome.left.isEmpty)
     }
 
@@ -74,22 +74,22 @@ extension SharedRunStoreTests {
     @Test func aFailedRunIsOpenedAgainAndAFinishedOneIsNot() async throws {
         let pg = try TestPostgres.server()
         let (url, db) = try pg.makeDatabase()
-        let (reopened, refused): (String?, String) = try await blocking {
+        let (reopened, refused): (RunState?, String) = try await blocking {
             let a = try SharedRunStore(url: url, worker: "a", lease: 30)
             defer { a.close() }
             try a.migrate()
             _ = try a.createOrJoin(try record("20260720T120000Z-0001"))
-            try a.finish("20260720T120000Z-0001", state: "failed", exitStatus: 2, summary: "HTTP 503")
+            try a.finish("20260720T120000Z-0001", state: .failed, exitStatus: 2, summary: "HTTP 503")
             try a.reopen("20260720T120000Z-0001")
             let state = try a.state(of: "20260720T120000Z-0001")?.state
             // Only a publisher records done (the claim is checked): a finished run, made by hand here.
-            #expect(try a.finish("20260720T120000Z-0001", state: "done", exitStatus: 0, summary: "ok") == false)
+            #expect(try a.finish("20260720T120000Z-0001", state: .done, exitStatus: 0, summary: "ok") == false)
             try pg.psql("UPDATE saba_recon.runs SET state = 'done' WHERE run_id = '20260720T120000Z-0001'", database: db)
             var message = ""
             do { try a.reopen("20260720T120000Z-0001") } catch { message = "\(error)" }
             return (state, message)
         }
-        #expect(reopened == "fetching")
+        #expect(reopened == .fetching)
         #expect(refused.contains("already finished"))
     }
 }
@@ -234,7 +234,7 @@ extension SharedRunStoreTests {
     @Test func onlyThePublisherRecordsTheRunsFailureWhilePublishing() async throws {
         let pg = try TestPostgres.server()
         let (url, db) = try pg.makeDatabase()
-        let (recorded, state): (Bool, String) = try await blocking {
+        let (recorded, state): (Bool, RunState?) = try await blocking {
             let a = try SharedRunStore(url: url, worker: "a", lease: 30)
             let b = try SharedRunStore(url: url, worker: "b", lease: 30)
             defer { a.close(); b.close() }
@@ -242,9 +242,9 @@ extension SharedRunStoreTests {
             try pg.psql("INSERT INTO saba_recon.runs (run_id, range_start, range_end, record, created_by) VALUES ('20260720T120000Z-0001', 1, 2, '\(String(decoding: try JSONEncoder().encode(try record("20260720T120000Z-0001")), as: UTF8.self))', 'x')", database: db)
             _ = try #require(try b.claimPublishing())
             // a lost its publishing claim to b: its failure must not fail the run b publishes.
-            let recorded = try a.finish("20260720T120000Z-0001", state: "failed", exitStatus: 2, summary: "a gave up")
-            return (recorded, try a.state(of: "20260720T120000Z-0001")?.state ?? "")
+            let recorded = try a.finish("20260720T120000Z-0001", state: .failed, exitStatus: 2, summary: "a gave up")
+            return (recorded, try a.state(of: "20260720T120000Z-0001")?.state)
         }
-        #expect(!recorded && state == "publishing")
+        #expect(!recorded && state == .publishing)
     }
 }

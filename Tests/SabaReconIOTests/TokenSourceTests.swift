@@ -76,13 +76,13 @@ import SabaSandbox
         let calls = LockedCounter()
         let flaky = RecordingTransport { _ in calls.next() < 3 ? (503, "busy") : (200, "{\"access_token\":\"\(token)\"}") }
         let source = LoginTokenSource(apiURL: "https://saba.test", vendorId: "v", vendorMemberId: "", transport: flaky,
-                                      logger: Logger(label: "test"), retryDelays: [0, 0])
+                                      logger: Logger(label: "test"), retry: RetryPolicy(maxAttempts: 3, baseBackoff: 0, maxBackoff: 0))
         #expect(try source.token(now: Date()) == token)
         #expect(flaky.requests.count == 3)
 
         let refused = RecordingTransport { _ in (401, #"{"errorCode":"E002","message":"unknown vendor_id"}"#) }
         let failing = LoginTokenSource(apiURL: "https://saba.test", vendorId: "v", vendorMemberId: "", transport: refused,
-                                       logger: Logger(label: "test"), retryDelays: [0, 0])
+                                       logger: Logger(label: "test"), retry: RetryPolicy(maxAttempts: 3, baseBackoff: 0, maxBackoff: 0))
         #expect(throws: TokenError.self) { try failing.token(now: Date()) }
         #expect(refused.requests.count == 1)
     }

@@ -34,7 +34,7 @@ public enum ReportSample {
 
     public static func context(runId: String = "RUN-1") -> ReportContext {
         ReportContext(runId: runId, toolVersion: "test", now: now, rangeStart: window.start, rangeEnd: window.end,
-                      outcome: "discrepancies", exitStatus: 1, windows: 1, ticketsStaged: 3,
+                      outcome: .discrepancies, exitStatus: 1, windows: 1, ticketsStaged: 3,
                       inputs: [.init(name: "ledger", description: "sqlite:<ledger>.sqlite", records: 9, sha256: "ab12")])
     }
 }

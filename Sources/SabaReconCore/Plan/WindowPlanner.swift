@@ -159,4 +159,10 @@ public struct WindowPlanner: Sendable {
             previousEnd = w.end
         }
     }
+
+    /// `nightly`'s plan: whole UTC days, today included; the first is clamped to the 180-day limit.
+    public func lastDays(_ days: Int, now: Date) throws -> WindowPlan {
+        let range = try Self.dayRange(from: UTCTime.day(now.addingTimeInterval(-Double(days - 1) * 86_400)), to: UTCTime.day(now))
+        return try plan(range, now: now, clamp: true)
+    }
 }

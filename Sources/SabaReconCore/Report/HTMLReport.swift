@@ -123,12 +123,12 @@ public struct HTMLReport: Sendable {
         func text(_ cell: ReportCell) -> Cell { Self.cell(cell, decimals: decimals) }
 
         runId = context.runId
-        outcome = context.outcome
+        outcome = context.outcome.rawValue
         exitStatus = context.exitStatus
         switch context.outcome {
-        case "reconciled": outcomeClass = "ok"; headline = "Reconciled: no discrepancies"
-        case "discrepancies": outcomeClass = "bad"; headline = "\(result.rows.count) discrepancies reported"
-        default: outcomeClass = "failed"; headline = "Not reconciled: \(context.outcome.replacingOccurrences(of: "_", with: " "))"
+        case .reconciled: outcomeClass = "ok"; headline = "Reconciled: no discrepancies"
+        case .discrepancies: outcomeClass = "bad"; headline = "\(result.rows.count) discrepancies reported"
+        case .nothingJudged, .failed: outcomeClass = "failed"; headline = "Not reconciled: \(context.outcome.rawValue.replacingOccurrences(of: "_", with: " "))"
         }
         facts = [
             Fact(name: "Run", value: context.runId),
@@ -219,12 +219,12 @@ public struct HTMLReport: Sendable {
         let columns = points.enumerated().map { i, p in
             // In 128 bits: a count read back from an earlier manifest cannot overflow the scaling.
             let h = p.discrepancies > 0 ? max(2, Int(Int128(p.discrepancies) * 120 / Int128(peak))) : 0
-            return Column(x: 40 + i * 22, y: 130 - h, height: h, tip: "\(p.runId): \(p.discrepancies) discrepancies, \(p.outcome)",
-                          current: p.runId == current.runId, failed: p.outcome != "reconciled" && p.outcome != "discrepancies")
+            return Column(x: 40 + i * 22, y: 130 - h, height: h, tip: "\(p.runId): \(p.discrepancies) discrepancies, \(p.outcome.rawValue)",
+                          current: p.runId == current.runId, failed: p.outcome != .reconciled && p.outcome != .discrepancies)
         }
         let rows = points.reversed().map { p in
             let stake = p.moneyAtStake.keys.sorted().map { "\(amount(p.moneyAtStake[$0] ?? 0, $0, decimals)) \($0.isEmpty ? "(none)" : $0)" }.joined(separator: ", ")
-            return Row(cells: [Cell(text: p.runId, numeric: false), Cell(text: UTCTime.iso(p.now), numeric: false), Cell(text: p.outcome, numeric: false),
+            return Row(cells: [Cell(text: p.runId, numeric: false), Cell(text: UTCTime.iso(p.now), numeric: false), Cell(text: p.outcome.rawValue, numeric: false),
                                Cell(text: String(p.discrepancies), numeric: true), Cell(text: stake, numeric: false)])
         }
         return Trend(columns: columns, width: 40 + points.count * 22 + 10, peak: peak,

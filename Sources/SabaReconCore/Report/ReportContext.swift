@@ -23,7 +23,7 @@ public struct ReportContext: Sendable, Equatable {
     public var rangeStart: Date
     public var rangeEnd: Date
     /// `reconciled`, `discrepancies` or `nothing_judged`.
-    public var outcome: String
+    public var outcome: RunOutcome
     public var exitStatus: Int32
     /// GetBetDetails calls made (two per window: unsettled and settled; edge windows included).
     public var windows: Int
@@ -34,7 +34,7 @@ public struct ReportContext: Sendable, Equatable {
     /// Why a run that judged nothing exits 2.
     public var note: String?
 
-    public init(runId: String, toolVersion: String, now: Date, rangeStart: Date, rangeEnd: Date, outcome: String, exitStatus: Int32,
+    public init(runId: String, toolVersion: String, now: Date, rangeStart: Date, rangeEnd: Date, outcome: RunOutcome, exitStatus: Int32,
                 windows: Int = 0, ticketsStaged: Int = 0, inputs: [Input] = [], basedOn: String? = nil, note: String? = nil) {
         self.runId = runId
         self.toolVersion = toolVersion

@@ -5,13 +5,13 @@ import Foundation
 public struct RunTrendPoint: Sendable, Equatable {
     public var runId: String
     public var now: Date
-    public var outcome: String
+    public var outcome: RunOutcome
     public var discrepancies: Int
     /// Currency -> sum of |difference| (the manifest's `money_at_stake`; empty for runs
     /// written before it existed).
     public var moneyAtStake: [String: Money]
 
-    public init(runId: String, now: Date, outcome: String, discrepancies: Int, moneyAtStake: [String: Money]) {
+    public init(runId: String, now: Date, outcome: RunOutcome, discrepancies: Int, moneyAtStake: [String: Money]) {
         self.runId = runId
         self.now = now
         self.outcome = outcome

@@ -26,7 +26,7 @@ public struct WorkbookBuilder: Sendable {
             .init(name: "Run", value: context.runId),
             .init(name: "Range (UTC)", value: range),
             .init(name: "Now (UTC)", value: UTCTime.iso(context.now)),
-            .init(name: "Outcome", value: context.outcome),
+            .init(name: "Outcome", value: context.outcome.rawValue),
             .init(name: "Exit status", value: String(context.exitStatus)),
             .init(name: "Discrepancies", value: String(discrepancies.rows.count)),
             .init(name: "Tool", value: "saba-recon \(context.toolVersion)"),
@@ -36,10 +36,10 @@ public struct WorkbookBuilder: Sendable {
         let properties = Workbook.Properties(
             title: "saba-recon discrepancies \(context.runId)",
             subject: "Saba bets against the wallet ledger, \(range)",
-            comments: "Outcome \(context.outcome), exit status \(context.exitStatus). Amounts in ledger units; times in UTC.",
+            comments: "Outcome \(context.outcome.rawValue), exit status \(context.exitStatus). Amounts in ledger units; times in UTC.",
             created: context.now,
             custom: [.init(name: "run_id", value: context.runId), .init(name: "range", value: range),
-                     .init(name: "outcome", value: context.outcome), .init(name: "exit_status", value: String(context.exitStatus))])
+                     .init(name: "outcome", value: context.outcome.rawValue), .init(name: "exit_status", value: String(context.exitStatus))])
         return Workbook(properties: properties, sheets: [
             sheet(discrepancies, decimals: decimals),
             sheet(summary, decimals: decimals, preamble: preamble),

@@ -44,4 +44,18 @@ public enum DurationText {
         }
         return parts.joined()
     }
+
+    /// A duration that reads back exactly: `15m` when that is exact, else the seconds (`3661s`).
+    public static func formatExact(_ seconds: TimeInterval) -> String {
+        let short = format(seconds)
+        return parse(short) == seconds ? short : "\(seconds)s"
+    }
+
+    /// An offset from UTC as `+08:00` or `-04:00`.
+    public static func formatOffset(_ seconds: Int) -> String {
+        let m = abs(seconds) / 60
+        let hh = m / 60 < 10 ? "0\(m / 60)" : "\(m / 60)"
+        let mm = m % 60 < 10 ? "0\(m % 60)" : "\(m % 60)"
+        return "\(seconds < 0 ? "-" : "+")\(hh):\(mm)"
+    }
 }

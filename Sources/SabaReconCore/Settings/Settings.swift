@@ -92,13 +92,23 @@ public struct Settings: Sendable {
 
     public func source(_ key: SettingKey) -> SettingSource? { entries[key.name]?.source }
 
-    /// The value as text, or nil when unset (an empty text counts as unset).
+    /// The value as text, or nil when unset (an empty text counts as unset, and then the
+    /// key's default, if it has one, is the value: `grace: ""` in a file is the default grace).
     public func text(_ key: SettingKey) -> String? {
         switch entries[key.name]?.value {
-        case .text(let s)?: s.isEmpty ? nil : s
-        case .list(let items)?: items.isEmpty ? nil : items.joined(separator: ",")
-        case nil: nil
+        case .text(let s)? where !s.isEmpty: s
+        case .list(let items)? where !items.isEmpty: items.joined(separator: ",")
+        default: key.defaultValue.flatMap { $0.isEmpty ? nil : $0 }
         }
+    }
+
+    /// A setting that always has a value: its default is written once, in `SettingKey`, and
+    /// read through `read` like any other value (so it is checked the same way).
+    public func value<T>(_ key: SettingKey, _ read: (SettingKey) throws -> T?) throws -> T {
+        guard let value = try read(key) else {
+            throw SettingError(key: key.name, source: source(key), message: "has no value and no default")
+        }
+        return value
     }
 
     public func list(_ key: SettingKey) -> [String] {

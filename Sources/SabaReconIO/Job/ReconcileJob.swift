@@ -11,26 +11,6 @@ public struct JobResult: Sendable {
     public var exitStatus: Int32 { reconciliation.exitStatus }
 }
 
-/// A run that failed after its folder existed: the folder keeps the evidence.
-public struct JobError: Error, Sendable, CustomStringConvertible {
-    /// What failed and where, for the one stderr line.
-    public var underlying: String
-    /// The error behind it, kept (not only its text) so a caller can tell a dropped
-    /// connection, which is worth retrying, from a refusal, which is not.
-    public var cause: (any Error)?
-    public var runFolder: String?
-    /// What the run got through before it failed (nil if it failed before starting).
-    public var metrics: RunMetrics?
-    public var description: String { underlying }
-
-    public init(underlying: String, cause: (any Error)? = nil, runFolder: String? = nil, metrics: RunMetrics? = nil) {
-        self.underlying = underlying
-        self.cause = cause
-        self.runFolder = runFolder
-        self.metrics = metrics
-    }
-}
-
 /// plan -> fetch -> stage -> match -> report, for one run: a short composition of the
 /// stages, each in its own file (FetchStage, LedgerStage, MatchStage, ReportPublisher),
 /// with the run's folder (RunFolder) owning everything on disk.
@@ -59,6 +39,21 @@ public struct ReconcileJob: Sendable {
         var folder: RunFolder
         var record: RunRecord
         var basedOn: String?
+        /// The settings this run judges with: its recorded ones.
+        var judging: RunJudging
+        /// Where this process's own settings differ from them (stderr and the manifest).
+        var differences: [String] = []
+    }
+
+    /// The recorded settings, and where this process's differ. A record without them (a
+    /// run.json from before they were recorded) takes this process's.
+    func judging(recorded: RunJudging?, runId: String) -> (RunJudging, [String]) {
+        guard let recorded else { return (options.judging, []) }
+        let differences = recorded.differences(from: options.judging)
+        for line in differences {
+            logger.warning("run \(runId) judges with the settings it was created with; \(line) (ignored)")
+        }
+        return (recorded, differences)
     }
 
     public func run() throws -> JobResult {
@@ -74,14 +69,14 @@ public struct ReconcileJob: Sendable {
         case .fresh(let plan, let now):
             try validateInputs(plan: plan)
             let folder = try RunFolder.create(in: options.outRoot, started: started)
-            let record = RunRecord(runId: folder.runId, plan: plan, now: now)
+            let record = RunRecord(runId: folder.runId, plan: plan, now: now, judging: options.judging)
             try folder.writeRecord(record)
-            return OpenedRun(folder: folder, record: record)
+            return OpenedRun(folder: folder, record: record, judging: options.judging)
         case .resume(let id):
             let folder = try RunFolder.open(id, in: options.outRoot)
             let record = try folder.record()
             guard !record.finished else {
-                throw JobError(underlying: "run \(id) already finished; use rediff \(id) to match it again")
+                throw JobError("run \(id) already finished; use rediff \(id) to match it again")
             }
             // run.json is a file on disk, not a promise: its windows are checked before any call
             // (the history limit only for the calls still to make: those fetched are staged).
@@ -92,23 +87,29 @@ public struct ReconcileJob: Sendable {
                         && done.contains(FinishedWindow(index: w.index, start: w.start, settled: true))
                 }
             } catch {
-                throw JobError(underlying: "run \(id): \(folder.url.path)/run.json: \(error); refusing to resume it")
+                throw JobError("run \(id): \(folder.url.path)/run.json: \(error); refusing to resume it")
             }
             try validateInputs(plan: record.plan)
-            return OpenedRun(folder: folder, record: record, basedOn: options.sharedRun == nil ? "resumed" : nil)
+            let (judging, differences) = judging(recorded: record.judging, runId: id)
+            return OpenedRun(folder: folder, record: record, basedOn: options.sharedRun == nil ? "resumed" : nil, judging: judging, differences: differences)
         case .rediff(let id):
             let old = try RunFolder.open(id, in: options.outRoot)
             let oldRecord = try old.record()
             guard oldRecord.finished, old.hasTickets else {
                 // An unfinished run lacks windows: re-matching it would report tickets as missing.
-                throw JobError(underlying: "run \(id) did not finish; resume it with run --resume \(id) first")
+                throw JobError("run \(id) did not finish; resume it with run --resume \(id) first")
             }
             try ledger.validate()
             let folder = try RunFolder.create(in: options.outRoot, started: started)
             try folder.copyTickets(from: old)
-            let record = RunRecord(runId: folder.runId, plan: oldRecord.plan, now: oldRecord.nowDate)
+            // A rediff judges as the old run did, except for what its own flags change on
+            // purpose (a new grace or tolerance after a fix); other differences are said.
+            let judging = (oldRecord.judging ?? options.judging).overriding(options.judgingOverrides, with: options.judging)
+            let differences = judging.differences(from: options.judging)
+            for line in differences { logger.warning("rediff of \(id) judges with that run's settings; \(line) (ignored; give it as a flag to change it)") }
+            let record = RunRecord(runId: folder.runId, plan: oldRecord.plan, now: oldRecord.nowDate, judging: judging)
             try folder.writeRecord(record)
-            return OpenedRun(folder: folder, record: record, basedOn: "rediff of \(old.runId)")
+            return OpenedRun(folder: folder, record: record, basedOn: "rediff of \(old.runId)", judging: judging, differences: differences)
         }
     }
 
@@ -120,24 +121,26 @@ public struct ReconcileJob: Sendable {
     }
 
     func run(_ opened: OpenedRun, started: Date) throws -> JobResult {
+        let judging = opened.judging
         let folder = opened.folder
         let plan = opened.record.plan
         let now = opened.record.nowDate
         // Refund files are read before any provider call: an unreadable file fails fast.
         var book = RefundBook(maxMalformed: options.refundMaxMalformed)
-        let refundDigests = try RefundFileReader(maxBytes: options.refundMaxBytes, maxLines: options.refundMaxLines).read(options.refundPaths, into: &book)
+        let refundDigests = try RefundFileReader(maxBytes: options.refundMaxBytes, maxLines: options.refundMaxLines).read(judging.refundPaths, into: &book)
         var manifest = Manifest(
             run_id: folder.runId, tool: "saba-recon", tool_version: options.toolVersion, command_line: options.commandLine,
             now: UTCTime.iso(now), range_start: UTCTime.iso(plan.range.start), range_end: UTCTime.iso(plan.range.end),
             range_clamped: plan.clamped, api_url: client.map { CommandLineRedactor.redactURLPassword($0.config.apiURL) } ?? "",
-            api_version: client?.config.apiVersion ?? "", windows: [], inputs: [], tolerance: options.tolerances.description,
-            grace_seconds: options.grace, edge_margin_seconds: plan.edgeMargin, tickets_staged: 0, discrepancies: 0,
+            api_version: client?.config.apiVersion ?? "", windows: [], inputs: [], tolerance: judging.tolerances.description,
+            grace_seconds: judging.grace, edge_margin_seconds: plan.edgeMargin, tickets_staged: 0, discrepancies: 0,
             discrepancies_by_kind: [:], pending: 0, reports: [:], started_at: UTCTime.iso(started), finished_at: "",
-            outcome: "failed", exit_status: 2, error: nil, based_on: opened.basedOn)
+            outcome: .failed, exit_status: 2, error: nil, based_on: opened.basedOn)
         manifest.shared_run = options.sharedRun
-        manifest.tolerances = options.tolerances.inForce
+        manifest.tolerances = judging.tolerances.inForce
+        if !opened.differences.isEmpty { manifest.setting_differences = opened.differences }
         manifest.currency_decimals = Dictionary(uniqueKeysWithValues: Set(options.currencies.entries.values.map(\.code)).map { ($0, options.currencies.decimals(of: $0)) })
-        manifest.stake_basis = options.stakeBasis.rawValue
+        manifest.stake_basis = judging.stakeBasis.rawValue
         manifest.inputs = refundDigests.map { Manifest.Input(name: "refunds", description: $0.path, records: $0.lines, sha256: $0.sha256) }
         var metrics = RunMetrics(command: options.command, startedAt: started)
         var store: RunStore?
@@ -172,10 +175,10 @@ public struct ReconcileJob: Sendable {
                                                   records: staged.entries, sha256: staged.sha256), at: 0)
             logger.info("ledger: \(staged.entries) entries since \(UTCTime.iso(since))")
 
-            var policy = MatchPolicy(plan: plan, now: now, grace: options.grace, tolerances: options.tolerances,
-                                     currencies: options.currencies, stakeBasis: options.stakeBasis)
-            policy.accountingOffset = options.accountingOffset
-            let matched = try MatchStage(policy: policy, refunds: RefundMatcher(policy: policy, betStopWindow: options.betStopWindow, marketGroups: options.marketGroups))
+            var policy = MatchPolicy(plan: plan, now: now, grace: judging.grace, tolerances: judging.tolerances,
+                                     currencies: options.currencies, stakeBasis: judging.stakeBasis)
+            policy.accountingOffset = judging.accountingOffset
+            let matched = try MatchStage(policy: policy, refunds: RefundMatcher(policy: policy, betStopWindow: judging.betStopWindow, marketGroups: options.marketGroups))
                 .run(store: runStore, book: book, metrics: &metrics, clock: clock)
             manifest.inputs.insert(Manifest.Input(name: "tickets", description: "GetBetDetails \(client?.config.apiVersion ?? "(staged)")",
                                                   records: matched.ticketsStaged, sha256: matched.ticketsDigest), at: 1)
@@ -187,9 +190,9 @@ public struct ReconcileJob: Sendable {
             // Never green by accident: data was read but nothing was judged (a --now at the
             // start of the range, every ticket inside the grace period, a range with no overlap).
             if result.groupsJudged == 0 && (matched.ticketsStaged > 0 || staged.entries > 0) {
-                nothingJudged = "\(matched.ticketsStaged) tickets and \(staged.entries) ledger entries read but none judged (\(result.pending.count) pending inside the grace period of \(DurationText.format(options.grace)) before \(UTCTime.iso(now))): nothing was reconciled; reports in \(folder.url.path), latest not moved"
+                nothingJudged = "\(matched.ticketsStaged) tickets and \(staged.entries) ledger entries read but none judged (\(result.pending.count) pending inside the grace period of \(DurationText.format(judging.grace)) before \(UTCTime.iso(now))): nothing was reconciled; reports in \(folder.url.path), latest not moved"
             }
-            try ReportPublisher(folder: folder, byteOrderMark: options.byteOrderMark, workbook: options.workbook, html: options.html)
+            try ReportPublisher(folder: folder, byteOrderMark: judging.byteOrderMark, workbook: judging.workbook, html: judging.html)
                 .publish(result, manifest: &manifest, record: opened.record, nothingJudged: nothingJudged, finishedAt: { clock.now() })
             metrics.stageSeconds[.reports] = clock.now().timeIntervalSince(reportsStarted)
             metrics.pending = result.pending.count
@@ -205,10 +208,10 @@ public struct ReconcileJob: Sendable {
             if let store, let windows = try? Self.manifestWindows(store) { manifest.windows = windows }
             folder.writeFailure(manifest, error: error, finishedAt: clock.now())
             metrics.finishedAt = clock.now()
-            throw JobError(underlying: String(describing: error), cause: error, runFolder: folder.url.path, metrics: metrics)
+            throw JobError(String(describing: error), underlying: error, runFolder: folder.url.path, metrics: metrics)
         }
         // Only reached when nothing was judged: its manifest is written; the run failed.
-        throw JobError(underlying: nothingJudged ?? "nothing was judged", runFolder: folder.url.path, metrics: metrics)
+        throw JobError(nothingJudged ?? "nothing was judged", runFolder: folder.url.path, metrics: metrics)
     }
 
     static func manifestWindows(_ store: RunStore) throws -> [Manifest.Window] {

@@ -3,30 +3,20 @@ import SabaReconCore
 
 /// Everything one reconciliation run needs besides its edges and what to start.
 public struct ReconcileOptions: Sendable {
-    public var grace: TimeInterval
-    /// Seconds east of UTC of the accounting day (daily.csv).
-    public var accountingOffset = 0
-    /// SPEC §2: tolerance on top of rounding, per currency.
-    public var tolerances: ToleranceTable
-    /// What the wallet debits at placement (SPEC §2).
-    public var stakeBasis: StakeBasis = .actual
+    /// This process's judging settings: a new run records them; a resumed or shared run
+    /// judges with the ones it recorded (`RunJudging`).
+    public var judging: RunJudging
+    /// A rediff's settings given as flags: they replace the old run's recorded ones.
+    public var judgingOverrides: Set<SettingKey> = []
     public var outRoot: URL
-    public var byteOrderMark: Bool
-    /// discrepancies.xlsx and report.html (SPEC §8).
-    public var workbook = true
-    public var html = true
     public var currencies: CurrencyTable
     /// Already redacted.
     public var commandLine: [String]
     public var toolVersion: String
-    /// Refund-record files or folders (SPEC 1.4); empty = no refund checks.
-    public var refundPaths: [String] = []
     /// Decompressed bytes one refund-record file may hold, and malformed lines listed one by one.
-    public var refundMaxBytes = 4 << 30
-    public var refundMaxMalformed = 1000
-    public var refundMaxLines = 5_000_000
-    /// How long after a `bet_stop` an accepted feed bet is reported.
-    public var betStopWindow: TimeInterval = 60
+    public var refundMaxBytes: Int
+    public var refundMaxMalformed: Int
+    public var refundMaxLines: Int
     /// Market id -> group, for `bet_stop` messages that name groups.
     public var marketGroups: [String: String] = [:]
     /// How far before a refund record its original movements are looked for.
@@ -39,14 +29,15 @@ public struct ReconcileOptions: Sendable {
     /// Called as the fetch goes (a terminal's progress line); nil under cron.
     public var progress: (@Sendable (JobProgress) -> Void)?
 
-    public init(grace: TimeInterval = 900, tolerances: ToleranceTable = .exact, outRoot: URL, byteOrderMark: Bool = false,
-                currencies: CurrencyTable = .builtIn, commandLine: [String] = [], toolVersion: String) {
-        self.grace = grace
-        self.tolerances = tolerances
+    public init(judging: RunJudging = RunJudging(), outRoot: URL, currencies: CurrencyTable = .builtIn, commandLine: [String] = [], toolVersion: String,
+                refundMaxBytes: Int = 4 << 30, refundMaxMalformed: Int = 1000, refundMaxLines: Int = 5_000_000) {
+        self.judging = judging
         self.outRoot = outRoot
-        self.byteOrderMark = byteOrderMark
         self.currencies = currencies
         self.commandLine = commandLine
         self.toolVersion = toolVersion
+        self.refundMaxBytes = refundMaxBytes
+        self.refundMaxMalformed = refundMaxMalformed
+        self.refundMaxLines = refundMaxLines
     }
 }

@@ -22,12 +22,12 @@ public final class LoginTokenSource: TokenSource {
     private let vendorMemberId: String
     private let transport: any HTTPTransport
     private let logger: Logger
-    /// Waits before the second and later login attempts after a connection failure or a 5xx.
-    private let retryDelays: [TimeInterval]
+    /// Attempts and waits after a connection failure, a 5xx, 429 or E009.
+    private let retry: RetryPolicy
     private let state = Mutex(State())
 
     public init(apiURL: String, vendorId: String, vendorMemberId: String, refreshBefore: TimeInterval = 300,
-                transport: any HTTPTransport, logger: Logger, retryDelays: [TimeInterval] = [1, 4]) {
+                transport: any HTTPTransport, logger: Logger, retry: RetryPolicy = .login) {
         var base = apiURL
         while base.hasSuffix("/") { base.removeLast() }
         loginURL = base + "/login"
@@ -36,7 +36,7 @@ public final class LoginTokenSource: TokenSource {
         self.refreshBefore = refreshBefore
         self.transport = transport
         self.logger = logger
-        self.retryDelays = retryDelays
+        self.retry = retry
     }
 
     /// How many logins this source made.
@@ -79,17 +79,18 @@ public final class LoginTokenSource: TokenSource {
     }
 
     /// Runs under the state lock: one login at a time. A refused login fails at once; a
-    /// connection failure or a 5xx is tried again after each of `retryDelays`.
+    /// connection failure or pushback is tried again as `retry` says.
     private func login(now: Date) throws -> (String, Date?) {
         var attempt = 0
         while true {
+            attempt += 1
             do {
                 return try loginOnce(now: now)
             } catch let failure as LoginFailure {
-                guard failure.retryable, attempt < retryDelays.count else { throw failure.error }
-                logger.warning("Saba login: \(failure.error.message); trying again in \(DurationText.format(retryDelays[attempt]))")
-                Thread.sleep(forTimeInterval: retryDelays[attempt])
-                attempt += 1
+                guard failure.retryable, retry.allowsRetry(after: attempt) else { throw failure.error }
+                let delay = retry.delay(after: attempt, retryAfter: failure.retryAfter)
+                logger.warning("Saba login: \(failure.error.message); trying again in \(String(format: "%.1f", delay)) s")
+                Thread.sleep(forTimeInterval: delay)
             }
         }
     }
@@ -97,6 +98,7 @@ public final class LoginTokenSource: TokenSource {
     struct LoginFailure: Error {
         var error: TokenError
         var retryable: Bool
+        var retryAfter: TimeInterval? = nil
     }
 
     private func loginOnce(now: Date) throws -> (String, Date?) {
@@ -116,7 +118,8 @@ public final class LoginTokenSource: TokenSource {
         guard head.status == 200 else {
             let parsed = ProviderError(status: head.status, body: received, redact: { SecretText.escapeControls(hideVendor($0)) })
             let error = TokenError("Saba login at \(shownURL) answered HTTP \(head.status)\(parsed.errorCode.map { " errorCode \($0)" } ?? ""): \(parsed.message)")
-            throw LoginFailure(error: error, retryable: head.status >= 500 || head.status == 429 || parsed.errorCode == "E009")
+            throw LoginFailure(error: error, retryable: RetryPolicy.isRetryable(status: head.status, errorCode: parsed.errorCode),
+                               retryAfter: RetryPolicy.retryAfter(head.headers["retry-after"], now: now))
         }
         guard let value = try? JSONValue.parse(received), let token = value["access_token"]?.stringValue, !token.isEmpty else {
             throw TokenError("Saba login at \(shownURL) answered 200 without an access_token")

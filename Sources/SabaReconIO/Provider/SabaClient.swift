@@ -11,11 +11,9 @@ public struct SabaClientConfig: Sendable {
     public var forwardedFor: String?
     /// Seconds east of UTC that Saba's `start`/`end` and ticket times are in.
     public var timeOffset: Int
-    public var maxAttempts: Int
-    public var baseBackoff: TimeInterval
-    public var maxBackoff: TimeInterval
-    /// A `Retry-After` longer than this is capped, so one answer cannot stall the night.
-    public var maxRetryAfter: TimeInterval
+    /// Attempts, backoff and `Retry-After` (`RetryPolicy`, shared with the login).
+    public var retry: RetryPolicy
+    public var maxAttempts: Int { retry.maxAttempts }
     public var connectTimeout: Int
     public var lowSpeedTime: Int
     /// One GetBetDetails call, connect to last byte (a busy 30-day window is hundreds of MB).
@@ -34,10 +32,7 @@ public struct SabaClientConfig: Sendable {
         self.language = language
         self.forwardedFor = forwardedFor
         self.timeOffset = timeOffset
-        self.maxAttempts = maxAttempts
-        self.baseBackoff = baseBackoff
-        self.maxBackoff = maxBackoff
-        self.maxRetryAfter = maxRetryAfter
+        retry = RetryPolicy(maxAttempts: maxAttempts, baseBackoff: baseBackoff, maxBackoff: maxBackoff, maxRetryAfter: maxRetryAfter)
         self.connectTimeout = connectTimeout
         self.lowSpeedTime = lowSpeedTime
     }
@@ -121,8 +116,8 @@ public struct SabaClient: Sendable {
                 return stats
             case .retry(let retryAfter, let reason, var error):
                 error.attempts = attempt
-                guard attempt < config.maxAttempts else { throw error }
-                let delay = Self.delay(attempt: attempt, retryAfter: retryAfter, config: config)
+                guard config.retry.allowsRetry(after: attempt) else { throw error }
+                let delay = config.retry.delay(after: attempt, retryAfter: retryAfter)
                 logger.warning("GetBetDetails \(window) isSettled=\(settled): \(reason); retry \(attempt + 1)/\(config.maxAttempts) in \(String(format: "%.1f", delay)) s")
                 sleep(delay)
             }
@@ -176,8 +171,8 @@ public struct SabaClient: Sendable {
         let parsed = ProviderError(status: head.status, body: errorBody, redact: redact)
         let error = SabaError(window: window, settled: settled, httpStatus: head.status, errorCode: parsed.errorCode,
                               message: parsed.message, traceId: parsed.traceId, attempts: attempt)
-        if parsed.errorCode == "E009" || head.status == 429 || head.status >= 500 {
-            return .retry(after: Self.retryAfter(head.headers["retry-after"], now: clock.now()),
+        if RetryPolicy.isRetryable(status: head.status, errorCode: parsed.errorCode) {
+            return .retry(after: RetryPolicy.retryAfter(head.headers["retry-after"], now: clock.now()),
                           reason: "HTTP \(head.status)\(parsed.errorCode.map { " \($0)" } ?? "")", error: error)
         }
         throw error
@@ -186,32 +181,6 @@ public struct SabaClient: Sendable {
     /// Secrets out, control characters escaped: provider text goes into one error line.
     private func redact(_ text: String) -> String {
         SecretText.escapeControls(tokens.redact(text))
-    }
-
-    /// The wait before attempt `attempt + 1`: never less than jittered exponential backoff
-    /// (a `Retry-After: 0` must not turn into a hammering loop), never less than the
-    /// server's `Retry-After` (capped at `maxRetryAfter`).
-    static func delay(attempt: Int, retryAfter: TimeInterval?, config: SabaClientConfig,
-                      jitter: Double = Double.random(in: 0.5...1.0)) -> TimeInterval {
-        let exponent = Double(min(max(attempt - 1, 0), 30))
-        let backoff = min(config.maxBackoff, config.baseBackoff * pow(2, exponent)) * jitter
-        let server = retryAfter.map { min(max($0, 0), config.maxRetryAfter) } ?? 0
-        return max(backoff, server)
-    }
-
-    /// `Retry-After` as whole seconds or as an HTTP date; nil for anything else.
-    static func retryAfter(_ value: String?, now: Date) -> TimeInterval? {
-        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
-        if value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
-            // Digits only (RFC 9110 delay-seconds); a huge number is simply long, capped by the caller.
-            return Double(value.prefix(9)).map { value.count > 9 ? 999_999_999 : $0 }
-        }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        guard let date = formatter.date(from: value) else { return nil }
-        return max(0, date.timeIntervalSince(now))
     }
 }
 

@@ -22,11 +22,11 @@ struct ReportPublisher {
         manifest.discrepancies_by_kind = Dictionary(uniqueKeysWithValues: result.countsByKind.map { ($0.key.rawValue, $0.value) })
         manifest.pending = result.pending.count
         manifest.exit_status = result.exitStatus
-        manifest.outcome = result.rows.isEmpty ? "reconciled" : "discrepancies"
+        manifest.outcome = RunOutcome(rows: result.rows.count)
         manifest.money_at_stake = RunTrendPoint.moneyAtStake(result.rows).mapValues { Money.format($0) }
         if let nothingJudged {
             manifest.exit_status = 2
-            manifest.outcome = "nothing_judged"
+            manifest.outcome = .nothingJudged
             manifest.error = nothingJudged
         }
         let renderer = ReportRenderer(runId: folder.runId, byteOrderMark: byteOrderMark)

@@ -59,10 +59,16 @@ public final class SharedRunStore: Sendable {
         public var settled: Bool
     }
 
-    public struct RunState: Sendable, Equatable {
-        public var state: String
+    /// A run's row as every waiting process reads it.
+    public struct StoredRun: Sendable, Equatable {
+        public var state: RunState
         public var exitStatus: Int32?
         public var summary: String?
+        public init(state: RunState, exitStatus: Int32?, summary: String?) {
+            self.state = state
+            self.exitStatus = exitStatus
+            self.summary = summary
+        }
     }
 
     let settings: PostgresSettings
@@ -103,7 +109,7 @@ public final class SharedRunStore: Sendable {
         do {
             c = try await PostgresConnection.connect(configuration: configuration, id: 100 + slot, logger: logger)
         } catch {
-            throw JobError(underlying: "cannot connect to the run store \(displayName): \(PostgresLedgerSource.describe(error))", cause: error)
+            throw JobError("cannot connect to the run store \(displayName): \(PostgresLedgerSource.describe(error))", underlying: error)
         }
         connections.withLock { $0[slot] = c }
         return c
@@ -133,13 +139,13 @@ public final class SharedRunStore: Sendable {
                     continue
                 }
                 if let e = error as? JobError { throw e }
-                throw JobError(underlying: "run store \(displayName): \(what): \(Self.describe(error))", cause: error)
+                throw JobError("run store \(displayName): \(what): \(Self.describe(error))", underlying: error)
             }
         }
     }
 
     static func describe(_ error: any Error) -> String {
-        if let job = error as? JobError { return job.underlying }
+        if let job = error as? JobError { return job.message }
         return PostgresLedgerSource.describe(error)
     }
 
@@ -170,7 +176,7 @@ public final class SharedRunStore: Sendable {
                 // The rows are read: an error the statement meets (lock_timeout) comes with them.
                 for try await _ in try await c.query("SELECT pg_advisory_lock(727172)", logger: logger) {}
             } catch let e as PSQLError where e.serverInfo?[.sqlState] == "55P03" {
-                throw JobError(underlying: "run store \(displayName): another process has held the migration lock for more than \(Int(migrationLockTimeout)) s (pg_advisory_lock(727172)); is one stuck?", cause: e)
+                throw JobError("run store \(displayName): another process has held the migration lock for more than \(Int(migrationLockTimeout)) s (pg_advisory_lock(727172)); is one stuck?", underlying: e)
             }
             _ = try await c.query("SET lock_timeout = 0", logger: logger)
             do {
@@ -180,13 +186,13 @@ public final class SharedRunStore: Sendable {
                 for try await (owner, me) in try await c.query("""
                     SELECT pg_get_userbyid(nspowner)::text, current_user::text FROM pg_namespace WHERE nspname = 'saba_recon'
                     """, logger: logger).decode((String, String).self) where owner != me {
-                    throw JobError(underlying: "run store \(displayName): the schema saba_recon is owned by role \(owner), not by \(me) that connects; refusing to use a schema another role controls (drop it, or connect as \(owner))")
+                    throw JobError("run store \(displayName): the schema saba_recon is owned by role \(owner), not by \(me) that connects; refusing to use a schema another role controls (drop it, or connect as \(owner))")
                 }
                 _ = try await c.query("CREATE TABLE IF NOT EXISTS saba_recon.schema_version (version integer NOT NULL)", logger: logger)
                 var version = 0
                 for try await v in try await c.query("SELECT coalesce(max(version), 0) FROM saba_recon.schema_version", logger: logger).decode(Int.self) { version = v }
                 guard version <= Self.migrations.count else {
-                    throw JobError(underlying: "run store \(displayName): schema version \(version) is newer than this saba-recon knows (\(Self.migrations.count)); upgrade saba-recon")
+                    throw JobError("run store \(displayName): schema version \(version) is newer than this saba-recon knows (\(Self.migrations.count)); upgrade saba-recon")
                 }
                 for (i, sql) in Self.migrations.enumerated() where i + 1 > version {
                     _ = try await c.query("BEGIN", logger: logger)
@@ -239,7 +245,7 @@ public final class SharedRunStore: Sendable {
                     """, logger: logger).decode(String.self) {
                     return id
                 }
-                throw JobError(underlying: "run store \(displayName): a run of this range was open and is gone; start again")
+                throw JobError("run store \(displayName): a run of this range was open and is gone; start again")
             } catch {
                 if !c.isClosed && !StoreFailure.isRetryable(error) { _ = try? await c.query("ROLLBACK", logger: logger) }
                 throw error
@@ -381,19 +387,19 @@ public final class SharedRunStore: Sendable {
         // The store is trusted no further than the report root (SPEC §6): its run id becomes a
         // folder name under OUT, so it must be one this job makes, never `latest` or a path.
         guard RunFolder.isRunId(id) else {
-            _ = try? finish(id, state: "failed", exitStatus: 2, summary: "refused: '\(id)' is not a run id this job makes")
-            throw JobError(underlying: "run store \(displayName): refusing to publish run '\(SecretText.escapeControls(String(String.UnicodeScalarView(id.unicodeScalars.prefix(80)))))': not a run id this job makes (YYYYMMDDTHHMMSSZ-xxxx)")
+            _ = try? finish(id, state: .failed, exitStatus: 2, summary: "refused: '\(id)' is not a run id this job makes")
+            throw JobError("run store \(displayName): refusing to publish run '\(SecretText.escapeControls(String(String.UnicodeScalarView(id.unicodeScalars.prefix(80)))))': not a run id this job makes (YYYYMMDDTHHMMSSZ-xxxx)")
         }
         let record: RunRecord
         do {
             record = try JSONDecoder().decode(RunRecord.self, from: Data(json.utf8))
         } catch {
-            _ = try? finish(id, state: "failed", exitStatus: 2, summary: "refused: its record is unreadable")
-            throw JobError(underlying: "run store \(displayName): run \(id)'s record is unreadable: \(error)", cause: error)
+            _ = try? finish(id, state: .failed, exitStatus: 2, summary: "refused: its record is unreadable")
+            throw JobError("run store \(displayName): run \(id)'s record is unreadable: \(error)", underlying: error)
         }
         guard record.run_id == id else {
-            _ = try? finish(id, state: "failed", exitStatus: 2, summary: "refused: its record names run \(record.run_id)")
-            throw JobError(underlying: "run store \(displayName): run \(id)'s record names another run (\(record.run_id)); refusing to publish it")
+            _ = try? finish(id, state: .failed, exitStatus: 2, summary: "refused: its record names run \(record.run_id)")
+            throw JobError("run store \(displayName): run \(id)'s record names another run (\(record.run_id)); refusing to publish it")
         }
         return (id, record)
     }
@@ -470,11 +476,13 @@ public final class SharedRunStore: Sendable {
     /// is recorded only by the process that holds the publishing claim, checked in the same
     /// statement; false when it no longer does.
     @discardableResult
-    public func finish(_ runId: String, state: String, exitStatus: Int32, summary: String) throws -> Bool {
-        try sync("record the outcome") { [self] in
+    public func finish(_ runId: String, state final: RunState, exitStatus: Int32, summary: String) throws -> Bool {
+        precondition(final.isFinal, "finish records done or failed")
+        let state = final.rawValue
+        return try sync("record the outcome") { [self] in
             let c = try await connection(0)
             var recorded = false
-            let rows = state == "done"
+            let rows = final == .done
                 ? try await c.query("""
                     UPDATE saba_recon.runs SET state = \(state), exit_status = \(Int(exitStatus)), summary = \(summary), finished_at = now(), lease_until = NULL
                     WHERE run_id = \(runId) AND state = 'publishing' AND publisher = \(worker)
@@ -492,14 +500,38 @@ public final class SharedRunStore: Sendable {
         }
     }
 
-    public func state(of runId: String) throws -> RunState? {
+    public func state(of runId: String) throws -> StoredRun? {
         try sync("read the run's state") { [self] in
             let c = try await connection(0)
             for try await (state, status, summary) in try await c.query("SELECT state, exit_status, summary FROM saba_recon.runs WHERE run_id = \(runId)", logger: logger)
                 .decode((String, Int?, String?).self) {
-                return RunState(state: state, exitStatus: status.map { Int32($0) }, summary: summary)
+                // The CHECK constraint allows only these four; anything else is not our schema.
+                guard let known = RunState(rawValue: state) else {
+                    throw JobError("run store \(displayName): run \(runId) has an unknown state '\(SecretText.escapeControls(String(state.prefix(40))))'")
+                }
+                return StoredRun(state: known, exitStatus: status.map { Int32($0) }, summary: summary)
             }
             return nil
+        }
+    }
+
+    /// The run's record (`run.json` as its creator wrote it): its plan, clock and judging
+    /// settings, which every process of the run uses (SPEC §7).
+    public func record(of runId: String) throws -> RunRecord? {
+        let json: String? = try sync("read the run's record") { [self] in
+            let c = try await connection(0)
+            // Bounded as run.json is: the store is trusted no further than the report root.
+            for try await record in try await c.query("SELECT CASE WHEN octet_length(record) <= 1048576 THEN record END FROM saba_recon.runs WHERE run_id = \(runId)", logger: logger).decode(String?.self) {
+                guard let record else { throw JobError("run store \(displayName): run \(runId)'s record is larger than 1 MB: not one this job wrote") }
+                return record
+            }
+            return nil
+        }
+        guard let json else { return nil }
+        do {
+            return try JSONDecoder().decode(RunRecord.self, from: Data(json.utf8))
+        } catch {
+            throw JobError("run store \(displayName): run \(runId)'s record is unreadable: \(error)", underlying: error)
         }
     }
 
@@ -522,11 +554,11 @@ public final class SharedRunStore: Sendable {
     /// `--resume RUN_ID --store`: an open run is joined; a failed one is opened again, its done
     /// calls kept; a finished one is refused (rediff its folder instead).
     public func reopen(_ runId: String) throws {
-        guard let state = try state(of: runId) else { throw JobError(underlying: "no run \(runId) in the store \(displayName)") }
+        guard let state = try state(of: runId) else { throw JobError("no run \(runId) in the store \(displayName)") }
         switch state.state {
-        case "done":
-            throw JobError(underlying: "run \(runId) already finished; use rediff \(runId) on its folder to match it again")
-        case "failed":
+        case .done:
+            throw JobError("run \(runId) already finished; use rediff \(runId) on its folder to match it again")
+        case .failed:
             try sync("reopen the run") { [self] in
                 let c = try await connection(0)
                 _ = try await c.query("""
@@ -535,7 +567,7 @@ public final class SharedRunStore: Sendable {
                     """, logger: logger)
                 _ = try await c.query("UPDATE saba_recon.calls SET claimed_by = NULL, lease_until = NULL WHERE run_id = \(runId) AND NOT done", logger: logger)
             }
-        default:
+        case .fetching, .publishing:
             return
         }
     }

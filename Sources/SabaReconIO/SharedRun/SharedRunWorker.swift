@@ -63,7 +63,7 @@ public struct SharedRunWorker {
             // Not this run's failure: the window is another worker's now.
             logger.warning("worker \(store.worker): \(lost)")
         } catch {
-            _ = try? store.finish(call.runId, state: "failed", exitStatus: 2, summary: "\(error)")
+            _ = try? store.finish(call.runId, state: .failed, exitStatus: 2, summary: "\(error)")
             throw error
         }
     }
@@ -88,7 +88,7 @@ public struct SharedRunWorker {
     /// is refused by `RunFolder.shared` instead.
     static func published(_ runId: String, in root: URL, store: String) -> (Int32, String)? {
         guard RunFolder.isRunId(runId), let folder = try? RunFolder.open(runId, in: root), let record = try? folder.record(), record.finished,
-              let manifest = try? folder.manifest(), manifest.outcome != "failed", manifest.run_id == runId,
+              let manifest = try? folder.manifest(), manifest.outcome != .failed, manifest.run_id == runId,
               manifest.shared_run?.store == store else { return nil }
         let by = manifest.shared_run?.published_by ?? "another process"
         return (manifest.exit_status, "run \(runId): published by \(by): \(manifest.tickets_staged) tickets, \(manifest.discrepancies) discrepancies\nreports: \(folder.url.path)/discrepancies.csv")
@@ -106,7 +106,7 @@ public struct SharedRunWorker {
             if let (status, summary) = Self.published(runId, in: outRoot, store: store.displayName) {
                 // A publisher that lost its claim mid-way finished the reports anyway: they are
                 // the run's (byte for byte what this one would write); record them, do not redo.
-                _ = try store.finish(runId, state: "done", exitStatus: status, summary: summary)
+                _ = try store.finish(runId, state: .done, exitStatus: status, summary: summary)
                 return
             }
             let folder = try RunFolder.shared(runId, in: outRoot, record: record)
@@ -131,13 +131,13 @@ public struct SharedRunWorker {
                 throw StoreFailure.ClaimLost(description: "lost the publishing claim on run \(runId) before writing its reports: another process publishes it")
             }
             let (status, lines) = try publish(runId, Manifest.SharedRun(store: store.displayName, published_by: store.worker, calls: shares))
-            guard try store.finish(runId, state: "done", exitStatus: status, summary: lines.joined(separator: "\n")) else {
+            guard try store.finish(runId, state: .done, exitStatus: status, summary: lines.joined(separator: "\n")) else {
                 throw StoreFailure.ClaimLost(description: "lost the publishing claim on run \(runId) while writing its reports: another process took it over and writes the same reports")
             }
         } catch let lost as StoreFailure.ClaimLost {
             logger.warning("worker \(store.worker): \(lost)")
         } catch {
-            _ = try? store.finish(runId, state: "failed", exitStatus: 2, summary: "\(error)")
+            _ = try? store.finish(runId, state: .failed, exitStatus: 2, summary: "\(error)")
             throw error
         }
     }

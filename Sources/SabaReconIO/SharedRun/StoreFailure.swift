@@ -10,7 +10,7 @@ enum StoreFailure {
     static let retryableStates: Set<String> = ["57P01", "57P02", "57P03", "40001", "40P01", "53300"]
 
     static func isRetryable(_ error: any Error) -> Bool {
-        if let job = error as? JobError { return job.cause.map(isRetryable) ?? false }
+        if let job = error as? JobError { return job.underlying.map(isRetryable) ?? false }
         guard let psql = error as? PSQLError else { return false }
         switch psql.code {
         case .serverClosedConnection, .connectionError, .uncleanShutdown:

@@ -9,8 +9,10 @@ enum BoundedFile {
         var description: String
     }
 
-    static func read(_ path: String, maxBytes: Int) throws -> Data {
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+    /// `followLinks`: for an operator's own file (a Kubernetes ConfigMap mounts each key as a
+    /// symbolic link); never for a file this job wrote.
+    static func read(_ path: String, maxBytes: Int, followLinks: Bool = false) throws -> Data {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (followLinks ? 0 : O_NOFOLLOW))
         guard fd >= 0 else { throw ReadError(description: "cannot open \(path): \(errno == ELOOP ? "it is a symbolic link" : String(cString: strerror(errno)))") }
         let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         var st = stat()

@@ -14,8 +14,11 @@ public struct RunRecord: Sendable, Codable {
     public var finished: Bool
     /// Absent in run.json files written before it was recorded.
     public var edge_margin: Double?
+    /// The settings the run judges with, fixed at its creation (absent in older files: a
+    /// resume of one of those judges with the resuming process's settings).
+    public var judging: RunJudging?
 
-    public init(runId: String, plan: WindowPlan, now: Date, finished: Bool = false) {
+    public init(runId: String, plan: WindowPlan, now: Date, judging: RunJudging? = nil, finished: Bool = false) {
         run_id = runId
         range_start = plan.range.start.timeIntervalSince1970
         range_end = plan.range.end.timeIntervalSince1970
@@ -25,6 +28,7 @@ public struct RunRecord: Sendable, Codable {
         self.now = now.timeIntervalSince1970
         self.finished = finished
         edge_margin = plan.edgeMargin
+        self.judging = judging
     }
 
     public var plan: WindowPlan {
@@ -46,7 +50,7 @@ public struct RunRecord: Sendable, Codable {
             // A run.json is a few hundred bytes; 1 MB bounds a damaged or swapped one.
             return try JSONDecoder().decode(RunRecord.self, from: BoundedFile.read(url.path, maxBytes: 1 << 20))
         } catch {
-            throw JobError(underlying: "cannot read \(url.path): \(error)")
+            throw JobError("cannot read \(url.path): \(error)")
         }
     }
 }

@@ -1,19 +1,19 @@
 import Foundation
 import Logging
 import SabaReconCore
-import SabaReconIO
 
 /// The effective settings, checked and typed: every run and `config check` go through here,
-/// so what `config check` accepts is exactly what a run accepts.
-struct ResolvedJob {
-    enum Token {
+/// so what `config check` accepts is exactly what a run accepts. Defaults are not written
+/// here: each is `SettingKey`'s, read through `Settings.value`.
+public struct JobSettings: Sendable {
+    public enum Token: Sendable {
         case environment(String)
         case file(String)
         case login(vendorId: String, memberId: String, refreshBefore: TimeInterval)
         case none
 
         /// Where the token comes from, without the token.
-        func describe(apiURL: String?) -> String {
+        public func describe(apiURL: String?) -> String {
             switch self {
             case .environment: "SABA_JWT (exp checked before each request)"
             case .file(let path): "file \(path) (read again when it changes)"
@@ -24,53 +24,59 @@ struct ResolvedJob {
         }
     }
 
-    enum ProgressMode: String { case auto, always, never }
+    public enum ProgressMode: String, Sendable { case auto, always, never }
 
-    var settings: Settings
-    var apiURL: String?
-    var apiVersion: String
-    var apiUtcOffset: Int
-    var forwardedFor: String?
-    var token: Token
-    var ledger: LedgerLocation
-    var ledgerTable: String
-    var ledgerStatementTimeout: TimeInterval
+    /// A setting that reads well but cannot be used (an unreadable market-groups file).
+    public struct Invalid: Error, Sendable, CustomStringConvertible {
+        public var description: String
+        public init(_ description: String) { self.description = description }
+    }
+
+    public var settings: Settings
+    public var apiURL: String?
+    public var apiVersion: String
+    public var apiUtcOffset: Int
+    public var forwardedFor: String?
+    public var token: Token
+    public var ledger: LedgerLocation
+    public var ledgerTable: String
+    public var ledgerStatementTimeout: TimeInterval
     /// The shared run store (SPEC 7); nil: this process alone, with run.sqlite.
-    var store: String?
-    var lease: TimeInterval
+    public var store: String?
+    public var lease: TimeInterval
     /// libpq-style connection settings of a PostgreSQL ledger, resolved once (for `config check`).
-    var postgres: PostgresSettings?
-    var out: String
-    var grace: TimeInterval
-    var accountingOffset: Int
-    var tolerances: ToleranceTable
-    var stakeBasis: StakeBasis
-    var refunds: [String]
-    var fetchTimeout: Int
-    var fetchMaxBytes: Int
-    var refundMaxBytes: Int
-    var refundMaxMalformed: Int
-    var refundMaxLines: Int
-    var betStopWindow: TimeInterval
+    public var postgres: PostgresSettings?
+    public var out: String
+    public var grace: TimeInterval
+    public var accountingOffset: Int
+    public var tolerances: ToleranceTable
+    public var stakeBasis: StakeBasis
+    public var refunds: [String]
+    public var fetchTimeout: Int
+    public var fetchMaxBytes: Int
+    public var refundMaxBytes: Int
+    public var refundMaxMalformed: Int
+    public var refundMaxLines: Int
+    public var betStopWindow: TimeInterval
     /// Market id -> group, read from the market_groups file.
-    var marketGroups: [String: String] = [:]
-    var csvBom: Bool
-    var xlsx: Bool
-    var html: Bool
-    var keepRuns: Int?
-    var maxAttempts: Int
-    var logLevel: Logger.Level
-    var logJSON: Bool
-    var progress: ProgressMode
-    var metricsFile: String?
-    var deadmanURL: String?
-    var nightlyDays: Int
+    public var marketGroups: [String: String] = [:]
+    public var csvBom: Bool
+    public var xlsx: Bool
+    public var html: Bool
+    public var keepRuns: Int?
+    public var maxAttempts: Int
+    public var logLevel: Logger.Level
+    public var logJSON: Bool
+    public var progress: ProgressMode
+    public var metricsFile: String?
+    public var deadmanURL: String?
+    public var nightlyDays: Int
 
     /// `needsProvider`: run and nightly need the API URL and a token; rediff needs neither.
-    init(_ s: Settings, environment: [String: String], needsProvider: Bool) throws {
+    public init(_ s: Settings, environment: [String: String], needsProvider: Bool) throws {
         settings = s
         apiURL = try s.url(.apiURL, allowHTTP: true)
-        apiVersion = s.text(.apiVersion) ?? "v1"
+        apiVersion = try s.value(.apiVersion, s.text)
         guard apiVersion.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }) else {
             throw SettingError(key: SettingKey.apiVersion.name, source: s.source(.apiVersion), message: "'\(apiVersion)' is not a version path segment such as v1")
         }
@@ -86,17 +92,17 @@ struct ResolvedJob {
         } else if let jwtFile {
             token = .file(jwtFile)
         } else if let vendor = s.text(.vendorId) {
-            token = .login(vendorId: vendor, memberId: s.text(.vendorMemberId) ?? "", refreshBefore: try s.duration(.refreshBefore) ?? 300)
+            token = .login(vendorId: vendor, memberId: s.text(.vendorMemberId) ?? "", refreshBefore: try s.value(.refreshBefore, s.duration))
         } else {
             token = .none
         }
         do {
-            ledger = try LedgerLocation(s.text(.ledger) ?? "sqlite:ledger.sqlite")
+            ledger = try LedgerLocation(try s.value(.ledger, s.text))
         } catch let error as LedgerLocation.Invalid {
             throw SettingError(key: SettingKey.ledger.name, source: s.source(.ledger), message: error.description)
         }
-        ledgerTable = s.text(.ledgerTable) ?? "ledger"
-        ledgerStatementTimeout = try s.duration(.ledgerStatementTimeout) ?? 600
+        ledgerTable = try s.value(.ledgerTable, s.text)
+        ledgerStatementTimeout = try s.value(.ledgerStatementTimeout, s.duration)
         // PostgreSQL's statement_timeout holds at most 2147483647 ms (24.8 days).
         guard ledgerStatementTimeout >= 1, ledgerStatementTimeout <= 2_147_483 else {
             throw SettingError(key: SettingKey.ledgerStatementTimeout.name, source: s.source(.ledgerStatementTimeout),
@@ -106,7 +112,7 @@ struct ResolvedJob {
         if let store, !(store.hasPrefix("postgres://") || store.hasPrefix("postgresql://")) {
             throw SettingError(key: SettingKey.store.name, source: s.source(.store), message: "'\(CommandLineRedactor.redactURLPassword(store))' is not a postgres:// URL")
         }
-        lease = try s.duration(.lease) ?? 300
+        lease = try s.value(.lease, s.duration)
         guard lease >= 5 else {
             throw SettingError(key: SettingKey.lease.name, source: s.source(.lease), message: "'\(s.text(.lease) ?? "")' is under 5 seconds; expected \(SettingKey.lease.expects)")
         }
@@ -117,40 +123,40 @@ struct ResolvedJob {
                 throw SettingError(key: SettingKey.ledger.name, source: s.source(.ledger), message: error.description)
             }
         }
-        out = s.text(.out) ?? "Reports"
-        grace = try s.duration(.grace, atMost: 86_400, because: "a longer grace judges almost nothing and would report an empty night as reconciled") ?? 900  // unreachable: the key has a default (15m)
-        tolerances = try s.tolerances(.tolerance) ?? .exact
-        stakeBasis = StakeBasis(rawValue: try s.choice(.stakeBasis, StakeBasis.allCases.map(\.rawValue)) ?? "actual") ?? .actual
+        out = try s.value(.out, s.text)
+        grace = try s.value(.grace) { try s.duration($0, atMost: 86_400, because: "a longer grace judges almost nothing and would report an empty night as reconciled") }
+        tolerances = try s.value(.tolerance, s.tolerances)
+        stakeBasis = try s.value(.stakeBasis) { try s.choice($0, StakeBasis.allCases.map(\.rawValue)).flatMap(StakeBasis.init(rawValue:)) }
         refunds = s.list(.refunds)
-        let tz = s.text(.accountingTz) ?? "+00:00"
+        let tz = try s.value(.accountingTz, s.text)
         guard let offset = DurationText.parseOffset(tz) else {
             throw SettingError(key: SettingKey.accountingTz.name, source: s.source(.accountingTz),
                                message: "'\(tz)' is not an offset from UTC; expected \(SettingKey.accountingTz.expects)")
         }
         accountingOffset = offset
-        fetchTimeout = Int(try s.duration(.fetchTimeout) ?? 3600)
+        fetchTimeout = Int(try s.value(.fetchTimeout, s.duration))
         // libcurl reads 0 as "no limit": a call must always be bounded in time.
         guard fetchTimeout >= 1 else {
             throw SettingError(key: SettingKey.fetchTimeout.name, source: s.source(.fetchTimeout),
                                message: "'\(s.text(.fetchTimeout) ?? "")' is under one second; expected \(SettingKey.fetchTimeout.expects)")
         }
-        fetchMaxBytes = try s.integer(.fetchMaxBytes, in: 1024...Int.max) ?? 8 << 30
-        refundMaxBytes = try s.integer(.refundMaxBytes, in: 1024...Int.max) ?? 4 << 30
-        refundMaxLines = try s.integer(.refundMaxLines, in: 1000...Int.max) ?? 5_000_000
-        refundMaxMalformed = try s.integer(.refundMaxMalformed, in: 1...1_000_000) ?? 1000
-        betStopWindow = try s.duration(.betStopWindow) ?? 60
+        fetchMaxBytes = try s.value(.fetchMaxBytes) { try s.integer($0, in: 1024...Int.max) }
+        refundMaxBytes = try s.value(.refundMaxBytes) { try s.integer($0, in: 1024...Int.max) }
+        refundMaxLines = try s.value(.refundMaxLines) { try s.integer($0, in: 1000...Int.max) }
+        refundMaxMalformed = try s.value(.refundMaxMalformed) { try s.integer($0, in: 1...1_000_000) }
+        betStopWindow = try s.value(.betStopWindow, s.duration)
         csvBom = try s.bool(.csvBom)
         xlsx = try s.bool(.xlsx)
         html = try s.bool(.html)
         keepRuns = try s.integer(.keepRuns, in: 1...Int.max)
-        maxAttempts = try s.integer(.maxAttempts, in: 1...100) ?? 5
+        maxAttempts = try s.value(.maxAttempts) { try s.integer($0, in: 1...100) }
         let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
-        logLevel = Logger.Level(rawValue: try s.choice(.logLevel, levels) ?? "warning") ?? .warning
-        logJSON = try s.choice(.logFormat, ["text", "json"]) == "json"
-        progress = ProgressMode(rawValue: try s.choice(.progress, ["auto", "always", "never"]) ?? "auto") ?? .auto
+        logLevel = try s.value(.logLevel) { try s.choice($0, levels).flatMap(Logger.Level.init(rawValue:)) }
+        logJSON = try s.value(.logFormat) { try s.choice($0, ["text", "json"]) } == "json"
+        progress = try s.value(.progress) { try s.choice($0, ["auto", "always", "never"]).flatMap(ProgressMode.init(rawValue:)) }
         metricsFile = s.text(.metricsFile)
         deadmanURL = try s.url(.deadmanURL, allowHTTP: true)
-        nightlyDays = try s.integer(.nightlyDays, in: 1...180) ?? 180
+        nightlyDays = try s.value(.nightlyDays) { try s.integer($0, in: 1...180) }
         // Values first, then what must exist: a typo is reported before a missing file.
         if needsProvider {
             _ = try s.required(.apiURL, because: "run and nightly call Saba")
@@ -184,18 +190,20 @@ struct ResolvedJob {
     }
 
     /// `{"group": ["market id", ...]}` -> market id -> group.
-    static func readMarketGroups(_ path: String) throws -> [String: String] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ParsingFailure("cannot read \(path)") }
+    public static func readMarketGroups(_ path: String) throws -> [String: String] {
+        // A market-groups file is a few thousand ids; 64 MB bounds a wrong or hostile path.
+        let data: Data
+        do { data = try BoundedFile.read(path, maxBytes: 64 << 20, followLinks: true) } catch { throw JobSettings.Invalid("cannot read \(path): \(error)") }
         guard let value = try? JSONValue.parse([UInt8](data)), case .object(let groups) = value else {
-            throw ParsingFailure("\(path) is not a JSON object of group -> [market ids]")
+            throw JobSettings.Invalid("\(path) is not a JSON object of group -> [market ids]")
         }
         var map: [String: String] = [:]
         for (group, markets) in groups {
-            guard case .array(let ids) = markets else { throw ParsingFailure("\(path): group '\(group)' is not an array") }
+            guard case .array(let ids) = markets else { throw JobSettings.Invalid("\(path): group '\(group)' is not an array") }
             for id in ids {
                 switch id {
                 case .string(let s), .number(let s): map[s] = group
-                default: throw ParsingFailure("\(path): group '\(group)' has a market id that is not a string or number")
+                default: throw JobSettings.Invalid("\(path): group '\(group)' has a market id that is not a string or number")
                 }
             }
         }
@@ -203,7 +211,7 @@ struct ResolvedJob {
     }
 
     /// `config check`'s report: every setting with its source, secrets redacted.
-    func describe() -> [String] {
+    public func describe() -> [String] {
         var lines = ["config file: \(settings.configPath ?? "(none)")"]
         lines += settings.describe()
         lines.append("token: \(token.describe(apiURL: apiURL))")

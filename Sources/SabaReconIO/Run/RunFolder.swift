@@ -22,7 +22,7 @@ public struct RunFolder: Sendable {
         do {
             try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         } catch {
-            throw JobError(underlying: "cannot create the report folder \(root.path): \(error.localizedDescription)")
+            throw JobError("cannot create the report folder \(root.path): \(error.localizedDescription)")
         }
         for _ in 0..<16 {
             let folder = RunFolder(root: root, runId: newRunId(started: started))
@@ -33,21 +33,21 @@ public struct RunFolder: Sendable {
                 continue
             }
         }
-        throw JobError(underlying: "cannot create a unique run folder under \(root.path)")
+        throw JobError("cannot create a unique run folder under \(root.path)")
     }
 
     /// An existing run (`latest` names the run it points at).
     public static func open(_ id: String, in root: URL) throws -> RunFolder {
-        guard !id.isEmpty, !id.contains("/"), id != ".", id != ".." else { throw JobError(underlying: "'\(id)' is not a run id") }
+        guard !id.isEmpty, !id.contains("/"), id != ".", id != ".." else { throw JobError("'\(id)' is not a run id") }
         var runId = id
         if id == "latest", let target = try? FileManager.default.destinationOfSymbolicLink(atPath: root.appendingPathComponent("latest").path) {
             // `latest` is a link this job writes to a run id; a planted one must not lead out of the root.
-            guard isRunId(target) else { throw JobError(underlying: "\(root.path)/latest points at '\(target)', which is not a run of this report root") }
+            guard isRunId(target) else { throw JobError("\(root.path)/latest points at '\(target)', which is not a run of this report root") }
             runId = target
         }
         let folder = RunFolder(root: root, runId: runId)
         guard folder.isOwnFolder, FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("run.json").path) else {
-            throw JobError(underlying: "no run \(id) under \(root.path) (looked for \(folder.url.path)/run.json, a folder, not a link)")
+            throw JobError("no run \(id) under \(root.path) (looked for \(folder.url.path)/run.json, a folder, not a link)")
         }
         return folder
     }
@@ -120,7 +120,7 @@ public struct RunFolder: Sendable {
     public func writeFailure(_ manifest: Manifest, error: any Error, finishedAt: Date) {
         var failed = manifest
         failed.error = String(describing: error)
-        failed.outcome = "failed"
+        failed.outcome = .failed
         failed.exit_status = 2
         failed.finished_at = UTCTime.iso(finishedAt)
         _ = try? write(ReportRenderer.encode(failed), as: "manifest.json")
@@ -154,16 +154,16 @@ extension RunFolder {
     /// this run's own unfinished one (a dead publisher's), never a finished run, a link or a
     /// folder of something else.
     static func shared(_ runId: String, in root: URL, record: RunRecord) throws -> RunFolder {
-        guard isRunId(runId), record.run_id == runId else { throw JobError(underlying: "'\(runId)' is not a run id this job makes") }
+        guard isRunId(runId), record.run_id == runId else { throw JobError("'\(runId)' is not a run id this job makes") }
         let folder = RunFolder(root: root, runId: runId)
         var info = stat()
         if lstat(folder.url.path, &info) == 0 {
             guard (info.st_mode & S_IFMT) == S_IFDIR else {
-                throw JobError(underlying: "refusing to publish run \(runId): \(folder.url.path) exists and is not a folder (a link or a file)")
+                throw JobError("refusing to publish run \(runId): \(folder.url.path) exists and is not a folder (a link or a file)")
             }
             let own = try? RunRecord.read(from: folder.url)
             guard let own, own.run_id == runId, !own.finished else {
-                throw JobError(underlying: "refusing to publish run \(runId): \(folder.url.path) exists and is not this run's unfinished folder (\(own == nil ? "no readable run.json" : "its run.json says finished or names another run")); nothing in it was touched")
+                throw JobError("refusing to publish run \(runId): \(folder.url.path) exists and is not this run's unfinished folder (\(own == nil ? "no readable run.json" : "its run.json says finished or names another run")); nothing in it was touched")
             }
         }
         do {
@@ -172,7 +172,7 @@ extension RunFolder {
                 try FileManager.default.removeItem(at: folder.url.appendingPathComponent(name))
             }
         } catch {
-            throw JobError(underlying: "cannot prepare the run folder \(folder.url.path): \(error.localizedDescription)", cause: error)
+            throw JobError("cannot prepare the run folder \(folder.url.path): \(error.localizedDescription)", underlying: error)
         }
         var own = record
         own.finished = false

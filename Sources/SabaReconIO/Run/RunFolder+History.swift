@@ -14,7 +14,7 @@ extension RunFolder {
 
     /// A manifest is a few kilobytes (windows and inputs); 4 MB bounds a damaged one.
     static let manifestMaxBytes = 4 << 20
-    static let outcomes: Set<String> = ["reconciled", "discrepancies", "failed"]
+    static let outcomes: Set<RunOutcome> = [.reconciled, .discrepancies, .failed]
     /// More rows than any run writes (each is a line of several files): a manifest claiming
     /// more was not written by this job.
     static let maxDiscrepancies = 1_000_000_000
@@ -39,7 +39,7 @@ extension RunFolder {
                 // Untrusted numbers and texts (SPEC §6): range-checked before the page draws them.
                 guard m.run_id == name else { throw BoundedFile.ReadError(description: "run_id '\(m.run_id.prefix(40))' is not its folder's") }
                 guard let now = UTCTime.parse(m.now) else { throw BoundedFile.ReadError(description: "now '\(m.now.prefix(40))' is not a time") }
-                guard Self.outcomes.contains(m.outcome) else { throw BoundedFile.ReadError(description: "outcome '\(m.outcome.prefix(40))' is not one this job writes") }
+                guard let outcome = RunOutcome(rawValue: m.outcome), Self.outcomes.contains(outcome) else { throw BoundedFile.ReadError(description: "outcome '\(m.outcome.prefix(40))' is not one this job writes") }
                 guard (0...Self.maxDiscrepancies).contains(m.discrepancies) else {
                     throw BoundedFile.ReadError(description: "discrepancies \(m.discrepancies) is out of range")
                 }
@@ -50,7 +50,7 @@ extension RunFolder {
                     guard let amount = Money.parse(text), amount >= .zero else { throw BoundedFile.ReadError(description: "money_at_stake \(currency) '\(text.prefix(40))' is not an amount") }
                     stake[currency] = amount
                 }
-                points.append(RunTrendPoint(runId: m.run_id, now: now, outcome: m.outcome, discrepancies: m.discrepancies, moneyAtStake: stake))
+                points.append(RunTrendPoint(runId: m.run_id, now: now, outcome: outcome, discrepancies: m.discrepancies, moneyAtStake: stake))
             } catch {
                 unreadable.append(name)
             }

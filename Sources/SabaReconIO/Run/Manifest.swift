@@ -50,8 +50,7 @@ public struct Manifest: Sendable, Codable {
     public var reports: [String: String]
     public var started_at: String
     public var finished_at: String
-    /// `reconciled`, `discrepancies` or `failed`.
-    public var outcome: String
+    public var outcome: RunOutcome
     public var exit_status: Int32
     public var error: String?
     /// `resumed`, or `rediff of RUN_ID`; nil for a plain run.
@@ -81,6 +80,9 @@ public struct Manifest: Sendable, Codable {
     }
 
     public var shared_run: SharedRun? = nil
+    /// A resumed, rediffed or shared run judges with the settings recorded at its creation;
+    /// where the publishing process's own settings differed, one line each.
+    public var setting_differences: [String]? = nil
     /// Per currency, the sum of |difference| over the discrepancies (report.html's trend).
     public var money_at_stake: [String: String]? = nil
 }

@@ -1,0 +1,108 @@
+import Foundation
+import Logging
+import SabaReconCore
+import Synchronization
+
+/// A run shared by several processes through PostgreSQL (SPEC §7): this process is one
+/// worker of it. It fetches calls it claims, and when a run's calls are all done the process
+/// that claims its publishing finishes it through the same `ReconcileJob(.resume)` path as a
+/// single process, under the report root's lock.
+extension RunCoordinator {
+    func shared(_ request: RunRequest, storeURL: String, started: Date) throws -> Finished {
+        let store = try openStore(storeURL)
+        defer { store.close() }
+        let (client, secrets) = try settings.makeClient(transport: transport, clock: clock, logger: logger)
+        var redacted = request
+        redacted.commandLine = CommandLineRedactor.redact(request.commandLine, secrets: secrets)
+        let published = Published()
+        let worker = SharedRunWorker(store: store, client: client, outRoot: outRoot, logger: logger) { runId, shared in
+            // SharedRunWorker holds the report root's lock while this runs.
+            let finished = try reconcile(.resume(runId: runId), request: redacted, sharedRun: shared, client: client)
+            published.metrics = finished.metrics
+            if let keep = settings.keepRuns {
+                // The run being published is still open: it is never among the pruned.
+                do { try store.prune(keep: keep) } catch { logger.error("keep_runs \(keep) in the store: \(error)") }
+            }
+            return (finished.exitStatus, finished.lines)
+        }
+        var metrics = RunMetrics(command: request.command, startedAt: started)
+        switch request.kind {
+        case .worker(let wait):
+            let deadline = clock.now().addingTimeInterval(wait)
+            while try store.openRuns().isEmpty && clock.now() < deadline { Thread.sleep(forTimeInterval: poll) }
+            try worker.work(until: { false })
+            metrics = published.metrics ?? metrics
+            metrics.exitStatus = 0
+            metrics.finishedAt = clock.now()
+            return Finished(exitStatus: 0, metrics: metrics, lines: [], message: "saba-recon worker \(store.worker): no open run left")
+        case .run(.fresh(let plan, let now)), .nightly(let plan, let now):
+            return try waitFor(try join(plan: plan, now: now, store: store), worker: worker, store: store, published: published, metrics: metrics)
+        case .run(.resume(let id)):
+            // A failed run is opened again (its done calls stay done); a finished one is not.
+            try store.reopen(id)
+            return try waitFor(id, worker: worker, store: store, published: published, metrics: metrics)
+        case .run(.rediff), .rediff:
+            throw JobError("rediff works on a run folder; run it without --store", stage: .open)
+        }
+    }
+
+    func openStore(_ storeURL: String) throws -> SharedRunStore {
+        var host = [CChar](repeating: 0, count: 256)
+        gethostname(&host, host.count - 1)
+        // host:pid, and a nonce: two containers' pid 1 on one host network must not share a name.
+        let name = "\(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)):\(getpid()):\(String(UInt16.random(in: 0...UInt16.max), radix: 16))"
+        let store: SharedRunStore
+        do {
+            store = try SharedRunStore(url: storeURL, worker: name, lease: settings.lease, logger: logger)
+        } catch let e as LedgerError {
+            throw SettingError(key: SettingKey.store.name, source: settings.settings.source(.store), message: "\(CommandLineRedactor.redactURLPassword(storeURL)): \(e.message)")
+        }
+        try store.migrate()
+        return store
+    }
+
+    /// The run of this range: created with this process's settings, or the one already open
+    /// for it, whose recorded settings win (said on stderr where they differ).
+    func join(plan: WindowPlan, now: Date, store: SharedRunStore) throws -> String {
+        let id = RunFolder.newRunId(started: clock.now())
+        let runId = try store.createOrJoin(RunRecord(runId: id, plan: plan, now: now, judging: settings.judging))
+        if runId != id {
+            logger.notice("run \(runId) of this range is already open in the store: working on it")
+            if let recorded = try store.record(of: runId)?.judging {
+                for line in recorded.differences(from: settings.judging) {
+                    logger.warning("run \(runId) judges with the settings it was created with; \(line) (ignored)")
+                }
+            }
+        }
+        return runId
+    }
+
+    /// Works on `runId` until it is published, by this process or another; its lines and status.
+    func waitFor(_ runId: String, worker: SharedRunWorker, store: SharedRunStore, published: Published, metrics: RunMetrics) throws -> Finished {
+        func finished() throws -> Bool { try store.state(of: runId)?.state.isFinal ?? true }
+        try worker.work(until: finished)
+        // Another process may still be publishing it.
+        while try !finished() { Thread.sleep(forTimeInterval: poll) }
+        var metrics = published.metrics ?? metrics
+        guard let state = try store.state(of: runId) else {
+            throw JobError("run \(runId) is no longer in the store \(store.displayName)", stage: .store, metrics: metrics)
+        }
+        guard state.state == .done, let status = state.exitStatus else {
+            throw JobError("run \(runId) failed: \(state.summary ?? "(no reason recorded)")", stage: .store, metrics: metrics)
+        }
+        metrics.exitStatus = status
+        if metrics.finishedAt == nil { metrics.finishedAt = clock.now() }
+        let lines = state.summary.map { [$0] } ?? []
+        return Finished(exitStatus: status, metrics: metrics, lines: lines,
+                        message: "saba-recon \(metrics.command) \(runId): \(lines.first ?? "published") (exit \(status))")
+    }
+}
+
+/// The metrics of the run this process published, if it did (set inside the worker's publish step).
+final class Published: Sendable {
+    private let value = Mutex<RunMetrics?>(nil)
+    var metrics: RunMetrics? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import SabaReconCore
+
+/// The settings that decide a run's verdicts and what its reports hold. They are fixed when
+/// the run is created and recorded with it (`run.json`, the store's run row), so a resumed
+/// run, a rediff and every process of a shared run judge alike, whatever their own
+/// configuration says: two workers started with different configs must not publish
+/// whichever the last one had. A process whose own settings differ says so (stderr and the
+/// manifest's `setting_differences`); a rediff may change them on purpose, with flags.
+public struct RunJudging: Sendable, Equatable, Codable {
+    public var grace: TimeInterval
+    /// SPEC §2: tolerance on top of rounding, per currency.
+    public var tolerances: ToleranceTable
+    public var stakeBasis: StakeBasis
+    /// Seconds east of UTC of the accounting day (daily.csv).
+    public var accountingOffset: Int
+    /// How long after a `bet_stop` an accepted feed bet is reported.
+    public var betStopWindow: TimeInterval
+    /// Refund-record files or folders (SPEC 1.4); empty = no refund checks.
+    public var refundPaths: [String]
+    public var byteOrderMark: Bool
+    /// discrepancies.xlsx and report.html (SPEC §8).
+    public var workbook: Bool
+    public var html: Bool
+
+    public init(grace: TimeInterval = 900, tolerances: ToleranceTable = .exact, stakeBasis: StakeBasis = .actual, accountingOffset: Int = 0,
+                betStopWindow: TimeInterval = 60, refundPaths: [String] = [], byteOrderMark: Bool = false, workbook: Bool = true, html: Bool = true) {
+        self.grace = grace
+        self.tolerances = tolerances
+        self.stakeBasis = stakeBasis
+        self.accountingOffset = accountingOffset
+        self.betStopWindow = betStopWindow
+        self.refundPaths = refundPaths
+        self.byteOrderMark = byteOrderMark
+        self.workbook = workbook
+        self.html = html
+    }
+
+    /// Each field under its `SettingKey`, so a difference names the setting an operator sets.
+    enum CodingKeys: String, CodingKey {
+        case grace, tolerance, stakeBasis = "stake_basis", accountingOffset = "accounting_offset_seconds",
+             betStopWindow = "bet_stop_window", refundPaths = "refunds", byteOrderMark = "csv_bom", workbook = "xlsx", html
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        grace = try c.decode(Double.self, forKey: .grace)
+        let tolerance = try c.decode(String.self, forKey: .tolerance)
+        do { tolerances = try ToleranceTable.parse(tolerance) } catch {
+            throw DecodingError.dataCorruptedError(forKey: .tolerance, in: c, debugDescription: "not a tolerance: \(error)")
+        }
+        let basis = try c.decode(String.self, forKey: .stakeBasis)
+        guard let known = StakeBasis(rawValue: basis) else {
+            throw DecodingError.dataCorruptedError(forKey: .stakeBasis, in: c, debugDescription: "not a stake basis")
+        }
+        stakeBasis = known
+        accountingOffset = try c.decode(Int.self, forKey: .accountingOffset)
+        betStopWindow = try c.decode(Double.self, forKey: .betStopWindow)
+        refundPaths = try c.decode([String].self, forKey: .refundPaths)
+        byteOrderMark = try c.decode(Bool.self, forKey: .byteOrderMark)
+        workbook = try c.decode(Bool.self, forKey: .workbook)
+        html = try c.decode(Bool.self, forKey: .html)
+        // A damaged or planted record must not widen the verdicts (SPEC §6): the bounds a flag has.
+        guard grace >= 0, grace <= 86_400, abs(accountingOffset) <= 18 * 3600, betStopWindow >= 0, betStopWindow <= 86_400, refundPaths.count <= 1000 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: "a judging setting is out of range"))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(grace, forKey: .grace)
+        try c.encode(tolerances.description, forKey: .tolerance)
+        try c.encode(stakeBasis.rawValue, forKey: .stakeBasis)
+        try c.encode(accountingOffset, forKey: .accountingOffset)
+        try c.encode(betStopWindow, forKey: .betStopWindow)
+        try c.encode(refundPaths, forKey: .refundPaths)
+        try c.encode(byteOrderMark, forKey: .byteOrderMark)
+        try c.encode(workbook, forKey: .workbook)
+        try c.encode(html, forKey: .html)
+    }
+
+    /// Each setting by its `SettingKey` name, as an operator would write it.
+    var shown: [(key: SettingKey, value: String)] {
+        [(.grace, DurationText.formatExact(grace)), (.tolerance, tolerances.description), (.stakeBasis, stakeBasis.rawValue),
+         (.accountingTz, DurationText.formatOffset(accountingOffset)), (.betStopWindow, DurationText.formatExact(betStopWindow)),
+         (.refunds, refundPaths.joined(separator: ",")), (.csvBom, String(byteOrderMark)), (.xlsx, String(workbook)), (.html, String(html))]
+    }
+
+    /// One line per setting this process would have used differently: `grace: the run's 15m, this process's 1h`.
+    public func differences(from mine: RunJudging) -> [String] {
+        zip(shown, mine.shown).compactMap { run, own in
+            run.value == own.value ? nil : "\(run.key.name): the run's \(run.value.isEmpty ? "(none)" : run.value), this process's \(own.value.isEmpty ? "(none)" : own.value)"
+        }
+    }
+
+    /// These settings with the ones named in `keys` taken from `other` (a rediff's flags).
+    public func overriding(_ keys: Set<SettingKey>, with other: RunJudging) -> RunJudging {
+        var out = self
+        if keys.contains(.grace) { out.grace = other.grace }
+        if keys.contains(.tolerance) { out.tolerances = other.tolerances }
+        if keys.contains(.stakeBasis) { out.stakeBasis = other.stakeBasis }
+        if keys.contains(.accountingTz) { out.accountingOffset = other.accountingOffset }
+        if keys.contains(.betStopWindow) { out.betStopWindow = other.betStopWindow }
+        if keys.contains(.refunds) { out.refundPaths = other.refundPaths }
+        if keys.contains(.csvBom) { out.byteOrderMark = other.byteOrderMark }
+        if keys.contains(.xlsx) { out.workbook = other.workbook }
+        if keys.contains(.html) { out.html = other.html }
+        return out
+    }
+}
