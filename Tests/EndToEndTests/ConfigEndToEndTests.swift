@@ -6,6 +6,29 @@ import SabaSandbox
 
 /// Config file, environment and flags through the built CLI; metrics; logs; the Jobs/ files.
 @Suite(.serialized) struct ConfigEndToEndTests {
+    /// Every setting that has a flag is an option of every command that resolves settings
+    /// (`--days` of nightly and config check only), as swift-argument-parser's own dump says.
+    @Test func everySettingWithAFlagIsAnOptionOfItsCommands() throws {
+        for command in [["run"], ["nightly"], ["rediff"], ["worker"], ["config", "check"]] {
+            let dump = try CLI.run(command + ["--experimental-dump-help"])
+            #expect(dump.status == 0, "\(dump.stderr)")
+            guard case .array(let arguments)? = try JSONValue.parse(Array(dump.stdout.utf8))["command"]?["arguments"] else {
+                Issue.record("\(command): no arguments in the help dump")
+                continue
+            }
+            var options: Set<String> = []
+            for argument in arguments {
+                guard case .array(let names)? = argument["names"] else { continue }
+                for name in names { if case .string(let n)? = name["name"], name["kind"] == .string("long") { options.insert("--" + n) } }
+            }
+            for key in SettingKey.all {
+                guard let flag = key.flag else { continue }
+                let expected = key == .nightlyDays ? (command == ["nightly"] || command == ["config", "check"]) : true
+                #expect(options.contains(flag) == expected, "\(command.joined(separator: " ")): \(flag) (\(key.name))")
+            }
+        }
+    }
+
     static func write(_ text: String, in folder: URL, as name: String) throws -> String {
         let url = folder.appendingPathComponent(name)
         try Data(text.utf8).write(to: url)

@@ -1,0 +1,191 @@
+import Foundation
+import Logging
+import SabaReconCore
+import SabaReconIO
+import SabaSandbox
+import Synchronization
+import Testing
+import TestSupport
+
+/// The run's lifecycle in process (no binary spawned): a `RunCoordinator` over the job's
+/// parts, with an injected clock, a book served in-process and pings recorded.
+struct CoordinatorScene: Sendable {
+    let scene: JobScene
+    let pings = RecordingTransport()
+    var metricsFile: String { scene.root.appendingPathComponent("saba-recon.prom").path }
+
+    init() throws { scene = try JobScene() }
+
+    /// Settings as the CLI would resolve them: `flags` given on the command line, `environment`
+    /// as the process's (SABA_JWT is added).
+    func settings(flags: [String: String] = [:], environment: [String: String] = [:]) throws -> JobSettings {
+        var given: [String: SettingValue] = [
+            "api_url": .text("https://saba.test"), "ledger": .text("sqlite:\(scene.ledgerPath)"), "out": .text(scene.out.path),
+            "metrics.textfile": .text(metricsFile), "metrics.deadman_url": .text("https://ping.test/check"),
+            "xlsx": .text("false"), "html": .text("false"), "max_attempts": .text("1"),
+        ]
+        for (k, v) in flags { given[k] = .text(v) }
+        var env = environment
+        env["SABA_JWT"] = SandboxToken().make(vendorId: "v", expiresAt: Date().addingTimeInterval(3600))
+        return try JobSettings(Settings(file: nil, environment: env, flags: given), environment: env, needsProvider: true)
+    }
+
+    func coordinator(_ settings: JobSettings, saba: any HTTPTransport, clock: any WallClock = FixedWallClock(JobScene.now.addingTimeInterval(3600))) -> RunCoordinator {
+        var c = RunCoordinator(settings: settings, transport: Routed(saba: saba, pings: pings), clock: clock, logger: Logger(label: "test"),
+                               toolVersion: "test", say: { _ in })
+        c.poll = 0.05
+        return c
+    }
+
+    var pinged: [String] { pings.requests.map { $0.url.replacingOccurrences(of: "https://ping.test/check", with: "") } }
+
+    func metrics() throws -> String { try String(contentsOfFile: metricsFile, encoding: .utf8) }
+
+    func manifest(_ runId: String) throws -> JSONValue {
+        try JSONValue.parse(Array(Data(contentsOf: scene.out.appendingPathComponent(runId).appendingPathComponent("manifest.json"))))
+    }
+}
+
+/// Pings to the monitor go to the recorder, everything else to Saba's stand-in.
+struct Routed: HTTPTransport {
+    let saba: any HTTPTransport
+    let pings: RecordingTransport
+    func perform(_ request: HTTPRequest, onHead: (HTTPResponseHead) throws -> Void,
+                 onBody: (UnsafeRawBufferPointer) throws -> Void) throws -> HTTPResponseHead {
+        try (request.url.hasPrefix("https://ping.test/") ? pings : saba).perform(request, onHead: onHead, onBody: onBody)
+    }
+}
+
+@Suite struct RunCoordinatorTests {
+    @Test func aKilledNightlyIsResumedByTheNextFetchingOnlyWhatIsMissing() throws {
+        let s = try CoordinatorScene()
+        let calls = s.scene.plan.allWindows.count * 2
+        let failing = BookTransport(book: s.scene.book, failAt: 3)
+        let error = try #require(throws: JobError.self) {
+            try s.coordinator(try s.settings(), saba: failing).run(RunRequest(.nightly(s.scene.plan, now: JobScene.now), commandLine: []))
+        }
+        let failed = URL(fileURLWithPath: try #require(error.runFolder)).lastPathComponent
+        #expect(s.pinged == ["/start", "/fail"])
+        #expect(try s.metrics().contains("saba_recon_last_run_exit_status{command=\"nightly\"} 2"))
+
+        let good = BookTransport(book: s.scene.book)
+        let status = try s.coordinator(try s.settings(), saba: good).run(RunRequest(.nightly(s.scene.plan, now: JobScene.now), commandLine: []))
+        #expect(status == 1)
+        // The same folder, finished: the two calls committed before the break are not fetched again.
+        #expect(s.scene.latest == failed)
+        #expect(good.count == calls - 2)
+        #expect(s.pinged == ["/start", "/fail", "/start", ""])
+        #expect(try s.metrics().contains("saba_recon_last_run_exit_status{command=\"nightly\"} 1"))
+        #expect(try s.manifest(failed)["based_on"] == .string("resumed"))
+    }
+
+    @Test func aNightlyStartsAfreshWhenItsKilledRunIsPastSabasHistory() throws {
+        let s = try CoordinatorScene()
+        _ = try? s.coordinator(try s.settings(), saba: BookTransport(book: s.scene.book, failAt: 3))
+            .run(RunRequest(.nightly(s.scene.plan, now: JobScene.now), commandLine: []))
+        // 200 days on, the killed run's first window is past the 180 days Saba keeps.
+        let later = s.coordinator(try s.settings(), saba: BookTransport(book: s.scene.book), clock: FixedWallClock(JobScene.now.addingTimeInterval(200 * 86_400)))
+        #expect(later.nightlyStart(plan: s.scene.plan, now: JobScene.now) == .fresh(s.scene.plan, now: JobScene.now))
+        let sameNight = s.coordinator(try s.settings(), saba: BookTransport(book: s.scene.book))
+        guard case .resume = sameNight.nightlyStart(plan: s.scene.plan, now: JobScene.now) else {
+            Issue.record("the same night's killed run is not resumed")
+            return
+        }
+    }
+
+    @Test func theRootsLockRefusesASecondNightlyAndAResumeButNotAFreshRun() throws {
+        let s = try CoordinatorScene()
+        let held = try RunFolder.lock(s.scene.out, holder: "another nightly", now: JobScene.now)
+        defer { withExtendedLifetime(held) {} }
+        let transport = BookTransport(book: s.scene.book)
+        let c = s.coordinator(try s.settings(), saba: transport)
+        let refused = try #require(throws: RunLock.Held.self) { try c.run(RunRequest(.nightly(s.scene.plan, now: JobScene.now), commandLine: [])) }
+        #expect(refused.description.contains("another nightly"))
+        #expect(throws: RunLock.Held.self) { try c.run(RunRequest(.run(.resume(runId: "20260720T120000Z-0001")), commandLine: [])) }
+        #expect(transport.count == 0)
+        #expect(s.pinged == ["/start", "/fail", "/start", "/fail"])
+        #expect(try s.metrics().contains("saba_recon_last_run_exit_status{command=\"run\"} 2"))
+        // A fresh run writes its own folder and moves latest atomically: it does not wait.
+        #expect(try c.run(RunRequest(.run(.fresh(s.scene.plan, now: JobScene.now)), commandLine: [])) == 1)
+    }
+
+    @Test func aResumeJudgesWithTheSettingsItsRunWasCreatedWith() throws {
+        let s = try CoordinatorScene()
+        let error = try #require(throws: JobError.self) {
+            try s.coordinator(try s.settings(flags: ["grace": "15m"]), saba: BookTransport(book: s.scene.book, failAt: 3))
+                .run(RunRequest(.run(.fresh(s.scene.plan, now: JobScene.now)), commandLine: []))
+        }
+        let runId = URL(fileURLWithPath: try #require(error.runFolder)).lastPathComponent
+        #expect(try s.coordinator(try s.settings(flags: ["grace": "1h", "tolerance": "0.01"]), saba: BookTransport(book: s.scene.book))
+            .run(RunRequest(.run(.resume(runId: runId)), commandLine: [])) == 1)
+        let manifest = try s.manifest(runId)
+        #expect(manifest["grace_seconds"] == .number("900"))
+        #expect(manifest["tolerance"] == .string("0"))
+        #expect(manifest["setting_differences"] == .array([.string("grace: the run's 15m, this process's 1h"), .string("tolerance: the run's 0, this process's 0.01")]))
+    }
+
+    @Test func aRediffTakesTheOldRunsSettingsExceptThoseGivenAsFlags() throws {
+        let s = try CoordinatorScene()
+        #expect(try s.coordinator(try s.settings(), saba: BookTransport(book: s.scene.book))
+            .run(RunRequest(.run(.fresh(s.scene.plan, now: JobScene.now)), commandLine: [])) == 1)
+        let first = try #require(s.scene.latest)
+        // From the environment: the old run's grace stands, and the difference is said.
+        #expect(try s.coordinator(try s.settings(environment: ["SABA_RECON_GRACE": "1h"]), saba: BookTransport(book: s.scene.book))
+            .run(RunRequest(.rediff(runId: first), commandLine: [])) == 1)
+        let fromEnvironment = try s.manifest(try #require(s.scene.latest))
+        #expect(fromEnvironment["grace_seconds"] == .number("900"))
+        #expect(fromEnvironment["setting_differences"] == .array([.string("grace: the run's 15m, this process's 1h")]))
+        // As a flag: on purpose, so it is used.
+        #expect(try s.coordinator(try s.settings(flags: ["grace": "1h"]), saba: BookTransport(book: s.scene.book))
+            .run(RunRequest(.rediff(runId: first), commandLine: [])) == 1)
+        let fromFlag = try s.manifest(try #require(s.scene.latest))
+        #expect(fromFlag["grace_seconds"] == .number("3600"))
+        #expect(fromFlag["setting_differences"] == nil)
+    }
+
+    @Test func aFetchFailureUnderTheStoreWritesTheMetricsAndPingsFail() async throws {
+        let pg = try TestPostgres.server()
+        let (store, _) = try pg.makeDatabase()
+        let s = try CoordinatorScene()
+        let message: String = try await blocking { [s] in
+            do {
+                _ = try s.coordinator(try s.settings(flags: ["store": store, "lease": "10s"]), saba: BookTransport(book: s.scene.book, failAt: 3))
+                    .run(RunRequest(.run(.fresh(s.scene.plan, now: JobScene.now)), commandLine: []))
+                return "no error"
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(message.contains("connection reset by the test"))
+        #expect(s.pinged == ["/start", "/fail"])
+        #expect(try s.metrics().contains("saba_recon_last_run_exit_status{command=\"run\"} 2"))
+    }
+
+    @Test func aWorkerStartedWithAnotherGraceJudgesWithTheRuns() async throws {
+        let pg = try TestPostgres.server()
+        let (store, _) = try pg.makeDatabase()
+        let s = try CoordinatorScene()
+        // The reference: one process, grace 15m, no store.
+        #expect(try s.coordinator(try s.settings(flags: ["grace": "15m"]), saba: BookTransport(book: s.scene.book))
+            .run(RunRequest(.run(.fresh(s.scene.plan, now: JobScene.now)), commandLine: [])) == 1)
+        let single = try #require(s.scene.latest)
+        let recorded = try s.settings(flags: ["grace": "15m"]).judging
+        let shared = "20260720T130000Z-0001"
+        let (status, state): (Int32, RunState?) = try await blocking { [s] in
+            // The run as `run --store --grace 15m` creates it; then a worker started with 1h does all of it.
+            let creator = try SharedRunStore(url: store, worker: "creator", lease: 10, logger: Logger(label: "test"))
+            defer { creator.close() }
+            try creator.migrate()
+            _ = try creator.createOrJoin(RunRecord(runId: shared, plan: s.scene.plan, now: JobScene.now, judging: recorded))
+            let status = try s.coordinator(try s.settings(flags: ["store": store, "lease": "10s", "grace": "1h"]), saba: BookTransport(book: s.scene.book))
+                .run(RunRequest(.worker(wait: 0), commandLine: []))
+            return (status, try creator.state(of: shared)?.state)
+        }
+        #expect(status == 0 && state == .done)
+        let manifest = try s.manifest(shared)
+        #expect(manifest["grace_seconds"] == .number("900"))
+        #expect(manifest["setting_differences"] == .array([.string("grace: the run's 15m, this process's 1h")]))
+        let reports = try s.scene.reports(s.scene.out.appendingPathComponent(shared))
+        #expect(reports == (try s.scene.reports(s.scene.out.appendingPathComponent(single))))
+    }
+}
