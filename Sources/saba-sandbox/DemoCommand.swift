@@ -63,11 +63,15 @@ struct DemoCommand: AsyncParsableCommand {
         }
 
         let reportPath = (out as NSString).appendingPathComponent("latest/discrepancies.csv")
-        let csv = (try? String(contentsOfFile: reportPath, encoding: .utf8)) ?? ""
+        let report: CSVTable
+        do {
+            report = try CSVTable(parsing: String(contentsOfFile: reportPath, encoding: .utf8))
+        } catch {
+            throw CommandFailure("cannot read \(reportPath): \(error)")
+        }
         var found: [String: Set<String>] = [:]
-        for line in csv.split(separator: "\r\n").dropFirst() {
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
-            if cells.count > 5 { found[String(cells[4]), default: []].insert(String(cells[5]).replacingOccurrences(of: "\"", with: "")) }
+        for row in report.rows {
+            if let kind = report.cell(row, "kind"), let id = report.cell(row, "trans_id") { found[kind, default: []].insert(id) }
         }
         print("\nseeded mistake                                   kind                          reported")
         var missed = 0

@@ -23,11 +23,8 @@ import SabaSandbox
             #expect(actual == (try Expected.text(name)), "\(name) differs from Tests/EndToEndTests/Expected/\(name)")
         }
         // Every seeded mistake is in the report under its kind, and nothing else is.
-        let csv = try scene.read("discrepancies.csv")
-        let reported = Set(csv.components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }.map { line -> String in
-            let cells = line.components(separatedBy: ",")
-            return "\(cells[4]) \(cells[5])"
-        })
+        let csv = try CSVTable(parsing: scene.read("discrepancies.csv"))
+        let reported = Set(csv.rows.map { "\(csv.cell($0, "kind") ?? "") \(csv.cell($0, "trans_id") ?? "")" })
         #expect(reported == Set(scene.seeded.map { "\($0.kind.rawValue) \($0.transId)" }))
         #expect(Set(scene.seeded.map(\.kind)).count == 12)
 
@@ -71,7 +68,7 @@ import SabaSandbox
         let result = try await blocking { try CLI.run(args) }
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let csv = try scene.read("discrepancies.csv")
-        #expect(csv == ReportRenderer.discrepancyColumns.joined(separator: ",") + "\r\n")
+        #expect(csv == ReportColumns.discrepancies.names().joined(separator: ",") + "\r\n")
         #expect(result.stdout.contains("reconciled, no discrepancies"))
         let summary = try scene.read("summary.csv")
         #expect(summary.contains("\r\ncontrol,USD,"))
@@ -227,24 +224,24 @@ import SabaSandbox
         await scene.server.stop()
         defer { try? FileManager.default.removeItem(at: scene.folder) }
         #expect(result.status == 1, "stderr: \(result.stderr)")
-        func rows(_ name: String) throws -> [[String]] {
-            try scene.read(name).components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }.map { $0.components(separatedBy: ",") }
-        }
-        let daily = try rows("daily.csv")
-        #expect(daily.count > 20, "one row per day and currency")
+        let totals = ["tickets", "provider_stake", "ledger_stake", "provider_net", "ledger_net"]
+        let dailyTable = try CSVTable(parsing: scene.read("daily.csv"))
+        #expect(dailyTable.rows.count > 20, "one row per day and currency")
         var sums: [String: [Money]] = [:]
-        for cells in daily {
-            let values = [cells[2]] + Array(cells[3...6])
-            let parsed = values.map { Money.parse($0) ?? Money(micros: Int64.min) }
-            sums[cells[1]] = zip(sums[cells[1]] ?? Array(repeating: .zero, count: 5), parsed).map { $0 + $1 }
+        for row in dailyTable.rows {
+            let currency = dailyTable.cell(row, "currency") ?? ""
+            let parsed = totals.map { Money.parse(dailyTable.cell(row, $0) ?? "") ?? Money(micros: Int64.min) }
+            sums[currency] = zip(sums[currency] ?? Array(repeating: .zero, count: 5), parsed).map { $0 + $1 }
         }
-        let controls = try rows("summary.csv").filter { $0[0] == "control" }
+        let summary = try CSVTable(parsing: scene.read("summary.csv"))
+        let controls = summary.rows.filter { summary.cell($0, "section") == "control" }
         #expect(!controls.isEmpty)
-        for cells in controls {
-            let expected = [cells[3], cells[5], cells[6], cells[7], cells[8]].map { Money.parse($0) ?? Money(micros: Int64.min) }
-            #expect(sums[cells[1]] == expected, "\(cells[1]): days \(String(describing: sums[cells[1]])) vs control \(expected)")
+        for row in controls {
+            let currency = summary.cell(row, "currency") ?? ""
+            let expected = ["count", "provider_stake", "ledger_stake", "provider_net", "ledger_net"].map { Money.parse(summary.cell(row, $0) ?? "") ?? Money(micros: Int64.min) }
+            #expect(sums[currency] == expected, "\(currency): days \(String(describing: sums[currency])) vs control \(expected)")
         }
-        #expect(Set(sums.keys) == Set(controls.map { $0[1] }))
+        #expect(Set(sums.keys) == Set(controls.map { summary.cell($0, "currency") ?? "" }))
     }
 
     @Test func theDemoFindsEverySeededMistake() async throws {
@@ -289,13 +286,10 @@ import SabaSandbox
             try Expected.updateIfAsked("refunds-" + name, actual)
             #expect(actual == (try Expected.text("refunds-" + name)), "\(name) differs from Expected/refunds-\(name)")
         }
-        let csv = try scene.read("discrepancies.csv").replacingOccurrences(of: "\"", with: "")
+        let csv = try CSVTable(parsing: scene.read("discrepancies.csv"))
         // Every seeded row, and nothing else: the whole set of (kind, trans_id) is compared.
         let expected = Set(refunds.seeded.map { s in "\(s.kind.rawValue) \(s.kind == .malformedRecord ? folder.path + "/" + s.transId : s.transId)" })
-        let reported = Set(csv.components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }.map { line -> String in
-            let cells = line.components(separatedBy: ",")
-            return "\(cells[4]) \(cells[5])"
-        })
+        let reported = Set(csv.rows.map { "\(csv.cell($0, "kind") ?? "") \(csv.cell($0, "trans_id") ?? "")" })
         #expect(reported == expected, "missing: \(expected.subtracting(reported).sorted()); unexpected: \(reported.subtracting(expected).sorted())")
         let manifest = try JSONValue.parse(scene.read("manifest.json"))
         guard case .array(let inputs)? = manifest["inputs"] else { Issue.record("no inputs"); return }
@@ -438,23 +432,23 @@ import SabaSandbox
         let first = try scene.latest()
         await scene.server.stop()
         // The wallet team pays the missing payout; re-match without Saba (the sandbox is gone).
-        let csv = try scene.read("discrepancies.csv")
-        let payoutRow = try #require(csv.components(separatedBy: "\r\n").first { $0.contains(",payout_missing,") })
-        let cells = payoutRow.components(separatedBy: ",")
-        let (transId, member, owed) = (cells[5], cells[6], Money.parse(cells[12].replacingOccurrences(of: "-", with: "")) ?? 0)
+        let csv = try CSVTable(parsing: scene.read("discrepancies.csv"))
+        let payoutRow = try #require(csv.rows.first { csv.cell($0, "kind") == "payout_missing" })
+        let cell = { (name: String) in csv.cell(payoutRow, name) ?? "" }
+        let (transId, member, owed) = (cell("trans_id"), cell("member_id"), Money.parse(cell("difference").replacingOccurrences(of: "-", with: "")) ?? 0)
         var entries: [LedgerEntry] = []
         try SQLiteLedgerSource(path: scene.ledgerPath).forEachEntry(provider: "saba", since: .distantPast) { entries.append($0) }
         entries.append(LedgerEntry(entryId: "fix-1", provider: "saba", ticketId: transId, memberId: member, kind: "settle", amount: owed,
-                                   currency: cells[7], createdAt: UTCTime.parse("2026-07-20T11:00:00Z")!, ref: "fix"))
+                                   currency: cell("currency"), createdAt: UTCTime.parse("2026-07-20T11:00:00Z")!, ref: "fix"))
         try SQLiteLedgerWriter.write(entries, to: scene.ledgerPath)
         let rediff = ["rediff", first.lastPathComponent, "--ledger", "sqlite:\(scene.ledgerPath)", "--out", scene.out.path]
         let result = try await blocking { try CLI.run(rediff) }
         #expect(result.status == 1, "stderr: \(result.stderr)")
         let second = try scene.latest()
         #expect(second != first)
-        let after = try scene.read("discrepancies.csv")
-        #expect(!after.contains(",payout_missing,"))
-        #expect(after.components(separatedBy: "\r\n").count == csv.components(separatedBy: "\r\n").count - 1, "after: \(after)")
+        let after = try CSVTable(parsing: scene.read("discrepancies.csv"))
+        #expect(!after.values("kind").contains("payout_missing"))
+        #expect(after.rows.count == csv.rows.count - 1, "after: \(after.values("trans_id"))")
         let manifest = try JSONValue.parse(scene.read("manifest.json"))
         #expect(manifest["based_on"] == .string("rediff of \(first.lastPathComponent)"))
         await scene.stop()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import SabaReconCore
 
 @Suite struct ReportRendererTests {
@@ -72,5 +73,37 @@ import Testing
         #expect(rows[2]["difference"] == .string("-185.00"))
         guard case .array(let ids)? = rows[2]["ledger_entry_ids"] else { Issue.record("no ledger_entry_ids"); return }
         #expect(ids.count == 1)
+    }
+}
+
+@Suite struct CSVTableTests {
+    @Test func readsWhatTheWriterWritesByHeaderName() throws {
+        let result = ReportSample.reconciliation()
+        let table = try CSVTable(parsing: ReportRenderer(runId: "RUN-1", byteOrderMark: true).discrepanciesCSV(result))
+        #expect(table.header == ReportColumns.discrepancies.names())
+        #expect(table.values("trans_id") == result.rows.map(\.transId))
+        let details: [String] = result.rows.map { r in
+            let guarded = r.detail.unicodeScalars.first.map { "=+-@\t\r".unicodeScalars.contains($0) } ?? false
+            return guarded ? "'" + r.detail : r.detail
+        }
+        #expect(table.values("detail") == details)
+    }
+
+    @Test func quotedCellsCommasLineBreaksAndMarks() throws {
+        // A combining mark after a quote or a comma is a scalar of its own: it never hides them.
+        let text = "a,b,c\r\n\"x,\"\"y\"\"\",\"two\nlines\",\u{301}z\n\n1,,\"\u{301}\"\n"
+        let table = try CSVTable(parsing: text)
+        #expect(table.rows == [["x,\"y\"", "two\nlines", "\u{301}z"], ["1", "", "\u{301}"]])
+        #expect(table.cell(table.rows[0], "b") == "two\nlines")
+        #expect(table.cell(table.rows[0], "nope") == nil)
+    }
+
+    @Test func badFilesAreLocatedErrors() {
+        #expect(throws: CSVTable.Invalid.self) { try CSVTable(parsing: "") }
+        let open = #expect(throws: CSVTable.Invalid.self) { try CSVTable(parsing: "a,b\n1,\"2\n3\n") }
+        #expect(open?.description == "line 2: a quoted cell is not closed")
+        let after = #expect(throws: CSVTable.Invalid.self) { try CSVTable(parsing: "a,b\n1,2\n\"3\"x,4\n") }
+        #expect(after?.description == "line 3: text after a closing quote")
+        #expect(throws: CSVTable.Invalid.self) { try CSVTable(parsing: "a\n1\n2\n3\n", maxRows: 2) }
     }
 }

@@ -14,7 +14,7 @@ import TestSupport
     @Test func sheetsAreTheCSVFilesInOrder() {
         let b = book()
         #expect(b.sheets.map(\.name) == ["Discrepancies", "Summary", "Daily", "Pending"])
-        #expect(b.sheets[0].columns.map(\.title) == ReportRenderer.discrepancyColumns.map { $0.hasPrefix("window_") ? "\($0) (UTC)" : $0 })
+        #expect(b.sheets[0].columns.map(\.title) == ReportColumns.discrepancies.names().map { $0.hasPrefix("window_") ? "\($0) (UTC)" : $0 })
         #expect(b.sheets[3].columns.map(\.title) == ["provider", "trans_id", "currency", "since (UTC)"])
         // An empty sheet still has its header, frozen with a filter.
         #expect(b.sheets[3].rows.isEmpty && b.sheets[3].headerRow == 0)

@@ -37,18 +37,16 @@ import TestSupport
         let profile = folder.appendingPathComponent("lo-profile")
         try soffice.run(["-env:UserInstallation=file://\(profile.path)", "--headless", "--convert-to", "csv", "--outdir", folder.path, book.path], timeout: 180)
         let exported = try String(contentsOf: folder.appendingPathComponent("discrepancies.csv"), encoding: .utf8)
-        let lines = exported.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
-        let csv = ReportRenderer(runId: "RUN-1").discrepanciesCSV(ReportSample.reconciliation())
-        let csvLines = csv.components(separatedBy: "\r\n").filter { !$0.isEmpty }
-        #expect(lines.count == csvLines.count)
-        // trans_id is the 6th column; no commas or quotes in the sample's ids and currencies.
-        let exportedIds = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false)[5] }.map(String.init)
-        let csvIds = csvLines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false)[5] }.map(String.init)
+        let exportedTable = try CSVTable(parsing: exported)
+        let csvTable = try CSVTable(parsing: ReportRenderer(runId: "RUN-1").discrepanciesCSV(ReportSample.reconciliation()))
+        #expect(exportedTable.rows.count == csvTable.rows.count)
+        #expect(exportedTable.header == csvTable.header.map { $0.hasPrefix("window_") ? "\($0) (UTC)" : $0 })
+        let exportedIds = exportedTable.values("trans_id")
+        let csvIds = csvTable.values("trans_id")
         #expect(exportedIds == csvIds)
         #expect(Set(exportedIds) == Set(ReportSample.ids))
         // A member id with a leading zero stays whole too.
-        #expect(exported.contains(",0099,"))
-        #expect(lines.first?.hasPrefix("run_id,window_start (UTC),window_end (UTC),provider,kind,trans_id") == true)
+        #expect(exportedTable.values("member_id").contains("0099"))
     }
 
     @Test func cellsAreTypedHeaderFrozenAndFiltered() throws {

@@ -164,7 +164,7 @@ public struct HTMLReport: Sendable {
 
         // summary.csv's control rows, without the section, kind and total_difference cells they leave empty.
         let controlCells = [1, 3, 5, 6, 7, 8, 9]
-        controls = Table(columns: controlCells.map { ReportRenderer.summaryColumns[$0] },
+        controls = Table(columns: controlCells.map { ReportColumns.summary[$0] },
                          rows: summary.rows.filter { $0.first == .text("control") }.map { r in Row(cells: controlCells.map { text(r[$0]) }) })
         self.daily = Table(columns: daily.columns, rows: daily.rows.map { Row(cells: $0.map(text)) })
         discrepancyCount = rows.rows.count

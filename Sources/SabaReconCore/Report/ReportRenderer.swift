@@ -11,20 +11,6 @@ public struct ReportRenderer: Sendable {
         self.byteOrderMark = byteOrderMark
     }
 
-    public static let discrepancyColumns = [
-        "run_id", "window_start", "window_end", "provider", "kind", "trans_id", "member_id", "currency",
-        "provider_status", "provider_stake", "provider_net", "ledger_net", "difference", "detail",
-    ]
-
-    public static let summaryColumns = [
-        "section", "currency", "kind", "count", "total_difference",
-        "provider_stake", "ledger_stake", "provider_net", "ledger_net", "net_difference",
-    ]
-
-    public static let dailyColumns = [
-        "date", "currency", "tickets", "provider_stake", "ledger_stake", "provider_net", "ledger_net", "net_difference",
-    ]
-
     /// The control totals per accounting day and currency, for tying each day to the
     /// provider's daily statement; per currency the days add up to summary.csv's controls.
     public func dailyCSV(_ result: Reconciliation) -> String {
@@ -59,49 +45,58 @@ public struct ReportRenderer: Sendable {
         }
     }
 
-    struct JSONRow: Encodable {
-        var run_id: String
-        var window_start: String
-        var window_end: String
-        var provider: String
-        var kind: String
-        var trans_id: String
-        var member_id: String
-        var currency: String
-        var provider_status: String
-        var provider_stake: String?
-        var provider_net: String?
-        var ledger_net: String?
-        var difference: String?
-        var detail: String
-        var fields: [FieldDifference]
-        var ledger_entry_ids: [String]
+    /// One discrepancy in discrepancies.json: every column under its name (money as the exact
+    /// decimal in a string; an empty money cell left out), then the fields that differ and
+    /// the ledger rows involved.
+    enum JSONCell: Encodable {
+        case text(String)
+        case fields([FieldDifference])
+        case ids([String])
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.singleValueContainer()
+            switch self {
+            case .text(let s): try c.encode(s)
+            case .fields(let f): try c.encode(f)
+            case .ids(let i): try c.encode(i)
+            }
+        }
     }
 
-    struct JSONPending: Encodable {
-        var provider: String
-        var trans_id: String
-        var currency: String
-        var since: String
+    func jsonRow(_ r: Discrepancy) -> [String: JSONCell] {
+        var row = jsonObject(ReportColumns.discrepancies, r)
+        row["fields"] = .fields(r.fields)
+        row["ledger_entry_ids"] = .ids(r.ledgerEntryIds)
+        return row
+    }
+
+    /// A row as a JSON object of its columns; an empty cell is left out.
+    func jsonObject<Row>(_ columns: [ReportColumn<Row>], _ row: Row) -> [String: JSONCell] {
+        var object: [String: JSONCell] = [:]
+        for column in columns {
+            switch column.cell(row, runId) {
+            case .text(let s): object[column.name] = .text(s)
+            case .integer(let n): object[column.name] = .text(String(n))
+            case .money(let m, _): object[column.name] = .text(Money.format(m))
+            case .time(let d): object[column.name] = .text(UTCTime.iso(d))
+            case .day(let day): object[column.name] = .text(MatchPolicy.dayText(day))
+            case .empty: break
+            }
+        }
+        return object
     }
 
     struct JSONDocument: Encodable {
         var run_id: String
         var discrepancy_count: Int
-        var discrepancies: [JSONRow]
-        var pending: [JSONPending]
+        var discrepancies: [[String: JSONCell]]
+        var pending: [[String: JSONCell]]
     }
 
     /// Money in JSON is a string holding the exact decimal, so no reader turns it into a float.
     public func discrepanciesJSON(_ result: Reconciliation) throws -> Data {
-        let rows = result.rows.map { r in
-            JSONRow(run_id: runId, window_start: UTCTime.iso(r.windowStart), window_end: UTCTime.iso(r.windowEnd),
-                    provider: r.provider, kind: r.kind.rawValue, trans_id: r.transId, member_id: r.memberId, currency: r.currency,
-                    provider_status: r.providerStatus, provider_stake: r.providerStake.map { Money.format($0) },
-                    provider_net: r.providerNet.map { Money.format($0) }, ledger_net: r.ledgerNet.map { Money.format($0) },
-                    difference: r.difference.map { Money.format($0) }, detail: r.detail, fields: r.fields, ledger_entry_ids: r.ledgerEntryIds)
-        }
-        let pending = result.pending.map { JSONPending(provider: $0.provider, trans_id: $0.transId, currency: $0.currency, since: UTCTime.iso($0.since)) }
+        let rows = result.rows.map(jsonRow)
+        let pending = result.pending.map { jsonObject(ReportColumns.pending, $0) }
         return try Self.encode(JSONDocument(run_id: runId, discrepancy_count: rows.count, discrepancies: rows, pending: pending))
     }
 

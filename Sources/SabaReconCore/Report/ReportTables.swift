@@ -10,38 +10,26 @@ public struct ReportTables: Sendable {
         self.runId = runId
     }
 
-    public static let pendingColumns = ["provider", "trans_id", "currency", "since"]
-
     public func discrepancies(_ result: Reconciliation) -> ReportTable {
-        let rows: [[ReportCell]] = result.rows.map { r in
-            [.text(runId), .time(r.windowStart), .time(r.windowEnd), .text(r.provider), .text(r.kind.rawValue), .text(r.transId),
-             .text(r.memberId), .text(r.currency), .text(r.providerStatus), Self.money(r.providerStake, r.currency),
-             Self.money(r.providerNet, r.currency), Self.money(r.ledgerNet, r.currency), Self.money(r.difference, r.currency), .text(r.detail)]
-        }
-        return ReportTable(name: "Discrepancies", columns: ReportRenderer.discrepancyColumns, rows: rows)
+        let columns = ReportColumns.discrepancies
+        return ReportTable(name: "Discrepancies", columns: columns.names(), rows: result.rows.map { columns.cells($0, runId: runId) })
     }
 
     public func summary(_ result: Reconciliation) -> ReportTable {
-        ReportTable(name: "Summary", columns: ReportRenderer.summaryColumns, rows: Self.summaryRows(result))
+        ReportTable(name: "Summary", columns: ReportColumns.summary, rows: Self.summaryRows(result))
     }
 
     public func daily(_ result: Reconciliation) -> ReportTable {
+        let columns = ReportColumns.daily
         let rows: [[ReportCell]] = result.daily.keys.sorted().compactMap { key in
-            guard let c = result.daily[key] else { return nil }
-            return [.day(key.day), .text(key.currency), .integer(c.tickets), .money(c.providerStake, currency: key.currency),
-                    .money(c.ledgerStake, currency: key.currency), .money(c.providerNet, currency: key.currency),
-                    .money(c.ledgerNet, currency: key.currency), .money(c.ledgerNet - c.providerNet, currency: key.currency)]
+            result.daily[key].map { columns.cells(ReportColumns.Day(key: key, totals: $0), runId: runId) }
         }
-        return ReportTable(name: "Daily", columns: ReportRenderer.dailyColumns, rows: rows)
+        return ReportTable(name: "Daily", columns: columns.names(), rows: rows)
     }
 
     public func pending(_ result: Reconciliation) -> ReportTable {
-        ReportTable(name: "Pending", columns: Self.pendingColumns,
-                    rows: result.pending.map { [.text($0.provider), .text($0.transId), .text($0.currency), .time($0.since)] })
-    }
-
-    static func money(_ value: Money?, _ currency: String) -> ReportCell {
-        value.map { .money($0, currency: currency) } ?? .empty
+        let columns = ReportColumns.pending
+        return ReportTable(name: "Pending", columns: columns.names(), rows: result.pending.map { columns.cells($0, runId: runId) })
     }
 
     /// summary.csv's rows: per currency and kind the count and total difference, pending
