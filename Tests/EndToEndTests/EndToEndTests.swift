@@ -364,7 +364,7 @@ import SabaSandbox
 
     /// The calls a killed run committed, read from its run store.
     static func committed(_ scene: Scene, _ runId: String) throws -> Int {
-        try RunStore.files(in: scene.out.appendingPathComponent(runId)).finishedWindows().count
+        try RunStore.files(in: scene.out.appendingPathComponent(runId)).committedCalls().count
     }
 
     /// kill -9 while the sandbox holds request k unanswered, so exactly the calls before it

@@ -108,12 +108,12 @@ import SabaReconCore
     @Test func theMostSettledVersionWinsWhateverTheOrder() throws {
         let store = try RunStore.inMemory()
         let window = FetchWindow(index: 0, start: Date(timeIntervalSince1970: 0), end: Date(timeIntervalSince1970: 1))
-        _ = try store.stageWindow(window, settled: false) { stage in
+        _ = try store.stage(FetchCall(window: window, kind: .unsettled)) { stage in
             try stage(ticket("1", "running"))
             try stage(ticket("2", "won", settledAt: Date(timeIntervalSince1970: 1_785_000_100)))
             return FetchStats(tickets: 2)
         }
-        _ = try store.stageWindow(window, settled: true) { stage in
+        _ = try store.stage(FetchCall(window: window, kind: .settled)) { stage in
             try stage(ticket("1", "won", settledAt: Date(timeIntervalSince1970: 1_785_000_100)))
             try stage(ticket("2", "running"))
             return FetchStats(tickets: 2)
@@ -128,7 +128,7 @@ import SabaReconCore
     @Test func groupsJoinTicketsAndLedgerInOnePass() throws {
         let store = try RunStore.inMemory()
         let window = FetchWindow(index: 0, start: Date(timeIntervalSince1970: 0), end: Date(timeIntervalSince1970: 1))
-        _ = try store.stageWindow(window, settled: true) { stage in
+        _ = try store.stage(FetchCall(window: window, kind: .settled)) { stage in
             for id in ["10", "30", "20"] { try stage(ticket(id, "won", settledAt: Date(timeIntervalSince1970: 1_785_000_100))) }
             return FetchStats(tickets: 3)
         }

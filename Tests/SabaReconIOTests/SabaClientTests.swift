@@ -21,7 +21,7 @@ final class TicketSink: Sendable {
         let client = try h.client()
         let sink = TicketSink()
         let window = self.window
-        let stats = try await blocking { try client.fetch(window: window, settled: true) { sink.add($0) } }
+        let stats = try await blocking { try client.fetch(FetchCall(window: window, kind: .settled)) { sink.add($0) } }
         let expected = h.book.tickets(from: window.start, to: window.end, settled: true).map(\.ticket)
         #expect(expected.count > 50)
         #expect(stats.tickets == expected.count)
@@ -36,8 +36,8 @@ final class TicketSink: Sendable {
         let client = try h.client(sleeps: sleeps)
         let window = self.window
         // Requests 1 ok; 2 -> 503, 3 -> E009, 4 -> 503, 5 ok.
-        _ = try await blocking { try client.fetch(window: window, settled: false) { _ in } }
-        let stats = try await blocking { try client.fetch(window: window, settled: true) { _ in } }
+        _ = try await blocking { try client.fetch(FetchCall(window: window, kind: .unsettled)) { _ in } }
+        let stats = try await blocking { try client.fetch(FetchCall(window: window, kind: .settled)) { _ in } }
         #expect(stats.attempts == 4)
         // Retry-After: 2 is a floor; by the third attempt the jittered backoff (2-4 s) may exceed it.
         #expect(sleeps.all.count == 3)
@@ -52,7 +52,7 @@ final class TicketSink: Sendable {
         let sleeps = Sleeps()
         let client = try h.client(maxAttempts: 4, sleeps: sleeps)
         let window = self.window
-        let error = await #expect(throws: SabaError.self) { try await blocking { try client.fetch(window: window, settled: true) { _ in } } }
+        let error = await #expect(throws: SabaError.self) { try await blocking { try client.fetch(FetchCall(window: window, kind: .settled)) { _ in } } }
         #expect(error?.httpStatus == 503)
         #expect(error?.attempts == 4)
         let delays = sleeps.all
@@ -67,7 +67,7 @@ final class TicketSink: Sendable {
         let forged = SandboxToken(secret: "wrong").make(vendorId: "x", expiresAt: Date().addingTimeInterval(600))
         let client = try h.client(token: forged)
         let window = self.window
-        let error = await #expect(throws: SabaError.self) { try await blocking { try client.fetch(window: window, settled: true) { _ in } } }
+        let error = await #expect(throws: SabaError.self) { try await blocking { try client.fetch(FetchCall(window: window, kind: .settled)) { _ in } } }
         #expect(error?.httpStatus == 401)
         #expect(error?.errorCode == "E002")
         #expect(error?.attempts == 1)
@@ -82,7 +82,7 @@ final class TicketSink: Sendable {
         let h = try await SandboxHarness.start()
         let client = try h.client()
         let wide = FetchWindow(index: 0, start: SandboxHarness.now.addingTimeInterval(-31 * 86_400), end: SandboxHarness.now)
-        let error = await #expect(throws: SabaError.self) { try await blocking { try client.fetch(window: wide, settled: false) { _ in } } }
+        let error = await #expect(throws: SabaError.self) { try await blocking { try client.fetch(FetchCall(window: wide, kind: .unsettled)) { _ in } } }
         #expect(error?.httpStatus == 400)
         #expect(error?.errorCode == "E003")
         #expect(error?.attempts == 1)
@@ -93,7 +93,7 @@ final class TicketSink: Sendable {
         let h = try await SandboxHarness.start(faults: SandboxFaults(truncateEvery: 1))
         let client = try h.client(maxAttempts: 3)
         let window = self.window
-        let error = await #expect(throws: SabaError.self) { try await blocking { try client.fetch(window: window, settled: true) { _ in } } }
+        let error = await #expect(throws: SabaError.self) { try await blocking { try client.fetch(FetchCall(window: window, kind: .settled)) { _ in } } }
         #expect(error?.attempts == 3)
         let text = error.map(String.init(describing:)) ?? ""
         #expect(text.contains("window 2026-07-10T12:00:00Z..2026-07-20T12:00:00Z") && text.contains("isSettled=true"))
@@ -104,7 +104,7 @@ final class TicketSink: Sendable {
         let h = try await SandboxHarness.start()
         let client = try h.client(token: h.token(expiresIn: -60))
         let window = self.window
-        let error = await #expect(throws: SabaError.self) { try await blocking { try client.fetch(window: window, settled: true) { _ in } } }
+        let error = await #expect(throws: SabaError.self) { try await blocking { try client.fetch(FetchCall(window: window, kind: .settled)) { _ in } } }
         #expect(String(describing: error).contains("expired"))
         #expect(h.server.requestCount == 0)
         await h.stop()
@@ -159,7 +159,7 @@ final class TicketSink: Sendable {
                                 transport: CurlTransport(), tokens: try StaticTokenSource(token: h.token(), origin: "test"),
                                 clock: SystemWallClock(), sleep: { sleeps.record($0) })
         let window = self.window
-        let error = await #expect(throws: SabaError.self) { try await blocking { try client.fetch(window: window, settled: false) { _ in } } }
+        let error = await #expect(throws: SabaError.self) { try await blocking { try client.fetch(FetchCall(window: window, kind: .unsettled)) { _ in } } }
         #expect(error?.attempts == 2)
         #expect(sleeps.all.count == 1)
     }
@@ -180,7 +180,7 @@ final class TicketSink: Sendable {
                                     transport: RecordingTransport { _ in (status, body) },
                                     tokens: try StaticTokenSource(token: token, origin: "test"), clock: SystemWallClock(), sleep: { _ in })
             let window = self.window
-            let error = #expect(throws: SabaError.self) { try client.fetch(window: window, settled: false) { _ in } }
+            let error = #expect(throws: SabaError.self) { try client.fetch(FetchCall(window: window, kind: .unsettled)) { _ in } }
             let text = String(describing: try #require(error))
             for part in parts where part.count >= 8 { #expect(!text.contains(part), "\(status): \(text)") }
             #expect(!text.contains("\n"), "\(status): \(text)")

@@ -247,4 +247,41 @@ extension SharedRunStoreTests {
         }
         #expect(!recorded && state == .publishing)
     }
+
+    @Test func aLargeCallStreamsInBatchesAndTheMoreSettledVersionWinsAcrossThem() async throws {
+        let pg = try TestPostgres.server()
+        let (url, db) = try pg.makeDatabase()
+        let staged: Int = try await blocking {
+            let a = try SharedRunStore(url: url, worker: "a", lease: 30)
+            defer { a.close() }
+            try a.migrate()
+            _ = try a.createOrJoin(try record("20260720T120000Z-0001"))
+            let call = try #require(try a.claimCall())
+            var maxStagedWhileFetching = 0
+            _ = try a.stage(call) { stage in
+                // 4,500 tickets: three batches. "d" first running, settled two batches later; "e"
+                // twice at the same rank (the first stays), "w" settled then running (settled stays).
+                var settled = Self.ticket("w"); settled.status = TicketStatus("won")
+                var later = Self.ticket("d"); later.status = TicketStatus("lose")
+                var first = Self.ticket("e"); first.memberId = "first"
+                var second = Self.ticket("e"); second.memberId = "second"
+                try stage(Self.ticket("d")); try stage(settled); try stage(first)
+                for i in 0..<4_494 { try stage(Self.ticket("t\(i)")) }
+                maxStagedWhileFetching = Int(try pg.psqlValue("SELECT count(*) FROM saba_recon.staged", database: db)) ?? -1
+                try stage(later); try stage(second); try stage(Self.ticket("w"))
+                return FetchStats(tickets: 4_500, bytes: 1, attempts: 1, seconds: 0)
+            }
+            var back: [String: Ticket] = [:]
+            try a.forEachTicket(of: "20260720T120000Z-0001") { back[$0.transId] = $0 }
+            #expect(back.count == 4_497)
+            #expect(back["d"]?.status == TicketStatus("lose"))
+            #expect(back["w"]?.status == TicketStatus("won"))
+            #expect(back["e"]?.memberId == "first")
+            return maxStagedWhileFetching
+        }
+        // Streamed: two full batches were in the store before the call ended, none after.
+        #expect(staged == 4_000)
+        #expect(try pg.psqlValue("SELECT count(*) FROM saba_recon.staged", database: db) == "0")
+        #expect(try pg.psqlValue("SELECT count(*) FROM saba_recon.calls WHERE done", database: db) == "1")
+    }
 }

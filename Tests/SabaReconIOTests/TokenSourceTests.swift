@@ -31,7 +31,7 @@ import SabaSandbox
         let client = SabaClient(config: SabaClientConfig(apiURL: server.baseURL), transport: CurlTransport(), tokens: source,
                                 clock: SystemWallClock(), sleep: { _ in })
         let window = FetchWindow(index: 0, start: Self.now.addingTimeInterval(-6 * 86_400), end: Self.now)
-        let stats = try await blocking { try client.fetch(window: window, settled: true) { _ in } }
+        let stats = try await blocking { try client.fetch(FetchCall(window: window, kind: .settled)) { _ in } }
         #expect(stats.tickets == book.tickets(from: window.start, to: window.end, settled: true).count)
         await server.stop()
     }
@@ -64,7 +64,7 @@ import SabaSandbox
         let client = SabaClient(config: SabaClientConfig(apiURL: "https://saba.test"), transport: transport, tokens: source,
                                 clock: SystemWallClock(), sleep: { _ in })
         let window = FetchWindow(index: 0, start: Self.now.addingTimeInterval(-86_400), end: Self.now)
-        let stats = try client.fetch(window: window, settled: false) { _ in }
+        let stats = try client.fetch(FetchCall(window: window, kind: .unsettled)) { _ in }
         #expect(stats.attempts == 2)
         #expect(source.logins == 2)
         #expect(transport.requests.map { $0.url.hasSuffix("/login") } == [true, false, true, false])

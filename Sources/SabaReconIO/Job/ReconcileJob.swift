@@ -80,11 +80,10 @@ public struct ReconcileJob: Sendable {
             }
             // run.json is a file on disk, not a promise: its windows are checked before any call
             // (the history limit only for the calls still to make: those fetched are staged).
-            let done = try folder.store().finishedWindows()
+            let done = try folder.store().committedCalls()
             do {
                 try WindowPlanner().check(record.plan, realNow: clock.now()) { w in
-                    done.contains(FinishedWindow(index: w.index, start: w.start, settled: false))
-                        && done.contains(FinishedWindow(index: w.index, start: w.start, settled: true))
+                    FetchCall.Kind.allCases.allSatisfy { done.contains(FetchCall(window: w, kind: $0)) }
                 }
             } catch {
                 throw JobError("run \(id): \(folder.url.path)/run.json: \(error); refusing to resume it")
@@ -161,7 +160,7 @@ public struct ReconcileJob: Sendable {
                 if let client {
                     try FetchStage(client: client, store: runStore, clock: clock, logger: logger, progress: options.progress,
                                    check: { try ledgerStage.checkFailed() })
-                        .run(plan.allWindows, metrics: &metrics)
+                        .run(plan.calls, metrics: &metrics)
                 }
             } catch {
                 ledgerStage.stop()

@@ -75,13 +75,15 @@ public struct SabaClient: Sendable {
         self.logger = logger
     }
 
-    public func url(for window: FetchWindow, settled: Bool) -> String {
+    /// The call's GetBetDetails URL: its window in Saba's zone and which call (`isSettled`).
+    public func url(for call: FetchCall) -> String {
+        let window = call.window
         var base = config.apiURL
         while base.hasSuffix("/") { base.removeLast() }
         let start = UTCTime.formatLocal(window.start, offset: config.timeOffset)
         let end = UTCTime.formatLocal(window.end, offset: config.timeOffset)
         func enc(_ s: String) -> String { s.replacingOccurrences(of: ":", with: "%3A") }
-        return "\(base)/betting/\(config.apiVersion)/GetBetDetails?start=\(enc(start))&end=\(enc(end))&isSettled=\(settled)&Language=\(config.language)"
+        return "\(base)/betting/\(config.apiVersion)/GetBetDetails?start=\(enc(start))&end=\(enc(end))&isSettled=\(call.kind.isSettled)&Language=\(config.language)"
     }
 
     enum Attempt {
@@ -89,9 +91,9 @@ public struct SabaClient: Sendable {
         case retry(after: TimeInterval?, reason: String, error: SabaError)
     }
 
-    /// Fetches one window and call; `onTicket` sees every ticket of the body as it is decoded.
+    /// Fetches one call; `onTicket` sees every ticket of the body as it is decoded.
     /// `onAttempt` runs before each attempt (so a caller can discard a failed attempt's tickets).
-    public func fetch(window: FetchWindow, settled: Bool, onAttempt: (Int) throws -> Void = { _ in },
+    public func fetch(_ call: FetchCall, onAttempt: (Int) throws -> Void = { _ in },
                       onTicket: (Ticket) throws -> Void) throws -> FetchStats {
         let started = Date()
         var attempt = 0
@@ -101,12 +103,12 @@ public struct SabaClient: Sendable {
             try onAttempt(attempt)
             let outcome: Attempt
             do {
-                outcome = try once(window: window, settled: settled, attempt: attempt, onTicket: onTicket)
+                outcome = try once(call, attempt: attempt, onTicket: onTicket)
             } catch let error as SabaError where error.httpStatus == 401 && !loggedInAgain && attempt < config.maxAttempts {
                 // A refused token (revoked, rotated) is worth one more try with a fresh one.
                 guard tokens.invalidate() else { throw error }
                 loggedInAgain = true
-                logger.notice("GetBetDetails \(window) isSettled=\(settled): HTTP 401\(error.errorCode.map { " \($0)" } ?? ""); trying once more with a new token from \(tokens.origin)")
+                logger.notice("GetBetDetails \(call): HTTP 401\(error.errorCode.map { " \($0)" } ?? ""); trying once more with a new token from \(tokens.origin)")
                 continue
             }
             switch outcome {
@@ -118,22 +120,22 @@ public struct SabaClient: Sendable {
                 error.attempts = attempt
                 guard config.retry.allowsRetry(after: attempt) else { throw error }
                 let delay = config.retry.delay(after: attempt, retryAfter: retryAfter)
-                logger.warning("GetBetDetails \(window) isSettled=\(settled): \(reason); retry \(attempt + 1)/\(config.maxAttempts) in \(String(format: "%.1f", delay)) s")
+                logger.warning("GetBetDetails \(call): \(reason); retry \(attempt + 1)/\(config.maxAttempts) in \(String(format: "%.1f", delay)) s")
                 sleep(delay)
             }
         }
     }
 
-    private func once(window: FetchWindow, settled: Bool, attempt: Int, onTicket: (Ticket) throws -> Void) throws -> Attempt {
+    private func once(_ call: FetchCall, attempt: Int, onTicket: (Ticket) throws -> Void) throws -> Attempt {
         let token: String
         do {
             token = try tokens.token(now: clock.now())
         } catch {
-            throw SabaError(window: window, settled: settled, message: String(describing: error), attempts: attempt)
+            throw SabaError(call: call, message: String(describing: error), attempts: attempt)
         }
         var headers = [("Authorization", "Bearer \(token)"), ("Accept", "application/json")]
         if let forwarded = config.forwardedFor { headers.append(("X-Forwarded-For", forwarded)) }
-        let request = HTTPRequest(url: url(for: window, settled: settled), headers: headers,
+        let request = HTTPRequest(url: url(for: call), headers: headers,
                                   connectTimeout: config.connectTimeout, lowSpeedTime: config.lowSpeedTime,
                                   totalTimeout: config.totalTimeout, maxBytes: config.maxBytes)
         var decoder = TicketStreamDecoder(mapper: TicketMapper(timeOffset: config.timeOffset))
@@ -151,25 +153,25 @@ public struct SabaClient: Sendable {
                 }
             })
         } catch let e as TransportError {
-            let error = SabaError(window: window, settled: settled, message: "\(e.message) (after \(e.bytesReceived) body bytes)", attempts: attempt)
+            let error = SabaError(call: call, message: "\(e.message) (after \(e.bytesReceived) body bytes)", attempts: attempt)
             guard e.isRetryable else { throw error }
             return .retry(after: nil, reason: e.message, error: error)
         } catch let e as TicketDecodingError {
             // A body that is not what Saba documents will not improve by asking again.
-            throw SabaError(window: window, settled: settled, httpStatus: status, message: redact(e.description), attempts: attempt)
+            throw SabaError(call: call, httpStatus: status, message: redact(e.description), attempts: attempt)
         }
         if head.status == 200 {
             do {
                 try decoder.finish()
             } catch let e as TicketDecodingError {
                 // The connection closed cleanly but the array is incomplete: a truncated body.
-                let error = SabaError(window: window, settled: settled, httpStatus: 200, message: e.description, attempts: attempt)
+                let error = SabaError(call: call, httpStatus: 200, message: e.description, attempts: attempt)
                 return .retry(after: nil, reason: e.description, error: error)
             }
             return .done(FetchStats(tickets: decoder.ticketCount, bytes: bytes))
         }
         let parsed = ProviderError(status: head.status, body: errorBody, redact: redact)
-        let error = SabaError(window: window, settled: settled, httpStatus: head.status, errorCode: parsed.errorCode,
+        let error = SabaError(call: call, httpStatus: head.status, errorCode: parsed.errorCode,
                               message: parsed.message, traceId: parsed.traceId, attempts: attempt)
         if RetryPolicy.isRetryable(status: head.status, errorCode: parsed.errorCode) {
             return .retry(after: RetryPolicy.retryAfter(head.headers["retry-after"], now: clock.now()),

@@ -3,18 +3,17 @@ import SabaReconCore
 
 /// A GetBetDetails call that failed for good: which window, which call, what Saba said.
 public struct SabaError: Error, Sendable, CustomStringConvertible {
-    public var window: FetchWindow?
-    public var settled: Bool?
+    /// The call that failed (nil for a failure before any call, such as the token).
+    public var call: FetchCall?
     public var httpStatus: Int?
     public var errorCode: String?
     public var message: String
     public var traceId: String?
     public var attempts: Int
 
-    public init(window: FetchWindow?, settled: Bool?, httpStatus: Int? = nil, errorCode: String? = nil,
+    public init(call: FetchCall?, httpStatus: Int? = nil, errorCode: String? = nil,
                 message: String, traceId: String? = nil, attempts: Int = 1) {
-        self.window = window
-        self.settled = settled
+        self.call = call
         self.httpStatus = httpStatus
         self.errorCode = errorCode
         self.message = message
@@ -24,8 +23,10 @@ public struct SabaError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         var parts: [String] = ["GetBetDetails"]
-        if let window { parts.append("window \(UTCTime.iso(window.start))..\(UTCTime.iso(window.end))") }
-        if let settled { parts.append("isSettled=\(settled)") }
+        if let call {
+            parts.append("window \(UTCTime.iso(call.window.start))..\(UTCTime.iso(call.window.end))")
+            parts.append("isSettled=\(call.kind.isSettled)")
+        }
         var what: [String] = []
         if let httpStatus { what.append("HTTP \(httpStatus)") }
         if let errorCode { what.append(errorCode) }

@@ -15,7 +15,7 @@ extension RunCoordinator {
         var redacted = request
         redacted.commandLine = CommandLineRedactor.redact(request.commandLine, secrets: secrets)
         let published = Published()
-        let worker = SharedRunWorker(store: store, client: client, outRoot: outRoot, logger: logger) { runId, shared in
+        var worker = SharedRunWorker(store: store, client: client, outRoot: outRoot, logger: logger) { runId, shared in
             // SharedRunWorker holds the report root's lock while this runs.
             let finished = try reconcile(.resume(runId: runId), request: redacted, sharedRun: shared, client: client)
             published.metrics = finished.metrics
@@ -25,13 +25,16 @@ extension RunCoordinator {
             }
             return (finished.exitStatus, finished.lines)
         }
+        worker.clock = clock
+        worker.poll = poll
+        worker.fetched = { published.add(fetched: $0) }
         var metrics = RunMetrics(command: request.command, startedAt: started)
         switch request.kind {
         case .worker(let wait):
             let deadline = clock.now().addingTimeInterval(wait)
             while try store.openRuns().isEmpty && clock.now() < deadline { Thread.sleep(forTimeInterval: poll) }
             try worker.work(until: { false })
-            metrics = published.metrics ?? metrics
+            metrics = published.metrics ?? published.fetchedInto(metrics)
             metrics.exitStatus = 0
             metrics.finishedAt = clock.now()
             return Finished(exitStatus: 0, metrics: metrics, lines: [], message: "saba-recon worker \(store.worker): no open run left")
@@ -83,7 +86,7 @@ extension RunCoordinator {
         try worker.work(until: finished)
         // Another process may still be publishing it.
         while try !finished() { Thread.sleep(forTimeInterval: poll) }
-        var metrics = published.metrics ?? metrics
+        var metrics = published.metrics ?? published.fetchedInto(metrics)
         guard let state = try store.state(of: runId) else {
             throw JobError("run \(runId) is no longer in the store \(store.displayName)", stage: .store, metrics: metrics)
         }
@@ -98,11 +101,29 @@ extension RunCoordinator {
     }
 }
 
-/// The metrics of the run this process published, if it did (set inside the worker's publish step).
+/// The metrics of the run this process published, if it did (set inside the worker's publish step),
+/// and what the calls this process fetched moved.
 final class Published: Sendable {
     private let value = Mutex<RunMetrics?>(nil)
+    private let fetched = Mutex<[RunMetrics]>([])
     var metrics: RunMetrics? {
         get { value.withLock { $0 } }
         set { value.withLock { $0 = newValue } }
+    }
+
+    func add(fetched call: RunMetrics) { fetched.withLock { $0.append(call) } }
+
+    /// `metrics` with this process's fetched calls counted in.
+    func fetchedInto(_ metrics: RunMetrics) -> RunMetrics {
+        var m = metrics
+        for call in fetched.withLock({ $0 }) {
+            m.windowsFetched += call.windowsFetched
+            m.requests += call.requests
+            m.retries += call.retries
+            m.ticketsFetched += call.ticketsFetched
+            m.bytesFetched += call.bytesFetched
+            m.stageSeconds[.fetch, default: 0] += call.stageSeconds[.fetch] ?? 0
+        }
+        return m
     }
 }

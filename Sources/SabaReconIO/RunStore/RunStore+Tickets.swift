@@ -16,8 +16,7 @@ extension RunStore {
             cashout_enabled = excluded.cashout_enabled, already_cashout = excluded.already_cashout,
             cashout_price = excluded.cashout_price, settlement_time = excluded.settlement_time,
             max_payout = excluded.max_payout, parlay_legs = excluded.parlay_legs, resettles = excluded.resettles
-        WHERE excluded.settlement_rank > tickets.settlement_rank
-        """
+        """ + " " + MoreSettledWins.condition(table: "tickets")
 
     /// Stages tickets through one prepared upsert (the more settled version of a transId wins).
     struct TicketStager {
@@ -61,14 +60,15 @@ extension RunStore {
 
     /// Runs one call's fetch in a transaction: its tickets and its `windows` row land
     /// together, so a killed run never counts a half-staged call as done.
-    public func stageWindow(_ window: FetchWindow, settled: Bool, fetch: (_ stage: (Ticket) throws -> Void) throws -> FetchStats) throws -> FetchStats {
-        try tickets.write { db in
+    public func stage(_ call: FetchCall, fetch: (_ stage: (Ticket) throws -> Void) throws -> FetchStats) throws -> FetchStats {
+        let window = call.window
+        return try tickets.write { db in
             let stager = try TicketStager(db)
             let stats = try fetch { try stager.stage($0, in: db) }
             try db.execute(sql: """
                 INSERT OR REPLACE INTO windows (idx, settled, start, "end", is_edge, tickets, bytes, attempts, seconds)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [window.index, settled, window.start.timeIntervalSince1970, window.end.timeIntervalSince1970,
+                """, arguments: [window.index, call.kind.isSettled, window.start.timeIntervalSince1970, window.end.timeIntervalSince1970,
                                  window.isEdge, stats.tickets, stats.bytes, stats.attempts, stats.seconds])
             return stats
         }

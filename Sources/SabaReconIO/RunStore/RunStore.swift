@@ -2,13 +2,6 @@ import Foundation
 import GRDB
 import SabaReconCore
 
-/// One committed GetBetDetails call.
-public struct FinishedWindow: Hashable, Sendable {
-    public var index: Int
-    public var start: Date
-    public var settled: Bool
-}
-
 /// The run's staged data, kept beside its reports as evidence: the tickets (de-duplicated
 /// by transId, the most settled version winning) and which calls finished, in `run.sqlite`;
 /// the ledger entries the run read, in `ledger.sqlite`. Two files, two connections, so the
@@ -17,7 +10,7 @@ public struct FinishedWindow: Hashable, Sendable {
 /// Rows are compact: money as INTEGER millionths (exact text only for an amount that is
 /// not a whole number of them), times as Unix seconds, the "most settled" order as one
 /// integer. Takes any `DatabaseWriter`, so tests use memory.
-public struct RunStore: Sendable {
+public struct RunStore: Sendable, CallStore {
     /// Tickets and windows (`run.sqlite`).
     public let tickets: any DatabaseWriter
     /// The ledger as this run read it (`ledger.sqlite`).
@@ -160,10 +153,12 @@ public struct RunStore: Sendable {
     }
 
     /// Calls that committed, for a resumed run.
-    public func finishedWindows() throws -> Set<FinishedWindow> {
+    public func committedCalls() throws -> Set<FetchCall> {
         try tickets.read { db in
-            Set(try Row.fetchAll(db, sql: "SELECT idx, start, settled FROM windows").map {
-                FinishedWindow(index: $0["idx"], start: Date(timeIntervalSince1970: $0["start"]), settled: $0["settled"])
+            Set(try Row.fetchAll(db, sql: "SELECT idx, start, \"end\", is_edge, settled FROM windows").map {
+                FetchCall(window: FetchWindow(index: $0["idx"], start: Date(timeIntervalSince1970: $0["start"]), end: Date(timeIntervalSince1970: $0["end"]),
+                                              isEdge: $0["is_edge"]),
+                          kind: FetchCall.Kind(isSettled: $0["settled"]))
             })
         }
     }

@@ -51,12 +51,34 @@ public final class SharedRunStore: Sendable {
             PRIMARY KEY (run_id, trans_id)
         );
         """,
+        // 2: a call's tickets stream in as they are decoded (bounded memory), per worker, and
+        // move into `tickets` with the call's done mark in one transaction.
+        """
+        CREATE TABLE saba_recon.staged (
+            run_id text NOT NULL REFERENCES saba_recon.runs ON DELETE CASCADE,
+            idx integer NOT NULL,
+            settled boolean NOT NULL,
+            worker text NOT NULL,
+            trans_id text NOT NULL,
+            settlement_rank bigint NOT NULL,
+            body text NOT NULL,   -- TicketLine
+            PRIMARY KEY (run_id, idx, settled, worker, trans_id)
+        );
+        """,
     ]
 
+    /// A call of one of the store's runs.
     public struct Call: Sendable, Equatable {
         public var runId: String
-        public var window: FetchWindow
-        public var settled: Bool
+        public var fetch: FetchCall
+        public var window: FetchWindow { fetch.window }
+        /// The store's key column for the call's kind.
+        public var settled: Bool { fetch.kind.isSettled }
+
+        public init(runId: String, fetch: FetchCall) {
+            self.runId = runId
+            self.fetch = fetch
+        }
     }
 
     /// A run's row as every waiting process reads it.
@@ -269,8 +291,8 @@ public final class SharedRunStore: Sendable {
                 RETURNING k.run_id, k.idx, k.settled, k.start_at, k.end_at, k.is_edge
                 """, binds: binds(worker, lease)), logger: logger)
             for try await (run, idx, settled, start, end, edge) in rows.decode((String, Int, Bool, Double, Double, Bool).self) {
-                return Call(runId: run, window: FetchWindow(index: idx, start: Date(timeIntervalSince1970: start), end: Date(timeIntervalSince1970: end), isEdge: edge),
-                            settled: settled)
+                return Call(runId: run, fetch: FetchCall(window: FetchWindow(index: idx, start: Date(timeIntervalSince1970: start), end: Date(timeIntervalSince1970: end), isEdge: edge),
+                                                         kind: FetchCall.Kind(isSettled: settled)))
             }
             return nil
         }
@@ -297,30 +319,61 @@ public final class SharedRunStore: Sendable {
         }
     }
 
-    /// A call's tickets and its `done` mark, in one transaction: the more settled version of a
-    /// ticket wins, as in a single process; a call fetched twice is harmless.
+    /// A call's tickets, streamed in as `fetch` decodes them (batches of 2,000 into
+    /// `staged`, under this worker's name), then moved into the run's tickets with the call's
+    /// `done` mark in one transaction: memory stays bounded however large the call, and the
+    /// more settled version of a ticket wins (`MoreSettledWins`), as in a single process.
+    public func stage(_ call: Call, fetch: (_ stage: (Ticket) throws -> Void) throws -> FetchStats) throws -> FetchStats {
+        // What an earlier claim of this call by this worker left (it lost the claim, or died).
+        try run("clear the call's staged tickets", """
+            DELETE FROM saba_recon.staged WHERE run_id = \(call.runId) AND idx = \(call.window.index) AND settled = \(call.settled) AND worker = \(worker)
+            """)
+        var batch: [Ticket] = []
+        batch.reserveCapacity(Self.batchSize)
+        func flush() throws {
+            let kept = MoreSettledWins.reduce(batch)
+            batch.removeAll(keepingCapacity: true)
+            let (ids, ranks, bodies) = (kept.map { TicketLine.key($0.transId) }, kept.map(\.settlementOrder), kept.map(TicketLine.encode))
+            // Idempotent: a batch retried on a new connection lands once.
+            try run("stage a batch of tickets", """
+                INSERT INTO saba_recon.staged (run_id, idx, settled, worker, trans_id, settlement_rank, body)
+                SELECT \(call.runId), \(call.window.index), \(call.settled), \(worker), * FROM unnest(\(ids)::text[], \(ranks)::bigint[], \(bodies)::text[])
+                ON CONFLICT (run_id, idx, settled, worker, trans_id) DO UPDATE SET settlement_rank = excluded.settlement_rank, body = excluded.body
+                \(unescaped: MoreSettledWins.condition(table: "saba_recon.staged"))
+                """)
+        }
+        let stats = try fetch { ticket in
+            batch.append(ticket)
+            if batch.count >= Self.batchSize { try flush() }
+        }
+        if !batch.isEmpty { try flush() }
+        try commit(call, stats: stats)
+        return stats
+    }
+
+    /// Tickets per statement while staging.
+    static let batchSize = 2000
+
+    /// One statement, its rows read (an error the statement meets arrives with them).
+    func run(_ what: String, _ query: PostgresQuery, timeout: TimeInterval? = nil) throws {
+        try sync(what, timeout: timeout) { [self] in
+            let c = try await connection(0)
+            for try await _ in try await c.query(query, logger: logger) {}
+        }
+    }
+
+    /// Stages `tickets` as one call's answer (tests, and a caller holding them already).
     public func commit(_ call: Call, tickets: [Ticket], stats: FetchStats) throws {
-        // One row per trans_id in a statement: the first of the most settled, as SQLite's upsert keeps.
-        var best: [String: Int] = [:]
-        var order: [String] = []
-        for (i, t) in tickets.enumerated() {
-            if let j = best[t.transId] {
-                if t.settlementOrder > tickets[j].settlementOrder { best[t.transId] = i }
-            } else {
-                best[t.transId] = i
-                order.append(t.transId)
-            }
+        _ = try stage(call) { stage in
+            for t in tickets { try stage(t) }
+            return stats
         }
-        var ids: [String] = [], ranks: [Int64] = [], bodies: [String] = []
-        for id in order {
-            guard let i = best[id] else { continue }
-            ids.append(TicketLine.key(id))
-            ranks.append(tickets[i].settlementOrder)
-            bodies.append(TicketLine.encode(tickets[i]))
-        }
-        let (allIds, allRanks, allBodies) = (ids, ranks, bodies)
-        // 2,000 tickets a statement: ten seconds each is far more than one takes.
-        try sync("store a window's tickets", timeout: operationTimeout + Double(allIds.count / 2000) * 10) { [self] in
+    }
+
+    /// The call's staged tickets into the run's, and its `done` mark, in one transaction.
+    func commit(_ call: Call, stats: FetchStats) throws {
+        // Ten seconds per 2,000 tickets on top is far more than moving them takes.
+        try sync("store a window's tickets", timeout: operationTimeout + Double(stats.tickets / Self.batchSize) * 10) { [self] in
             let c = try await connection(0)
             _ = try await c.query("BEGIN", logger: logger)
             do {
@@ -341,23 +394,23 @@ public final class SharedRunStore: Sendable {
                 guard !found.done, found.held else {
                     throw StoreFailure.ClaimLost(description: "lost the claim on window \(call.window.index) settled=\(call.settled) of run \(call.runId): \(found.done ? "\(found.doneBy ?? "another worker") stored it" : "its lease ran out and another worker took it"); its tickets are not stored")
                 }
-                var start = 0
-                while start < allIds.count {
-                    let end = min(allIds.count, start + 2000)
-                    _ = try await c.query("""
-                        INSERT INTO saba_recon.tickets (run_id, trans_id, settlement_rank, body)
-                        SELECT \(call.runId), * FROM unnest(\(Array(allIds[start..<end]))::text[], \(Array(allRanks[start..<end]))::bigint[], \(Array(allBodies[start..<end]))::text[])
-                        ON CONFLICT (run_id, trans_id) DO UPDATE SET settlement_rank = excluded.settlement_rank, body = excluded.body
-                        WHERE excluded.settlement_rank > saba_recon.tickets.settlement_rank
-                        """, logger: logger)
-                    start = end
-                }
-                _ = try await c.query("""
+                for try await _ in try await c.query("""
+                    INSERT INTO saba_recon.tickets (run_id, trans_id, settlement_rank, body)
+                    SELECT run_id, trans_id, settlement_rank, body FROM saba_recon.staged
+                    WHERE run_id = \(call.runId) AND idx = \(call.window.index) AND settled = \(call.settled) AND worker = \(worker)
+                    ON CONFLICT (run_id, trans_id) DO UPDATE SET settlement_rank = excluded.settlement_rank, body = excluded.body
+                    \(unescaped: MoreSettledWins.condition(table: "saba_recon.tickets"))
+                    """, logger: logger) {}
+                // Every worker's staged rows of the call go: it is done.
+                for try await _ in try await c.query("""
+                    DELETE FROM saba_recon.staged WHERE run_id = \(call.runId) AND idx = \(call.window.index) AND settled = \(call.settled)
+                    """, logger: logger) {}
+                for try await _ in try await c.query("""
                     UPDATE saba_recon.calls SET done = true, done_by = \(worker), lease_until = NULL, tickets = \(stats.tickets),
                         bytes = \(stats.bytes), attempts = \(stats.attempts), seconds = \(stats.seconds)
                     WHERE run_id = \(call.runId) AND idx = \(call.window.index) AND settled = \(call.settled)
-                    """, logger: logger)
-                _ = try await c.query("COMMIT", logger: logger)
+                    """, logger: logger) {}
+                for try await _ in try await c.query("COMMIT", logger: logger) {}
             } catch {
                 if !c.isClosed && !StoreFailure.isRetryable(error) { _ = try? await c.query("ROLLBACK", logger: logger) }
                 throw error
@@ -441,7 +494,8 @@ public final class SharedRunStore: Sendable {
                 SELECT idx, settled, start_at, end_at, is_edge, tickets, bytes, attempts, seconds, done_by FROM saba_recon.calls
                 WHERE run_id = \(runId) AND done ORDER BY idx, settled
                 """, logger: logger).decode((Int, Bool, Double, Double, Bool, Int, Int, Int, Double, String).self) {
-                out.append((Call(runId: runId, window: FetchWindow(index: idx, start: Date(timeIntervalSince1970: start), end: Date(timeIntervalSince1970: end), isEdge: edge), settled: settled),
+                out.append((Call(runId: runId, fetch: FetchCall(window: FetchWindow(index: idx, start: Date(timeIntervalSince1970: start), end: Date(timeIntervalSince1970: end), isEdge: edge),
+                                                                kind: FetchCall.Kind(isSettled: settled))),
                             FetchStats(tickets: tickets, bytes: bytes, attempts: attempts, seconds: seconds), by))
             }
             return out

@@ -14,6 +14,9 @@ public struct SharedRunWorker {
     public var logger: Logger
     /// How often a worker with nothing to claim looks again.
     public var poll: TimeInterval = 0.5
+    public var clock: any WallClock = SystemWallClock()
+    /// Told what each call this worker fetched moved (the invocation's metrics).
+    public var fetched: (RunMetrics) -> Void = { _ in }
     /// Finishes a run whose folder holds all its tickets; returns the exit status and the
     /// lines a run prints (the CLI's `run --resume` path).
     public var publish: (_ runId: String, _ shared: Manifest.SharedRun) throws -> (status: Int32, lines: [String])
@@ -49,16 +52,13 @@ public struct SharedRunWorker {
         let store = self.store
         let keeper = LeaseKeeper(every: store.lease / 3) { try store.heartbeat(call) }
         defer { keeper.stop() }
-        logger.info("worker \(store.worker): window \(UTCTime.iso(call.window.start))..\(UTCTime.iso(call.window.end)) isSettled=\(call.settled) of run \(call.runId)")
-        var tickets: [Ticket] = []
-        let stats: FetchStats
+        logger.info("worker \(store.worker): \(call.fetch) of run \(call.runId)")
         do {
-            stats = try client.fetch(window: call.window, settled: call.settled, onAttempt: { _ in tickets.removeAll(keepingCapacity: true) }) { ticket in
-                // The lease is gone: another worker has the window; stop rather than race it.
-                if keeper.lost { throw StoreFailure.ClaimLost(description: "lost the claim on window \(call.window.index) settled=\(call.settled) of run \(call.runId) while fetching it: another worker has it") }
-                tickets.append(ticket)
-            }
-            try store.commit(call, tickets: tickets, stats: stats)
+            // The same stage a single process runs, streaming into the shared store.
+            var metrics = RunMetrics(command: "worker", startedAt: clock.now())
+            try FetchStage(client: client, store: ClaimedCall(store: store, call: call, keeper: keeper), clock: clock, logger: logger)
+                .run([call.fetch], metrics: &metrics)
+            fetched(metrics)
         } catch let lost as StoreFailure.ClaimLost {
             // Not this run's failure: the window is another worker's now.
             logger.warning("worker \(store.worker): \(lost)")
@@ -113,7 +113,7 @@ public struct SharedRunWorker {
             let local = try folder.store()
             var shares: [Manifest.SharedRun.Call] = []
             for (call, stats, by) in try store.calls(of: runId) {
-                _ = try local.stageWindow(call.window, settled: call.settled) { _ in stats }
+                _ = try local.stage(call.fetch) { _ in stats }
                 shares.append(.init(window_start: UTCTime.iso(call.window.start), window_end: UTCTime.iso(call.window.end), is_settled: call.settled, fetched_by: by))
             }
             var batch: [Ticket] = []
