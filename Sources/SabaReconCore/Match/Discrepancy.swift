@@ -30,6 +30,13 @@ public struct Discrepancy: Sendable, Equatable, Codable {
     public var detail: String
     public var fields: [FieldDifference]
     public var ledgerEntryIds: [String]
+    /// When the break happened (SPEC §9): the ticket's transTime, the ledger row's
+    /// created_at for `missing_at_provider`, the record's time for a refund kind. Kept by the
+    /// break book to tell whether a later run covered it; nil where not known.
+    public var occurredAt: Date? = nil
+    /// For a row without a trans id of its own (`malformed_record`): the SHA-256 of the
+    /// line's bytes, which names the break across nights.
+    public var evidenceDigest: String? = nil
 
     public init(
         window: FetchWindow, provider: String, kind: DiscrepancyKind, transId: String, memberId: String,

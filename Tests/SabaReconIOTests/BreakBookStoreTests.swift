@@ -1,0 +1,54 @@
+import Foundation
+import GRDB
+import SabaReconCore
+import Testing
+@testable import SabaReconIO
+
+/// The book on disk: a night applied once, acknowledgements with their trail, a damaged row refused.
+@Suite struct BreakBookStoreTests {
+    static let now = UTCTime.parse("2026-07-20T02:00:00Z")!
+    static let window = FetchWindow(index: 0, start: UTCTime.parse("2026-06-01T00:00:00Z")!, end: UTCTime.parse("2026-07-01T00:00:00Z")!)
+    static let coverage = BreakBook.Coverage(range: TimeRange(start: UTCTime.parse("2026-01-22T00:00:00Z")!, end: UTCTime.parse("2026-07-21T00:00:00Z")!),
+                                             sources: ["saba"])
+
+    static func row(_ id: String, ledger: String = "10.00") -> Discrepancy {
+        var r = Discrepancy(window: window, provider: "saba", kind: .netMismatch, transId: id, memberId: "m", currency: "USD",
+                            providerNet: Money.parse("12.00"), ledgerNet: Money.parse(ledger), detail: "test")
+        r.occurredAt = UTCTime.parse("2026-06-10T10:00:00Z")
+        return r
+    }
+
+    @Test func aNightIsAppliedOnceAndReadBackWhole() throws {
+        let store = try BreakBookStore(DatabaseQueue())
+        let night = try store.load().night([Self.row("1"), Self.row("2")], coverage: Self.coverage, now: Self.now, runId: "R1")
+        #expect(try store.apply(night, runId: "R1", at: Self.now))
+        // A resumed R1 finds its night and writes the same annotations; the book is not touched again.
+        #expect(try store.apply(night, runId: "R1", at: Self.now) == false)
+        #expect(try store.appliedNight("R1") == night.annotations)
+        #expect(try store.appliedNight("R2") == nil)
+        #expect(try store.load() == night.book)
+
+        var book = try store.load()
+        let id = BreakKey(Self.row("1")).breakId
+        let ack = try book.acknowledge(id, by: "ana", reason: "provider's error", until: nil, at: Self.now)
+        try store.record([ack], book: book)
+        let next = try store.load().night([Self.row("1", ledger: "9.00")], coverage: Self.coverage, now: Self.now.addingTimeInterval(86_400), runId: "R2")
+        try store.apply(next, runId: "R2", at: Self.now)
+        #expect(try store.events(of: id).map(\.action) == [.acknowledged, .lapsed])
+        #expect(try store.events().count == 2)
+        let back = try store.load()
+        #expect(back.breaks[id]?.status == .changed && back.breaks[id]?.acknowledgement == nil)
+        #expect(back.breaks[BreakKey(Self.row("2")).breakId]?.resolvedBy == "R2")
+    }
+
+    @Test func aDamagedRowIsAClearErrorNotAWrongStatus() throws {
+        let queue = try DatabaseQueue()
+        let store = try BreakBookStore(queue)
+        try store.apply(try store.load().night([Self.row("1")], coverage: Self.coverage, now: Self.now, runId: "R1"), runId: "R1", at: Self.now)
+        try queue.write { try $0.execute(sql: "UPDATE breaks SET last_difference = '1e9999'") }
+        #expect(throws: BreakBookStore.Damaged.self) { try store.load() }
+        try queue.write { try $0.execute(sql: "UPDATE breaks SET last_difference = '-2.00', trans_id = 'another'") }
+        let error = #expect(throws: BreakBookStore.Damaged.self) { try store.load() }
+        #expect(error?.description.contains("not its key's") == true)
+    }
+}
