@@ -103,10 +103,12 @@ struct Routed: HTTPTransport {
         #expect(refused.description.contains("another nightly"))
         #expect(throws: RunLock.Held.self) { try c.run(RunRequest(.run(.resume(runId: "20260720T120000Z-0001")), commandLine: [])) }
         #expect(transport.count == 0)
-        #expect(s.pinged == ["/start", "/fail", "/start", "/fail"])
-        #expect(try s.metrics().contains("saba_recon_last_run_exit_status{command=\"run\"} 2"))
+        // The holder's night is going well: a refused overlap neither pings nor writes metrics.
+        #expect(s.pinged.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: s.metricsFile))
         // A fresh run writes its own folder and moves latest atomically: it does not wait.
         #expect(try c.run(RunRequest(.run(.fresh(s.scene.plan, now: JobScene.now)), commandLine: [])) == 1)
+        #expect(s.pinged == ["/start", ""])
     }
 
     @Test func aResumeJudgesWithTheSettingsItsRunWasCreatedWith() throws {
@@ -171,21 +173,41 @@ struct Routed: HTTPTransport {
         let single = try #require(s.scene.latest)
         let recorded = try s.settings(flags: ["grace": "15m"]).judging
         let shared = "20260720T130000Z-0001"
-        let (status, state): (Int32, RunState?) = try await blocking { [s] in
+        let (status, state, idle): (Int32, RunState?, Int32) = try await blocking { [s] in
             // The run as `run --store --grace 15m` creates it; then a worker started with 1h does all of it.
             let creator = try SharedRunStore(url: store, worker: "creator", lease: 10, logger: Logger(label: "test"))
             defer { creator.close() }
             try creator.migrate()
             _ = try creator.createOrJoin(RunRecord(runId: shared, plan: s.scene.plan, now: JobScene.now, judging: recorded))
-            let status = try s.coordinator(try s.settings(flags: ["store": store, "lease": "10s", "grace": "1h"]), saba: BookTransport(book: s.scene.book))
-                .run(RunRequest(.worker(wait: 0), commandLine: []))
-            return (status, try creator.state(of: shared)?.state)
+            let worker = s.coordinator(try s.settings(flags: ["store": store, "lease": "10s", "grace": "1h"]), saba: BookTransport(book: s.scene.book))
+            let status = try worker.run(RunRequest(.worker(wait: 0), commandLine: []))
+            // A second worker finds nothing to do: it tells the monitor nothing.
+            let idle = try worker.run(RunRequest(.worker(wait: 0), commandLine: []))
+            return (status, try creator.state(of: shared)?.state, idle)
         }
-        #expect(status == 0 && state == .done)
+        #expect(status == 0 && state == .done && idle == 0)
+        // The reference run's start and success, then the worker's publication only (exit 1: discrepancies).
+        #expect(s.pinged == ["/start", "", ""])
+        #expect(try s.metrics().contains("saba_recon_last_run_exit_status{command=\"worker\"} 1"))
         let manifest = try s.manifest(shared)
         #expect(manifest["grace_seconds"] == .number("900"))
         #expect(manifest["setting_differences"] == .array([.string("grace: the run's 15m, this process's 1h")]))
         let reports = try s.scene.reports(s.scene.out.appendingPathComponent(shared))
         #expect(reports == (try s.scene.reports(s.scene.out.appendingPathComponent(single))))
+    }
+
+    @Test func theRecordedSettingsReadBackAndABadOneIsRefusedUpFront() throws {
+        let s = try CoordinatorScene()
+        // What run.json could not read back is refused when the settings are resolved, not at the resume.
+        let refused = #expect(throws: SettingError.self) { try s.settings(flags: ["bet_stop_window": "2d"]) }
+        #expect(refused?.description.contains("bet_stop_window") == true)
+        var judging = try s.settings(flags: ["tolerance": "0.01,VND=1", "stake_basis": "nominal", "accounting_tz": "+08:00", "refunds": s.scene.root.path]).judging
+        judging.currencies?.entries[51] = CurrencyInfo(code: "VND", scale: 1000, decimals: 2)
+        let back = try JSONDecoder().decode(RunJudging.self, from: JSONEncoder().encode(judging))
+        #expect(back == judging)
+        #expect(back.differences(from: try s.settings().judging).map { $0.components(separatedBy: ":")[0] }
+            == ["tolerance", "stake_basis", "accounting_tz", "refunds", "currencies"])
+        let planted = String(decoding: try JSONEncoder().encode(judging), as: UTF8.self).replacingOccurrences(of: "\"grace\":900", with: "\"grace\":9000000")
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(RunJudging.self, from: Data(planted.utf8)) }
     }
 }

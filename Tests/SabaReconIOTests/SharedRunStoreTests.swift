@@ -104,7 +104,7 @@ extension SharedRunStoreTests {
     @Test func aCommitAfterTheClaimWasLostIsRefusedAndStoresNothing() async throws {
         let pg = try TestPostgres.server()
         let (url, db) = try pg.makeDatabase()
-        let (lost, twice, heartbeat): (String, Bool, Bool) = try await blocking {
+        let (lost, leftBehind, heartbeat): (String, String, Bool) = try await blocking {
             let a = try SharedRunStore(url: url, worker: "a", lease: 30)
             let b = try SharedRunStore(url: url, worker: "b", lease: 30)
             defer { a.close(); b.close() }
@@ -117,14 +117,17 @@ extension SharedRunStoreTests {
             #expect(taken == call)
             var message = ""
             do { try a.commit(call, tickets: [Self.ticket("stale")], stats: FetchStats(tickets: 1, bytes: 1, attempts: 1, seconds: 0)) } catch { message = "\(error)" }
+            // What a staged for the call it lost is gone with it.
+            let left = try pg.psqlValue("SELECT count(*) FROM saba_recon.staged WHERE worker = 'a'", database: db)
             let heartbeat = try a.heartbeat(call)
             try b.commit(taken, tickets: [Self.ticket("fresh")], stats: FetchStats(tickets: 1, bytes: 1, attempts: 1, seconds: 0))
             // b's answer lost with its connection: committing again is harmless, not a second write.
             try b.commit(taken, tickets: [Self.ticket("fresh")], stats: FetchStats(tickets: 1, bytes: 1, attempts: 1, seconds: 0))
-            return (message, true, heartbeat)
+            return (message, left, heartbeat)
         }
         #expect(lost.contains("lost the claim") && lost.contains("its lease ran out"), "\(lost)")
-        #expect(twice && !heartbeat)
+        #expect(leftBehind == "0" && !heartbeat)
+        #expect(try pg.psqlValue("SELECT count(*) FROM saba_recon.staged", database: db) == "0")
         #expect(try pg.psqlValue("SELECT string_agg(trans_id, ',') FROM saba_recon.tickets", database: db) == "fresh")
         #expect(try pg.psqlValue("SELECT done_by FROM saba_recon.calls WHERE done", database: db) == "b")
     }

@@ -74,7 +74,7 @@ public struct ReconcileJob: Sendable {
             return OpenedRun(folder: folder, record: record, judging: options.judging)
         case .resume(let id):
             let folder = try RunFolder.open(id, in: options.outRoot)
-            let record = try folder.record()
+            var record = try folder.record()
             guard !record.finished else {
                 throw JobError("run \(id) already finished; use rediff \(id) to match it again")
             }
@@ -89,6 +89,12 @@ public struct ReconcileJob: Sendable {
                 throw JobError("run \(id): \(folder.url.path)/run.json: \(error); refusing to resume it")
             }
             try validateInputs(plan: record.plan)
+            if record.judging == nil {
+                // A run.json from before the settings were recorded: this resume fixes them,
+                // so a later resume or rediff judges as this one does.
+                record.judging = options.judging
+                try folder.writeRecord(record)
+            }
             let (judging, differences) = judging(recorded: record.judging, runId: id)
             return OpenedRun(folder: folder, record: record, basedOn: options.sharedRun == nil ? "resumed" : nil, judging: judging, differences: differences)
         case .rediff(let id):
@@ -138,12 +144,15 @@ public struct ReconcileJob: Sendable {
         manifest.shared_run = options.sharedRun
         manifest.tolerances = judging.tolerances.inForce
         if !opened.differences.isEmpty { manifest.setting_differences = opened.differences }
-        manifest.currency_decimals = Dictionary(uniqueKeysWithValues: Set(options.currencies.entries.values.map(\.code)).map { ($0, options.currencies.decimals(of: $0)) })
+        let currencies = judging.currencies ?? options.currencies
+        manifest.currency_decimals = Dictionary(uniqueKeysWithValues: Set(currencies.entries.values.map(\.code)).map { ($0, currencies.decimals(of: $0)) })
         manifest.stake_basis = judging.stakeBasis.rawValue
         manifest.inputs = refundDigests.map { Manifest.Input(name: "refunds", description: $0.path, records: $0.lines, sha256: $0.sha256) }
         var metrics = RunMetrics(command: options.command, startedAt: started)
         var store: RunStore?
         var nothingJudged: String?
+        // Where the run is, for the error's stage.
+        var stage = RunStage.ledger
         do {
             let runStore = try folder.store()
             store = runStore
@@ -158,6 +167,7 @@ public struct ReconcileJob: Sendable {
             let ledgerStage = LedgerStage(store: runStore, source: ledger, reads: reads, indexForRefunds: !book.isEmpty, clock: clock)
             do {
                 if let client {
+                    stage = .fetch
                     try FetchStage(client: client, store: runStore, clock: clock, logger: logger, progress: options.progress,
                                    check: { try ledgerStage.checkFailed() })
                         .run(plan.calls, metrics: &metrics)
@@ -167,6 +177,7 @@ public struct ReconcileJob: Sendable {
                 _ = try? ledgerStage.wait()
                 throw error
             }
+            stage = .ledger
             let (staged, ledgerSeconds) = try ledgerStage.wait()
             metrics.ledgerEntries = staged.entries
             metrics.stageSeconds[.ledger] = ledgerSeconds
@@ -174,8 +185,9 @@ public struct ReconcileJob: Sendable {
                                                   records: staged.entries, sha256: staged.sha256), at: 0)
             logger.info("ledger: \(staged.entries) entries since \(UTCTime.iso(since))")
 
+            stage = .match
             var policy = MatchPolicy(plan: plan, now: now, grace: judging.grace, tolerances: judging.tolerances,
-                                     currencies: options.currencies, stakeBasis: judging.stakeBasis)
+                                     currencies: currencies, stakeBasis: judging.stakeBasis)
             policy.accountingOffset = judging.accountingOffset
             let matched = try MatchStage(policy: policy, refunds: RefundMatcher(policy: policy, betStopWindow: judging.betStopWindow, marketGroups: options.marketGroups))
                 .run(store: runStore, book: book, metrics: &metrics, clock: clock)
@@ -184,6 +196,7 @@ public struct ReconcileJob: Sendable {
             manifest.windows = try Self.manifestWindows(runStore)
             manifest.tickets_staged = matched.ticketsStaged
 
+            stage = .reports
             let reportsStarted = clock.now()
             let result = matched.reconciliation
             // Never green by accident: data was read but nothing was judged (a --now at the
@@ -207,7 +220,7 @@ public struct ReconcileJob: Sendable {
             if let store, let windows = try? Self.manifestWindows(store) { manifest.windows = windows }
             folder.writeFailure(manifest, error: error, finishedAt: clock.now())
             metrics.finishedAt = clock.now()
-            throw JobError(String(describing: error), underlying: error, runFolder: folder.url.path, metrics: metrics)
+            throw JobError(String(describing: error), underlying: error, stage: error is LedgerError ? .ledger : stage, runFolder: folder.url.path, metrics: metrics)
         }
         // Only reached when nothing was judged: its manifest is written; the run failed.
         throw JobError(nothingJudged ?? "nothing was judged", runFolder: folder.url.path, metrics: metrics)

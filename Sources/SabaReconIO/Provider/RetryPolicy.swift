@@ -18,8 +18,8 @@ public struct RetryPolicy: Sendable, Equatable {
         self.maxRetryAfter = maxRetryAfter
     }
 
-    /// A login is one small request made while a run waits: three attempts within seconds.
-    public static let login = RetryPolicy(maxAttempts: 3, baseBackoff: 1, maxBackoff: 4, maxRetryAfter: 30)
+    /// A login is one small request made while a run waits: three attempts, 1-2 s and 2-4 s apart.
+    public static let login = RetryPolicy(maxAttempts: 3, baseBackoff: 2, maxBackoff: 4, maxRetryAfter: 30)
 
     /// An answer worth another try: Saba's access limit (E009), 429, or a 5xx.
     public static func isRetryable(status: Int, errorCode: String?) -> Bool {

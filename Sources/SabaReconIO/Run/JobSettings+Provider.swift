@@ -5,8 +5,11 @@ import SabaReconCore
 extension JobSettings {
     /// The settings a run judges with, as a new run records them (`RunJudging`).
     public var judging: RunJudging {
-        RunJudging(grace: grace, tolerances: tolerances, stakeBasis: stakeBasis, accountingOffset: accountingOffset,
-                   betStopWindow: betStopWindow, refundPaths: refunds, byteOrderMark: csvBom, workbook: xlsx, html: html)
+        // The market groups in one canonical text (id, tab, group; sorted), for their digest.
+        let groups = marketGroups.isEmpty ? nil : SHA256.hex(Array(marketGroups.sorted { $0.key < $1.key }.map { "\($0.key)\t\($0.value)\n" }.joined().utf8))
+        return RunJudging(grace: grace, tolerances: tolerances, stakeBasis: stakeBasis, accountingOffset: accountingOffset,
+                          betStopWindow: betStopWindow, refundPaths: refunds, byteOrderMark: csvBom, workbook: xlsx, html: html,
+                          currencies: settings.currencies, marketGroupsDigest: groups)
     }
 
     /// The judging settings given as flags: a rediff takes these over the old run's.

@@ -127,7 +127,8 @@ public struct JobSettings: Sendable {
         grace = try s.value(.grace) { try s.duration($0, atMost: 86_400, because: "a longer grace judges almost nothing and would report an empty night as reconciled") }
         tolerances = try s.value(.tolerance, s.tolerances)
         stakeBasis = try s.value(.stakeBasis) { try s.choice($0, StakeBasis.allCases.map(\.rawValue)).flatMap(StakeBasis.init(rawValue:)) }
-        refunds = s.list(.refunds)
+        // Absolute: a run records them, and a resume or a shared run's publisher may start elsewhere.
+        refunds = s.list(.refunds).map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         let tz = try s.value(.accountingTz, s.text)
         guard let offset = DurationText.parseOffset(tz) else {
             throw SettingError(key: SettingKey.accountingTz.name, source: s.source(.accountingTz),
@@ -144,7 +145,8 @@ public struct JobSettings: Sendable {
         refundMaxBytes = try s.value(.refundMaxBytes) { try s.integer($0, in: 1024...Int.max) }
         refundMaxLines = try s.value(.refundMaxLines) { try s.integer($0, in: 1000...Int.max) }
         refundMaxMalformed = try s.value(.refundMaxMalformed) { try s.integer($0, in: 1...1_000_000) }
-        betStopWindow = try s.value(.betStopWindow, s.duration)
+        // Bounded as run.json's record is read back (RunJudging): what is accepted here is resumable.
+        betStopWindow = try s.value(.betStopWindow) { try s.duration($0, atMost: 86_400, because: "a feed bet a day after a bet_stop is not the market's") }
         csvBom = try s.bool(.csvBom)
         xlsx = try s.bool(.xlsx)
         html = try s.bool(.html)

@@ -18,7 +18,7 @@ extension RunCoordinator {
         var worker = SharedRunWorker(store: store, client: client, outRoot: outRoot, logger: logger) { runId, shared in
             // SharedRunWorker holds the report root's lock while this runs.
             let finished = try reconcile(.resume(runId: runId), request: redacted, sharedRun: shared, client: client)
-            published.metrics = finished.metrics
+            if let metrics = finished.metrics { published.set(metrics, for: runId) }
             if let keep = settings.keepRuns {
                 // The run being published is still open: it is never among the pruned.
                 do { try store.prune(keep: keep) } catch { logger.error("keep_runs \(keep) in the store: \(error)") }
@@ -28,16 +28,20 @@ extension RunCoordinator {
         worker.clock = clock
         worker.poll = poll
         worker.fetched = { published.add(fetched: $0) }
-        var metrics = RunMetrics(command: request.command, startedAt: started)
+        let metrics = RunMetrics(command: request.command, startedAt: started)
         switch request.kind {
         case .worker(let wait):
             let deadline = clock.now().addingTimeInterval(wait)
             while try store.openRuns().isEmpty && clock.now() < deadline { Thread.sleep(forTimeInterval: poll) }
             try worker.work(until: { false })
-            metrics = published.metrics ?? published.fetchedInto(metrics)
-            metrics.exitStatus = 0
-            metrics.finishedAt = clock.now()
-            return Finished(exitStatus: 0, metrics: metrics, lines: [], message: "saba-recon worker \(store.worker): no open run left")
+            // A worker tells the metrics file and the monitor about the runs it published,
+            // with their own exit status; one that published none has nothing to tell (its
+            // success ping would mask the failure of the night it helped).
+            guard let (runId, last) = published.last else {
+                return Finished(exitStatus: 0, metrics: nil, lines: [], message: "")
+            }
+            return Finished(exitStatus: 0, metrics: last, lines: [],
+                            message: "saba-recon worker \(store.worker) published run \(runId) (exit \(last.exitStatus))")
         case .run(.fresh(let plan, let now)), .nightly(let plan, let now):
             return try waitFor(try join(plan: plan, now: now, store: store), worker: worker, store: store, published: published, metrics: metrics)
         case .run(.resume(let id)):
@@ -86,7 +90,7 @@ extension RunCoordinator {
         try worker.work(until: finished)
         // Another process may still be publishing it.
         while try !finished() { Thread.sleep(forTimeInterval: poll) }
-        var metrics = published.metrics ?? published.fetchedInto(metrics)
+        var metrics = published.metrics(for: runId) ?? published.fetchedInto(metrics)
         guard let state = try store.state(of: runId) else {
             throw JobError("run \(runId) is no longer in the store \(store.displayName)", stage: .store, metrics: metrics)
         }
@@ -104,12 +108,20 @@ extension RunCoordinator {
 /// The metrics of the run this process published, if it did (set inside the worker's publish step),
 /// and what the calls this process fetched moved.
 final class Published: Sendable {
-    private let value = Mutex<RunMetrics?>(nil)
+    /// By run id, and the last one published.
+    private let runs = Mutex<(byRun: [String: RunMetrics], last: (String, RunMetrics)?)>(([:], nil))
     private let fetched = Mutex<[RunMetrics]>([])
-    var metrics: RunMetrics? {
-        get { value.withLock { $0 } }
-        set { value.withLock { $0 = newValue } }
+
+    func set(_ metrics: RunMetrics, for runId: String) {
+        runs.withLock {
+            $0.byRun[runId] = metrics
+            $0.last = (runId, metrics)
+        }
     }
+
+    func metrics(for runId: String) -> RunMetrics? { runs.withLock { $0.byRun[runId] } }
+
+    var last: (String, RunMetrics)? { runs.withLock { $0.last } }
 
     func add(fetched call: RunMetrics) { fetched.withLock { $0.append(call) } }
 

@@ -40,7 +40,8 @@ public struct RunCoordinator: Sendable {
     /// What an invocation ended with.
     struct Finished {
         var exitStatus: Int32
-        var metrics: RunMetrics
+        /// Nil: nothing to tell the metrics file and the monitor (a worker that published no run).
+        var metrics: RunMetrics?
         /// Printed (the run's summary, where its reports are).
         var lines: [String]
         /// The dead-man's switch's success message.
@@ -50,11 +51,18 @@ public struct RunCoordinator: Sendable {
     var outRoot: URL { URL(fileURLWithPath: settings.out) }
 
     /// Runs the request and returns its exit status (0 or 1); failures throw. The metrics
-    /// file and the dead-man's switch hear about every ending, failures included.
+    /// file and the dead-man's switch hear about every run's ending, failures included. Two
+    /// things are not a night's ending and tell them nothing: a second nightly (or resume)
+    /// refused because the root's lock is held (the holder's night is still going), and a
+    /// `worker` that found no run to publish.
     public func run(_ request: RunRequest) throws -> Int32 {
         let observers = RunObservers(settings, transport: transport, clock: clock, logger: logger)
+        // The lock before the start ping: an overlapping cron fire must not page for a night that is fine.
+        let lock = try lockFirst(request)
+        defer { withExtendedLifetime(lock) {} }
         let started = clock.now()
-        observers.started(request.command)
+        // A worker pings nothing at start: it reports only a run it published (below).
+        if request.workerWait == nil { observers.started(request.command) }
         let finished: Finished
         do {
             finished = try perform(request, started: started)
@@ -64,9 +72,20 @@ public struct RunCoordinator: Sendable {
             throw error
         }
         progress?.finish()
-        observers.finished(finished.metrics, message: finished.message)
+        if let metrics = finished.metrics { observers.finished(metrics, message: finished.message) }
         finished.lines.forEach(say)
         return finished.exitStatus
+    }
+
+    /// The root's lock for `nightly` and `run --resume` (one at a time per report root);
+    /// shared runs take it only while publishing.
+    func lockFirst(_ request: RunRequest) throws -> RunLock? {
+        guard settings.store == nil || request.rediffId != nil else { return nil }
+        switch request.kind {
+        case .run(.resume(let id)): return try lockRoot(holder: "saba-recon run --resume \(id)")
+        case .nightly: return try lockRoot(holder: "saba-recon nightly")
+        case .run, .rediff, .worker: return nil
+        }
     }
 
     func perform(_ request: RunRequest, started: Date) throws -> Finished {
@@ -76,13 +95,8 @@ public struct RunCoordinator: Sendable {
         }
         switch request.kind {
         case .run(let start):
-            // A nightly may be resuming the same run: one at a time per report root.
-            let lock = try start.isResume ? lockRoot(holder: "saba-recon run --resume \(start.runId ?? "")") : nil
-            defer { withExtendedLifetime(lock) {} }
             return try reconcile(start, request: request)
         case .nightly(let plan, let now):
-            let lock = try lockRoot(holder: "saba-recon nightly")
-            defer { withExtendedLifetime(lock) {} }
             return try reconcile(nightlyStart(plan: plan, now: now), request: request)
         case .rediff(let id):
             return try reconcile(.rediff(runId: id), request: request)
@@ -152,6 +166,11 @@ public struct RunCoordinator: Sendable {
 extension RunRequest {
     var rediffId: String? {
         if case .rediff(let id) = kind { return id }
+        return nil
+    }
+
+    var workerWait: TimeInterval? {
+        if case .worker(let wait) = kind { return wait }
         return nil
     }
 }

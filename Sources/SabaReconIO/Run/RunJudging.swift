@@ -22,9 +22,18 @@ public struct RunJudging: Sendable, Equatable, Codable {
     /// discrepancies.xlsx and report.html (SPEC §8).
     public var workbook: Bool
     public var html: Bool
+    /// The currency table (Saba id -> code, scale, decimals), the built-in one with the
+    /// config file's `currencies:` over it. Nil in records written before it was recorded.
+    public var currencies: CurrencyTable?
+    /// SHA-256 of the market groups the run was created with: too large to record whole, so
+    /// a different file is named, not replaced.
+    public var marketGroupsDigest: String?
 
     public init(grace: TimeInterval = 900, tolerances: ToleranceTable = .exact, stakeBasis: StakeBasis = .actual, accountingOffset: Int = 0,
-                betStopWindow: TimeInterval = 60, refundPaths: [String] = [], byteOrderMark: Bool = false, workbook: Bool = true, html: Bool = true) {
+                betStopWindow: TimeInterval = 60, refundPaths: [String] = [], byteOrderMark: Bool = false, workbook: Bool = true, html: Bool = true,
+                currencies: CurrencyTable? = nil, marketGroupsDigest: String? = nil) {
+        self.currencies = currencies
+        self.marketGroupsDigest = marketGroupsDigest
         self.grace = grace
         self.tolerances = tolerances
         self.stakeBasis = stakeBasis
@@ -39,7 +48,8 @@ public struct RunJudging: Sendable, Equatable, Codable {
     /// Each field under its `SettingKey`, so a difference names the setting an operator sets.
     enum CodingKeys: String, CodingKey {
         case grace, tolerance, stakeBasis = "stake_basis", accountingOffset = "accounting_offset_seconds",
-             betStopWindow = "bet_stop_window", refundPaths = "refunds", byteOrderMark = "csv_bom", workbook = "xlsx", html
+             betStopWindow = "bet_stop_window", refundPaths = "refunds", byteOrderMark = "csv_bom", workbook = "xlsx", html,
+             currencies, marketGroupsDigest = "market_groups_sha256"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -60,6 +70,13 @@ public struct RunJudging: Sendable, Equatable, Codable {
         byteOrderMark = try c.decode(Bool.self, forKey: .byteOrderMark)
         workbook = try c.decode(Bool.self, forKey: .workbook)
         html = try c.decode(Bool.self, forKey: .html)
+        if let entries = try c.decodeIfPresent([Int: CurrencyInfo].self, forKey: .currencies) {
+            guard entries.count <= 1000, entries.values.allSatisfy({ $0.code.utf8.count <= 16 && (1...1_000_000).contains($0.scale) && (0...8).contains($0.decimals) }) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: "the currency table is out of range"))
+            }
+            currencies = CurrencyTable(entries: entries)
+        }
+        marketGroupsDigest = try c.decodeIfPresent(String.self, forKey: .marketGroupsDigest)
         // A damaged or planted record must not widen the verdicts (SPEC §6): the bounds a flag has.
         guard grace >= 0, grace <= 86_400, abs(accountingOffset) <= 18 * 3600, betStopWindow >= 0, betStopWindow <= 86_400, refundPaths.count <= 1000 else {
             throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: "a judging setting is out of range"))
@@ -77,6 +94,8 @@ public struct RunJudging: Sendable, Equatable, Codable {
         try c.encode(byteOrderMark, forKey: .byteOrderMark)
         try c.encode(workbook, forKey: .workbook)
         try c.encode(html, forKey: .html)
+        try c.encodeIfPresent(currencies?.entries, forKey: .currencies)
+        try c.encodeIfPresent(marketGroupsDigest, forKey: .marketGroupsDigest)
     }
 
     /// Each setting by its `SettingKey` name, as an operator would write it.
@@ -88,9 +107,18 @@ public struct RunJudging: Sendable, Equatable, Codable {
 
     /// One line per setting this process would have used differently: `grace: the run's 15m, this process's 1h`.
     public func differences(from mine: RunJudging) -> [String] {
-        zip(shown, mine.shown).compactMap { run, own in
+        var lines = zip(shown, mine.shown).compactMap { run, own in
             run.value == own.value ? nil : "\(run.key.name): the run's \(run.value.isEmpty ? "(none)" : run.value), this process's \(own.value.isEmpty ? "(none)" : own.value)"
         }
+        if let run = currencies, let own = mine.currencies, run != own {
+            let ids = Set(run.entries.keys).union(own.entries.keys).filter { run.entries[$0] != own.entries[$0] }.sorted()
+            lines.append("currencies: the run's table differs from this process's for Saba id\(ids.count == 1 ? "" : "s") \(ids.prefix(10).map(String.init).joined(separator: ", "))")
+        }
+        if marketGroupsDigest != mine.marketGroupsDigest {
+            // Not recorded whole: this process's file is used, and the difference named.
+            lines.append("market_groups: the run was created with \(marketGroupsDigest.map { "sha256 \($0.prefix(12))" } ?? "none"), this process has \(mine.marketGroupsDigest.map { "sha256 \($0.prefix(12))" } ?? "none") (this process's is used)")
+        }
+        return lines
     }
 
     /// These settings with the ones named in `keys` taken from `other` (a rediff's flags).
@@ -105,6 +133,8 @@ public struct RunJudging: Sendable, Equatable, Codable {
         if keys.contains(.csvBom) { out.byteOrderMark = other.byteOrderMark }
         if keys.contains(.xlsx) { out.workbook = other.workbook }
         if keys.contains(.html) { out.html = other.html }
+        // Not a flag: always this process's (named in the differences when it is not the run's).
+        out.marketGroupsDigest = other.marketGroupsDigest
         return out
     }
 }

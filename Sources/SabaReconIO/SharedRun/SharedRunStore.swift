@@ -325,9 +325,7 @@ public final class SharedRunStore: Sendable {
     /// more settled version of a ticket wins (`MoreSettledWins`), as in a single process.
     public func stage(_ call: Call, fetch: (_ stage: (Ticket) throws -> Void) throws -> FetchStats) throws -> FetchStats {
         // What an earlier claim of this call by this worker left (it lost the claim, or died).
-        try run("clear the call's staged tickets", """
-            DELETE FROM saba_recon.staged WHERE run_id = \(call.runId) AND idx = \(call.window.index) AND settled = \(call.settled) AND worker = \(worker)
-            """)
+        try clearStaged(call)
         var batch: [Ticket] = []
         batch.reserveCapacity(Self.batchSize)
         func flush() throws {
@@ -342,13 +340,26 @@ public final class SharedRunStore: Sendable {
                 \(unescaped: MoreSettledWins.condition(table: "saba_recon.staged"))
                 """)
         }
-        let stats = try fetch { ticket in
-            batch.append(ticket)
-            if batch.count >= Self.batchSize { try flush() }
+        do {
+            let stats = try fetch { ticket in
+                batch.append(ticket)
+                if batch.count >= Self.batchSize { try flush() }
+            }
+            if !batch.isEmpty { try flush() }
+            try commit(call, stats: stats)
+            return stats
+        } catch let lost as StoreFailure.ClaimLost {
+            // Another worker has the call: what this one staged is never moved; leave nothing behind.
+            try? clearStaged(call)
+            throw lost
         }
-        if !batch.isEmpty { try flush() }
-        try commit(call, stats: stats)
-        return stats
+    }
+
+    /// This worker's staged rows of a call.
+    func clearStaged(_ call: Call) throws {
+        try run("clear the call's staged tickets", """
+            DELETE FROM saba_recon.staged WHERE run_id = \(call.runId) AND idx = \(call.window.index) AND settled = \(call.settled) AND worker = \(worker)
+            """)
     }
 
     /// Tickets per statement while staging.
@@ -387,7 +398,11 @@ public final class SharedRunStore: Sendable {
                 guard let found else { throw StoreFailure.ClaimLost(description: "window \(call.window.index) settled=\(call.settled) of run \(call.runId) is no longer in the store") }
                 if found.done && found.doneBy == worker {
                     // Committed already: the answer to an earlier attempt was lost with its connection.
-                    _ = try await c.query("ROLLBACK", logger: logger)
+                    // What this attempt staged again is not needed.
+                    for try await _ in try await c.query("""
+                        DELETE FROM saba_recon.staged WHERE run_id = \(call.runId) AND idx = \(call.window.index) AND settled = \(call.settled) AND worker = \(worker)
+                        """, logger: logger) {}
+                    for try await _ in try await c.query("COMMIT", logger: logger) {}
                     return
                 }
                 // Still ours while nobody claimed it since, even past the lease: a claim rewrites claimed_by.
