@@ -85,6 +85,8 @@ enum Seeds {
         guard case .malformed(let m) = Seeds.parse(line, line: 7) else { Issue.record("accepted: \(line)"); return }
         #expect(m.location == RecordLocation(file: "t.jsonl", line: 7))
         #expect(m.reason.contains(reason), "\(m.reason)")
+        // The break book names a bad line by its bytes, wherever it is in the file.
+        #expect(m.digest == SHA256.hex(Array(line.utf8)))
     }
 
     @Test func blankLinesAreNotRecords() {

@@ -79,6 +79,10 @@ enum Fixture {
 
     @Test func missingInLedger() {
         #expect(F.kinds(won, []) == ["missing_in_ledger"])
+        // The break happened when the ticket was placed; a ledger-only one when the bet was booked.
+        #expect(TicketMatcher(policy: F.policy()).match(ticket: won, entries: []).rows.map(\.occurredAt) == [won.transTime])
+        let bet = F.entry("bet", "-10")
+        #expect(TicketMatcher(policy: F.policy()).match(ticket: nil, entries: [bet]).rows.map(\.occurredAt) == [bet.createdAt])
     }
 
     @Test func missingAtProviderOnlyForBetsInsideTheRange() {

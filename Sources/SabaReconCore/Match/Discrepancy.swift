@@ -59,6 +59,20 @@ public struct Discrepancy: Sendable, Equatable, Codable {
         self.ledgerEntryIds = ledgerEntryIds
     }
 
+    /// This row with the time its break happened (SPEC §9).
+    public func occurred(_ date: Date?) -> Discrepancy {
+        var row = self
+        row.occurredAt = date
+        return row
+    }
+
+    /// This row named by its evidence's bytes (a malformed line, SPEC §9).
+    public func evidenced(_ digest: String?) -> Discrepancy {
+        var row = self
+        row.evidenceDigest = digest
+        return row
+    }
+
     /// `ledger_net - provider_net`: positive means the player was over-credited.
     public var difference: Money? {
         switch (ledgerNet, providerNet) {

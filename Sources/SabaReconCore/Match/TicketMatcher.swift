@@ -96,7 +96,7 @@ public struct TicketMatcher: Sendable {
                 window: window, provider: "saba", kind: kind, transId: t.transId, memberId: t.memberId, currency: code,
                 providerStatus: statusText(t), providerStake: risk, providerNet: providerNet,
                 ledgerNet: ledger ?? (entries.isEmpty ? nil : ledgerNet), detail: detail, fields: fields,
-                ledgerEntryIds: entryIds ?? entries.map(\.entryId).sorted())
+                ledgerEntryIds: entryIds ?? entries.map(\.entryId).sorted()).occurred(t.transTime)
         }
         /// The stake-at-risk explanation appended to a row whose amounts depend on it.
         func explained(_ detail: String) -> String { riskNote.map { "\(detail) (\($0))" } ?? detail }
@@ -266,7 +266,7 @@ public struct TicketMatcher: Sendable {
             currency: bet.currency, ledgerNet: ledgerNet,
             detail: "ledger bet \(bet.entryId) at \(UTCTime.iso(bet.createdAt)) has no ticket in any window of this run"
                 + (others.isEmpty ? "" : "; its ticket also has entries in \(others.joined(separator: ", ")) (not in ledger_net)"),
-            ledgerEntryIds: entries.map(\.entryId).sorted())
+            ledgerEntryIds: entries.map(\.entryId).sorted()).occurred(bet.createdAt)
         var controls: [ControlTotals] = []
         for (currency, group) in Dictionary(grouping: entries, by: \.currency).sorted(by: { $0.key < $1.key }) {
             controls.append(ControlTotals(currency: currency, ledgerStake: -group.filter { $0.kind == "bet" }.reduce(Money.zero) { $0 + $1.amount },

@@ -59,7 +59,7 @@ public struct RefundMatcher: Sendable {
                         providerStatus: r.answer.map(String.init) ?? (r.responseLogged ? "failed" : "not logged"),
                         providerStake: -debit, providerNet: owed ?? r.refundMoney, ledgerNet: credits.isEmpty ? nil : credit,
                         detail: "eBET autoBatchRefund round \(r.roundCode) (batch \(r.batchSeqNo), \(r.location)): \(detail); bet debit \(Money.format(debit)), refund credit \(Money.format(credit)); ledger: \(Self.list(involved))",
-                        fields: fields, ledgerEntryIds: involved.map(\.entryId).sorted())
+                        fields: fields, ledgerEntryIds: involved.map(\.entryId).sorted()).occurred(r.time)
         }
         guard acknowledged else {
             // Answered as failed: eBET sends it again, so a credit now would be paid twice.
@@ -110,7 +110,7 @@ public struct RefundMatcher: Sendable {
                         // JDB's own codes (RB = RMB) are not ISO: the wallet's currency is.
                         currency: entries.first?.currency ?? c.currency, providerStatus: c.answer ?? "not logged", providerNet: expected, ledgerNet: net,
                         detail: "JDB Cancel BetNSettle (\(lines)): \(detail); ledger: \(Self.list(entries))",
-                        ledgerEntryIds: entries.map(\.entryId).sorted())
+                        ledgerEntryIds: entries.map(\.entryId).sorted()).occurred(fold.first.time)
         }
         switch fold.outcome {
         case .pending:
@@ -184,7 +184,7 @@ public struct RefundMatcher: Sendable {
             window: window(bet.createdAt), provider: "feed", kind: .voidNotApplied, transId: bet.ticketId, memberId: bet.memberId,
             currency: bet.currency, providerStatus: "bet_cancel", providerStake: -bet.amount, providerNet: 0, ledgerNet: net,
             detail: "bet_cancel of \(c.eventId) market \(m.id)\(spec) \(m.name) (\(m.voidReason)) at \(c.location) covers this bet; ledger: \(Self.list(entries))",
-            ledgerEntryIds: entries.map(\.entryId).sorted())])
+            ledgerEntryIds: entries.map(\.entryId).sorted()).occurred(c.time)])
     }
 
     public func groups(of stop: BetStop) -> Set<String>? {
@@ -215,7 +215,7 @@ public struct RefundMatcher: Sendable {
             window: window(bet.createdAt), provider: "feed", kind: .acceptedAfterBetStop, transId: bet.ticketId, memberId: bet.memberId,
             currency: bet.currency, providerStatus: "bet_stop", providerStake: -bet.amount,
             detail: "bet on \(s.eventId) market \(market) (group \(group)) accepted \(String(format: "%.3f", after)) s after the bet_stop\(Self.neverReopens(s) ? " (markets deactivated: they never reopen)" : "") at \(UTCTime.iso(s.time)) (\(s.location))",
-            ledgerEntryIds: [bet.entryId])])
+            ledgerEntryIds: [bet.entryId]).occurred(bet.createdAt)])
     }
 
     /// One row for the malformed lines past the listing limit.
@@ -227,6 +227,6 @@ public struct RefundMatcher: Sendable {
 
     public func malformed(_ m: MalformedRecord) -> Discrepancy {
         Discrepancy(window: window(policy.plan.range.start), provider: m.provider ?? "unknown", kind: .malformedRecord,
-                    transId: m.location.description, memberId: "", currency: "", detail: "\(m.location): \(m.reason)")
+                    transId: m.location.description, memberId: "", currency: "", detail: "\(m.location): \(m.reason)").evidenced(m.digest)
     }
 }

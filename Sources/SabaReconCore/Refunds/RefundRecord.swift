@@ -132,6 +132,8 @@ public struct MalformedRecord: Sendable, Equatable, CustomStringConvertible {
     public var reason: String
     /// The provider, when the shape was recognised but a field was wrong.
     public var provider: String?
+    /// SHA-256 of the line's bytes (nil for a line too long to read whole).
+    public var digest: String? = nil
 
     public var description: String { "\(location): \(reason)" }
 

@@ -12,21 +12,27 @@ public enum RefundRecordParser {
 
     public static func parse(line bytes: [UInt8], at location: RecordLocation) -> Parsed {
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return .blank }
+        // A bad line is named across nights by its bytes (SPEC §9), wherever it moved in the file.
+        func malformed(_ m: MalformedRecord) -> Parsed {
+            var m = m
+            m.digest = SHA256.hex(bytes)
+            return .malformed(m)
+        }
         let value: JSONValue
         do {
             value = try JSONValue.parse(bytes)
         } catch {
-            return .malformed(MalformedRecord(location: location, reason: "not JSON (\(error.reason) at byte \(error.offset))"))
+            return malformed(MalformedRecord(location: location, reason: "not JSON (\(error.reason) at byte \(error.offset))"))
         }
         guard case .object = value else {
-            return .malformed(MalformedRecord(location: location, reason: "not a JSON object"))
+            return malformed(MalformedRecord(location: location, reason: "not a JSON object"))
         }
         do {
             return .records(try records(from: value, at: location))
         } catch let failure as Failure {
-            return .malformed(MalformedRecord(location: location, reason: failure.reason, provider: failure.provider))
+            return malformed(MalformedRecord(location: location, reason: failure.reason, provider: failure.provider))
         } catch {
-            return .malformed(MalformedRecord(location: location, reason: "\(error)"))
+            return malformed(MalformedRecord(location: location, reason: "\(error)"))
         }
     }
 
