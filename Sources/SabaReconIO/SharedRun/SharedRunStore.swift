@@ -51,20 +51,6 @@ public final class SharedRunStore: Sendable {
             PRIMARY KEY (run_id, trans_id)
         );
         """,
-        // 2: a call's tickets stream in as they are decoded (bounded memory), per worker, and
-        // move into `tickets` with the call's done mark in one transaction.
-        """
-        CREATE TABLE saba_recon.staged (
-            run_id text NOT NULL REFERENCES saba_recon.runs ON DELETE CASCADE,
-            idx integer NOT NULL,
-            settled boolean NOT NULL,
-            worker text NOT NULL,
-            trans_id text NOT NULL,
-            settlement_rank bigint NOT NULL,
-            body text NOT NULL,   -- TicketLine
-            PRIMARY KEY (run_id, idx, settled, worker, trans_id)
-        );
-        """,
     ]
 
     /// A call of one of the store's runs.
@@ -319,72 +305,29 @@ public final class SharedRunStore: Sendable {
         }
     }
 
-    /// A call's tickets, streamed in as `fetch` decodes them (batches of 2,000 into
-    /// `staged`, under this worker's name), then moved into the run's tickets with the call's
-    /// `done` mark in one transaction: memory stays bounded however large the call, and the
-    /// more settled version of a ticket wins (`MoreSettledWins`), as in a single process.
+    /// A call's tickets as `fetch` decodes them, then stored with the call's `done` mark in one
+    /// transaction (`commit`). They are held in memory until then: streaming them into the
+    /// store as they arrive measured 1.9 times slower for one process (`Benchmarks/workers.sh`,
+    /// 190 s against 102 s), so bounded memory for a worker's call waits for a faster way in
+    /// (COPY, issue 23). A repeated transId is reduced by `MoreSettledWins` as in one process.
     public func stage(_ call: Call, fetch: (_ stage: (Ticket) throws -> Void) throws -> FetchStats) throws -> FetchStats {
-        // What an earlier claim of this call by this worker left (it lost the claim, or died).
-        try clearStaged(call)
-        var batch: [Ticket] = []
-        batch.reserveCapacity(Self.batchSize)
-        func flush() throws {
-            let kept = MoreSettledWins.reduce(batch)
-            batch.removeAll(keepingCapacity: true)
-            let (ids, ranks, bodies) = (kept.map { TicketLine.key($0.transId) }, kept.map(\.settlementOrder), kept.map(TicketLine.encode))
-            // Idempotent: a batch retried on a new connection lands once.
-            try run("stage a batch of tickets", """
-                INSERT INTO saba_recon.staged (run_id, idx, settled, worker, trans_id, settlement_rank, body)
-                SELECT \(call.runId), \(call.window.index), \(call.settled), \(worker), * FROM unnest(\(ids)::text[], \(ranks)::bigint[], \(bodies)::text[])
-                ON CONFLICT (run_id, idx, settled, worker, trans_id) DO UPDATE SET settlement_rank = excluded.settlement_rank, body = excluded.body
-                \(unescaped: MoreSettledWins.condition(table: "saba_recon.staged"))
-                """)
-        }
-        do {
-            let stats = try fetch { ticket in
-                batch.append(ticket)
-                if batch.count >= Self.batchSize { try flush() }
-            }
-            if !batch.isEmpty { try flush() }
-            try commit(call, stats: stats)
-            return stats
-        } catch let lost as StoreFailure.ClaimLost {
-            // Another worker has the call: what this one staged is never moved; leave nothing behind.
-            try? clearStaged(call)
-            throw lost
-        }
+        var tickets: [Ticket] = []
+        let stats = try fetch { tickets.append($0) }
+        try commit(call, tickets: tickets, stats: stats)
+        return stats
     }
 
-    /// This worker's staged rows of a call.
-    func clearStaged(_ call: Call) throws {
-        try run("clear the call's staged tickets", """
-            DELETE FROM saba_recon.staged WHERE run_id = \(call.runId) AND idx = \(call.window.index) AND settled = \(call.settled) AND worker = \(worker)
-            """)
-    }
-
-    /// Tickets per statement while staging.
+    /// Tickets per statement.
     static let batchSize = 2000
 
-    /// One statement, its rows read (an error the statement meets arrives with them).
-    func run(_ what: String, _ query: PostgresQuery, timeout: TimeInterval? = nil) throws {
-        try sync(what, timeout: timeout) { [self] in
-            let c = try await connection(0)
-            for try await _ in try await c.query(query, logger: logger) {}
-        }
-    }
-
-    /// Stages `tickets` as one call's answer (tests, and a caller holding them already).
+    /// A call's tickets and its `done` mark, in one transaction: the more settled version of a
+    /// ticket wins, as in a single process; a call fetched twice is harmless.
     public func commit(_ call: Call, tickets: [Ticket], stats: FetchStats) throws {
-        _ = try stage(call) { stage in
-            for t in tickets { try stage(t) }
-            return stats
-        }
-    }
-
-    /// The call's staged tickets into the run's, and its `done` mark, in one transaction.
-    func commit(_ call: Call, stats: FetchStats) throws {
-        // Ten seconds per 2,000 tickets on top is far more than moving them takes.
-        try sync("store a window's tickets", timeout: operationTimeout + Double(stats.tickets / Self.batchSize) * 10) { [self] in
+        // One row per trans_id in a statement (a statement may not touch a row twice).
+        let kept = MoreSettledWins.reduce(tickets)
+        let (allIds, allRanks, allBodies) = (kept.map { TicketLine.key($0.transId) }, kept.map(\.settlementOrder), kept.map(TicketLine.encode))
+        // Ten seconds per 2,000 tickets on top is far more than storing them takes.
+        try sync("store a window's tickets", timeout: operationTimeout + Double(allIds.count / Self.batchSize) * 10) { [self] in
             let c = try await connection(0)
             _ = try await c.query("BEGIN", logger: logger)
             do {
@@ -398,28 +341,24 @@ public final class SharedRunStore: Sendable {
                 guard let found else { throw StoreFailure.ClaimLost(description: "window \(call.window.index) settled=\(call.settled) of run \(call.runId) is no longer in the store") }
                 if found.done && found.doneBy == worker {
                     // Committed already: the answer to an earlier attempt was lost with its connection.
-                    // What this attempt staged again is not needed.
-                    for try await _ in try await c.query("""
-                        DELETE FROM saba_recon.staged WHERE run_id = \(call.runId) AND idx = \(call.window.index) AND settled = \(call.settled) AND worker = \(worker)
-                        """, logger: logger) {}
-                    for try await _ in try await c.query("COMMIT", logger: logger) {}
+                    _ = try await c.query("ROLLBACK", logger: logger)
                     return
                 }
                 // Still ours while nobody claimed it since, even past the lease: a claim rewrites claimed_by.
                 guard !found.done, found.held else {
                     throw StoreFailure.ClaimLost(description: "lost the claim on window \(call.window.index) settled=\(call.settled) of run \(call.runId): \(found.done ? "\(found.doneBy ?? "another worker") stored it" : "its lease ran out and another worker took it"); its tickets are not stored")
                 }
-                for try await _ in try await c.query("""
-                    INSERT INTO saba_recon.tickets (run_id, trans_id, settlement_rank, body)
-                    SELECT run_id, trans_id, settlement_rank, body FROM saba_recon.staged
-                    WHERE run_id = \(call.runId) AND idx = \(call.window.index) AND settled = \(call.settled) AND worker = \(worker)
-                    ON CONFLICT (run_id, trans_id) DO UPDATE SET settlement_rank = excluded.settlement_rank, body = excluded.body
-                    \(unescaped: MoreSettledWins.condition(table: "saba_recon.tickets"))
-                    """, logger: logger) {}
-                // Every worker's staged rows of the call go: it is done.
-                for try await _ in try await c.query("""
-                    DELETE FROM saba_recon.staged WHERE run_id = \(call.runId) AND idx = \(call.window.index) AND settled = \(call.settled)
-                    """, logger: logger) {}
+                var start = 0
+                while start < allIds.count {
+                    let end = min(allIds.count, start + Self.batchSize)
+                    for try await _ in try await c.query("""
+                        INSERT INTO saba_recon.tickets (run_id, trans_id, settlement_rank, body)
+                        SELECT \(call.runId), * FROM unnest(\(Array(allIds[start..<end]))::text[], \(Array(allRanks[start..<end]))::bigint[], \(Array(allBodies[start..<end]))::text[])
+                        ON CONFLICT (run_id, trans_id) DO UPDATE SET settlement_rank = excluded.settlement_rank, body = excluded.body
+                        \(unescaped: MoreSettledWins.condition(table: "saba_recon.tickets"))
+                        """, logger: logger) {}
+                    start = end
+                }
                 for try await _ in try await c.query("""
                     UPDATE saba_recon.calls SET done = true, done_by = \(worker), lease_until = NULL, tickets = \(stats.tickets),
                         bytes = \(stats.bytes), attempts = \(stats.attempts), seconds = \(stats.seconds)
