@@ -55,6 +55,8 @@ struct JobOptions: ParsableArguments {
     @Option(help: help(.metricsFile, "Write Prometheus metrics here at the end of every run, success or failure (atomically).", value: "path")) var metricsFile: String?
     @Option(help: help(.deadmanURL, "Dead-man's-switch URL (healthchecks.io style): pinged at URL/start, URL on completion, URL/fail on failure. Treated as a secret.", value: "url"))
     var deadmanURL: String?
+    @Option(help: help(.breakBook, "The break book (SPEC 9): which discrepancies were reported before, acknowledged, resolved; off to keep none.", value: "path")) var breakBook: String?
+    @Option(help: help(.failOn, "With the break book, what exit status 1 means: unacknowledged (a discrepancy nobody acknowledged), new (first seen, changed or reopened), any.", value: "which")) var failOn: String?
     @Flag(help: "Validate the arguments, config file and environment, print the effective settings (secrets redacted) and exit 0 without calling Saba or the ledger.")
     var check = false
 
@@ -70,7 +72,7 @@ struct JobOptions: ParsableArguments {
             (.jwtFile, jwtFile), (.vendorMemberId, vendorMemberId), (.ledger, ledger), (.ledgerTable, ledgerTable), (.ledgerStatementTimeout, ledgerStatementTimeout), (.store, store), (.lease, lease), (.out, out),
             (.grace, grace), (.accountingTz, accountingTz), (.tolerance, tolerance), (.stakeBasis, stakeBasis), (.betStopWindow, betStopWindow), (.refundMaxBytes, refundMaxBytes), (.fetchTimeout, fetchTimeout), (.fetchMaxBytes, fetchMaxBytes), (.refundMaxMalformed, refundMaxMalformed), (.refundMaxLines, refundMaxLines), (.marketGroups, marketGroups),
             (.csvBom, csvBom.map { $0 ? "true" : "false" }), (.xlsx, xlsx.map { $0 ? "true" : "false" }), (.html, html.map { $0 ? "true" : "false" }), (.keepRuns, keepRuns), (.maxAttempts, maxAttempts),
-            (.logLevel, logLevel), (.logFormat, logFormat), (.progress, progress), (.metricsFile, metricsFile), (.deadmanURL, deadmanURL),
+            (.logLevel, logLevel), (.logFormat, logFormat), (.progress, progress), (.metricsFile, metricsFile), (.deadmanURL, deadmanURL), (.breakBook, breakBook), (.failOn, failOn),
         ]
         for (key, value) in texts { if let value { flags[key.name] = .text(value) } }
         if !refunds.isEmpty { flags[SettingKey.refunds.name] = .list(refunds) }

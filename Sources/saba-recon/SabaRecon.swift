@@ -20,7 +20,7 @@ struct SabaRecon: AsyncParsableCommand {
             Start with `saba-sandbox demo` (built beside saba-recon; `bash scripts/demo` builds both): it runs this job against a Saba look-alike and a demo ledger.
             """,
         version: version,
-        subcommands: [RunCommand.self, WorkerCommand.self, NightlyCommand.self, RediffCommand.self, ConfigCommand.self, PlanCommand.self]
+        subcommands: [RunCommand.self, WorkerCommand.self, NightlyCommand.self, RediffCommand.self, ConfigCommand.self, PlanCommand.self, BreaksCommand.self]
     )
 }
 

@@ -38,7 +38,7 @@ import SabaSandbox
         }
         // No temp files are left behind.
         let files = try FileManager.default.contentsOfDirectory(atPath: run.path).sorted()
-        #expect(files == ["daily.csv", "discrepancies.csv", "discrepancies.json", "discrepancies.xlsx", "ledger.sqlite", "manifest.json",
+        #expect(files == ["breaks.csv", "daily.csv", "discrepancies.csv", "discrepancies.json", "discrepancies.xlsx", "ledger.sqlite", "manifest.json",
                           "report.html", "run.json", "run.sqlite", "summary.csv"])
         // The page names every kind the CSV reports, with its count.
         let html = try scene.read("report.html")
@@ -68,7 +68,7 @@ import SabaSandbox
         let result = try await blocking { try CLI.run(args) }
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let csv = try scene.read("discrepancies.csv")
-        #expect(csv == ReportColumns.discrepancies.names().joined(separator: ",") + "\r\n")
+        #expect(csv == (ReportColumns.discrepancies.names() + ReportColumns.breaks.names()).joined(separator: ",") + "\r\n")
         #expect(result.stdout.contains("reconciled, no discrepancies"))
         let summary = try scene.read("summary.csv")
         #expect(summary.contains("\r\ncontrol,USD,"))
@@ -78,7 +78,8 @@ import SabaSandbox
 
     @Test func twoRunsOverTheSameInputsAreIdenticalButForTheRunId() async throws {
         let scene = try await Scene.start()
-        let args = scene.runArguments()
+        // Without the break book: with it, the second run's rows are `open` (seen before).
+        let args = scene.runArguments(["--break-book", "off"])
         _ = try await blocking { try CLI.run(args) }
         let first = try scene.latest()
         _ = try await blocking { try CLI.run(args) }
@@ -161,7 +162,7 @@ import SabaSandbox
         #expect(last.contains("isSettled=false") && last.contains("after 2 attempts"))
         #expect(try good.latest() == before)
         // The failed run keeps its evidence and says why.
-        let runs = try FileManager.default.contentsOfDirectory(atPath: good.out.path).filter { $0 != "latest" && $0 != before.lastPathComponent }
+        let runs = try FileManager.default.contentsOfDirectory(atPath: good.out.path).filter { RunFolder.isRunId($0) && $0 != before.lastPathComponent }
         #expect(runs.count == 1)
         let manifest = try JSONValue.parse(good.read("manifest.json", in: good.out.appendingPathComponent(runs[0])))
         #expect(manifest["outcome"] == .string("failed"))
@@ -378,7 +379,7 @@ import SabaSandbox
         try await Self.waitForRequests(scene, holds[0])
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        let runs = try FileManager.default.contentsOfDirectory(atPath: scene.out.path).filter { !$0.hasPrefix(".") && $0 != "latest" }
+        let runs = try FileManager.default.contentsOfDirectory(atPath: scene.out.path).filter { RunFolder.isRunId($0) }
         try #require(runs.count == 1, "run folders: \(runs)")
         #expect(try Self.committed(scene, runs[0]) == holds[0] - 1, "the phase this case claims")
         #expect(!FileManager.default.fileExists(atPath: scene.out.appendingPathComponent("latest").path))
@@ -414,7 +415,7 @@ import SabaSandbox
         let first = try Self.spawn(nightly, stderrTo: log)
         try await Self.waitForLock(scene)
         try await Self.waitForRequests(scene, 1)
-        let runs = try FileManager.default.contentsOfDirectory(atPath: scene.out.path).filter { !$0.hasPrefix(".") && $0 != "latest" }
+        let runs = try FileManager.default.contentsOfDirectory(atPath: scene.out.path).filter { RunFolder.isRunId($0) }
         let resume = scene.resumeArguments(try #require(runs.first))
         let refused = try await blocking { try CLI.run(resume) }
         scene.server.releaseHeld()

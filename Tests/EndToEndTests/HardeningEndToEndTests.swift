@@ -36,7 +36,7 @@ import SabaSandbox
         defer { try? FileManager.default.removeItem(at: scene.folder) }
         oneLine(result, contains: "none judged")
         #expect(!FileManager.default.fileExists(atPath: scene.out.appendingPathComponent("latest").path), "latest must not point at an empty judgement")
-        let runs = try FileManager.default.contentsOfDirectory(atPath: scene.out.path).filter { !$0.hasPrefix(".") }
+        let runs = try FileManager.default.contentsOfDirectory(atPath: scene.out.path).filter { RunFolder.isRunId($0) }
         let run = try #require(runs.first)
         let manifest = try JSONValue.parse(String(contentsOf: scene.out.appendingPathComponent(run).appendingPathComponent("manifest.json"), encoding: .utf8))
         #expect(manifest["outcome"] == .string("nothing_judged"))
@@ -105,7 +105,7 @@ import SabaSandbox
         // A run that fails part-way leaves an unfinished run.json.
         let first = try await blocking { try CLI.run(scene.runArguments(["--max-attempts", "1"])) }
         #expect(first.status == 2)
-        let run = try #require(try FileManager.default.contentsOfDirectory(atPath: scene.out.path).first { !$0.hasPrefix(".") })
+        let run = try #require(try FileManager.default.contentsOfDirectory(atPath: scene.out.path).first { RunFolder.isRunId($0) })
         let path = scene.out.appendingPathComponent(run).appendingPathComponent("run.json")
         var record = try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: path))
         // Someone widens its first window to 302 days.
@@ -137,7 +137,7 @@ import SabaSandbox
         oneLine(limited, contains: "discrepancies.json: File too large")
         #expect(try scene.latest() == earlier)
         #expect(try Data(contentsOf: earlier.appendingPathComponent("discrepancies.csv")) == earlierCSV)
-        let failed = try #require(try FileManager.default.contentsOfDirectory(atPath: scene.out.path).filter { !$0.hasPrefix(".") && $0 != "latest" }.first { $0 != earlier.lastPathComponent })
+        let failed = try #require(try FileManager.default.contentsOfDirectory(atPath: scene.out.path).filter { RunFolder.isRunId($0) }.first { $0 != earlier.lastPathComponent })
         let manifest = try JSONValue.parse(String(contentsOf: scene.out.appendingPathComponent(failed).appendingPathComponent("manifest.json"), encoding: .utf8))
         #expect(manifest["outcome"] == .string("failed"))
         // Space again: the same run completes, without fetching again.

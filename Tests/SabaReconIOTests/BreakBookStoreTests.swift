@@ -51,4 +51,29 @@ import Testing
         let error = #expect(throws: BreakBookStore.Damaged.self) { try store.load() }
         #expect(error?.description.contains("not its key's") == true)
     }
+
+    @Test func acknowledgementsFromASpreadsheetsCSVAreAllOrNothing() throws {
+        let store = try BreakBookStore(DatabaseQueue())
+        try store.apply(try store.load().night([Self.row("1"), Self.row("2")], coverage: Self.coverage, now: Self.now, runId: "R1"), runId: "R1", at: Self.now)
+        let id1 = BreakKey(Self.row("1")).breakId
+        // The workbook's sheet saved as CSV: its own headers, a reason column only on one row.
+        let csv = "run_id,window_start (UTC),provider,kind,trans_id,detail,break_id,reason\r\nR1,x,saba,net_mismatch,1,d,\(id1),paid by hand\r\nR1,x,saba,net_mismatch,2,d,,\r\n"
+        let requests = try BreakDesk.requests(csv: csv, file: "acks.csv", defaultReason: "morning review")
+        #expect(requests.map(\.target) == [.id(id1), .key(provider: "saba", kind: "net_mismatch", transId: "2")])
+        #expect(requests.map(\.reason) == ["paid by hand", "morning review"])
+        #expect(requests.map(\.origin) == ["acks.csv:2", "acks.csv:3"])
+        let desk = BreakDesk(store: store, clock: FixedWallClock(Self.now))
+        // One unknown break: nothing is written.
+        let bad = requests + [BreakDesk.Request(target: .key(provider: "saba", kind: "net_mismatch", transId: "9"), reason: "x", until: nil, origin: "acks.csv:4")]
+        let refused = #expect(throws: BreakDesk.Refused.self) { try desk.acknowledge(bad, by: "ana") }
+        #expect(refused?.description == "acks.csv:4: the break book holds no break saba/net_mismatch/9")
+        #expect(try store.events().isEmpty)
+        #expect(try desk.acknowledge(requests, by: "ana").count == 2)
+        #expect(try desk.list(BreakListing.Filter()).rows.count == 2)
+        var acknowledged = BreakListing.Filter()
+        acknowledged.statuses = ["acknowledged"]
+        #expect(try desk.list(acknowledged).rows.count == 2)
+        #expect(throws: BreakDesk.Refused.self) { try BreakDesk.requests(csv: "a,b\r\n1,2\r\n", file: "x.csv", defaultReason: "r") }
+        #expect(throws: BreakDesk.Refused.self) { try BreakDesk.requests(csv: "break_id\r\nB1\r\n", file: "x.csv", defaultReason: nil) }
+    }
 }

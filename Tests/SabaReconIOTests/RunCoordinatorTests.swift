@@ -106,8 +106,11 @@ struct Routed: HTTPTransport {
         // The holder's night is going well: a refused overlap neither pings nor writes metrics.
         #expect(s.pinged.isEmpty)
         #expect(!FileManager.default.fileExists(atPath: s.metricsFile))
-        // A fresh run writes its own folder and moves latest atomically: it does not wait.
-        #expect(try c.run(RunRequest(.run(.fresh(s.scene.plan, now: JobScene.now)), commandLine: [])) == 1)
+        // With the break book (one writer at a time) a fresh run waits its turn too...
+        #expect(throws: RunLock.Held.self) { try c.run(RunRequest(.run(.fresh(s.scene.plan, now: JobScene.now)), commandLine: [])) }
+        // ...without it, a fresh run writes its own folder and moves latest atomically: it does not wait.
+        let bookless = s.coordinator(try s.settings(flags: ["break_book": "off"]), saba: transport)
+        #expect(try bookless.run(RunRequest(.run(.fresh(s.scene.plan, now: JobScene.now)), commandLine: [])) == 1)
         #expect(s.pinged == ["/start", ""])
     }
 
@@ -167,11 +170,12 @@ struct Routed: HTTPTransport {
         let pg = try TestPostgres.server()
         let (store, _) = try pg.makeDatabase()
         let s = try CoordinatorScene()
-        // The reference: one process, grace 15m, no store.
-        #expect(try s.coordinator(try s.settings(flags: ["grace": "15m"]), saba: BookTransport(book: s.scene.book))
+        // The reference: one process, grace 15m, no store (no break book: the shared run's rows
+        // would be `open` after it in the same root).
+        #expect(try s.coordinator(try s.settings(flags: ["grace": "15m", "break_book": "off"]), saba: BookTransport(book: s.scene.book))
             .run(RunRequest(.run(.fresh(s.scene.plan, now: JobScene.now)), commandLine: [])) == 1)
         let single = try #require(s.scene.latest)
-        let recorded = try s.settings(flags: ["grace": "15m"]).judging
+        let recorded = try s.settings(flags: ["grace": "15m", "break_book": "off"]).judging
         let shared = "20260720T130000Z-0001"
         let (status, state, idle): (Int32, RunState?, Int32) = try await blocking { [s] in
             // The run as `run --store --grace 15m` creates it; then a worker started with 1h does all of it.
@@ -179,7 +183,7 @@ struct Routed: HTTPTransport {
             defer { creator.close() }
             try creator.migrate()
             _ = try creator.createOrJoin(RunRecord(runId: shared, plan: s.scene.plan, now: JobScene.now, judging: recorded))
-            let worker = s.coordinator(try s.settings(flags: ["store": store, "lease": "10s", "grace": "1h"]), saba: BookTransport(book: s.scene.book))
+            let worker = s.coordinator(try s.settings(flags: ["store": store, "lease": "10s", "grace": "1h", "break_book": "off"]), saba: BookTransport(book: s.scene.book))
             let status = try worker.run(RunRequest(.worker(wait: 0), commandLine: []))
             // A second worker finds nothing to do: it tells the monitor nothing.
             let idle = try worker.run(RunRequest(.worker(wait: 0), commandLine: []))

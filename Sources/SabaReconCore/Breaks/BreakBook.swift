@@ -162,7 +162,8 @@ public struct BreakBook: Sendable, Equatable {
         breaks[BreakKey(provider: provider, kind: kind, transId: transId).breakId]
     }
 
-    static func day(_ date: Date) -> Int { Int((date.timeIntervalSince1970 / 86_400).rounded(.down)) }
+    /// UTC days since 1970-01-01.
+    public static func day(_ date: Date) -> Int { Int((date.timeIntervalSince1970 / 86_400).rounded(.down)) }
 
     static func text(_ money: Money?) -> String { money.map { Money.format($0) } ?? "none" }
 

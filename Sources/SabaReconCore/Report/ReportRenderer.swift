@@ -5,10 +5,13 @@ public struct ReportRenderer: Sendable {
     public var runId: String
     /// A UTF-8 byte order mark first, for Excel.
     public var byteOrderMark: Bool
+    /// The break book's annotations of the rows (`ReportTables.annotations`).
+    public var annotations: [BreakBook.Annotation]?
 
-    public init(runId: String, byteOrderMark: Bool = false) {
+    public init(runId: String, byteOrderMark: Bool = false, annotations: [BreakBook.Annotation]? = nil) {
         self.runId = runId
         self.byteOrderMark = byteOrderMark
+        self.annotations = annotations
     }
 
     /// The control totals per accounting day and currency, for tying each day to the
@@ -18,11 +21,11 @@ public struct ReportRenderer: Sendable {
     }
 
     public func discrepanciesCSV(_ result: Reconciliation) -> String {
-        csv(ReportTables(runId: runId).discrepancies(result))
+        csv(ReportTables(runId: runId, annotations: annotations).discrepancies(result))
     }
 
     /// One CSV file from its typed table: the workbook and the page read the same rows.
-    func csv(_ table: ReportTable) -> String {
+    public func csv(_ table: ReportTable) -> String {
         var out = byteOrderMark ? CSVWriter.byteOrderMark : ""
         out += CSVWriter.header(table.columns)
         for row in table.rows { out += CSVWriter.line(row.map(Self.csvCell)) }
@@ -63,8 +66,9 @@ public struct ReportRenderer: Sendable {
         }
     }
 
-    func jsonRow(_ r: Discrepancy) -> [String: JSONCell] {
+    func jsonRow(_ r: Discrepancy, _ annotation: BreakBook.Annotation?) -> [String: JSONCell] {
         var row = jsonObject(ReportColumns.discrepancies, r)
+        if let annotation { row.merge(jsonObject(ReportColumns.breaks, annotation)) { a, _ in a } }
         row["fields"] = .fields(r.fields)
         row["ledger_entry_ids"] = .ids(r.ledgerEntryIds)
         return row
@@ -74,16 +78,29 @@ public struct ReportRenderer: Sendable {
     func jsonObject<Row>(_ columns: [ReportColumn<Row>], _ row: Row) -> [String: JSONCell] {
         var object: [String: JSONCell] = [:]
         for column in columns {
-            switch column.cell(row, runId) {
-            case .text(let s): object[column.name] = .text(s)
-            case .integer(let n): object[column.name] = .text(String(n))
-            case .money(let m, _): object[column.name] = .text(Money.format(m))
-            case .time(let d): object[column.name] = .text(UTCTime.iso(d))
-            case .day(let day): object[column.name] = .text(MatchPolicy.dayText(day))
-            case .empty: break
-            }
+            if let text = jsonText(column.cell(row, runId)) { object[column.name] = .text(text) }
         }
         return object
+    }
+
+    /// A cell in JSON: a string (money as its exact decimal), nil for an empty one.
+    func jsonText(_ cell: ReportCell) -> String? {
+        switch cell {
+        case .empty: nil
+        default: Self.plainText(cell)
+        }
+    }
+
+    /// A cell as plain text: money as its exact decimal, times ISO 8601 UTC, days as dates.
+    static func plainText(_ cell: ReportCell) -> String {
+        switch cell {
+        case .text(let s): s
+        case .integer(let n): String(n)
+        case .money(let m, _): Money.format(m)
+        case .time(let d): UTCTime.iso(d)
+        case .day(let day): MatchPolicy.dayText(day)
+        case .empty: ""
+        }
     }
 
     struct JSONDocument: Encodable {
@@ -95,7 +112,8 @@ public struct ReportRenderer: Sendable {
 
     /// Money in JSON is a string holding the exact decimal, so no reader turns it into a float.
     public func discrepanciesJSON(_ result: Reconciliation) throws -> Data {
-        let rows = result.rows.map(jsonRow)
+        let annotated = annotations.flatMap { $0.count == result.rows.count ? $0 : nil }
+        let rows = result.rows.enumerated().map { jsonRow($1, annotated?[$0]) }
         let pending = result.pending.map { jsonObject(ReportColumns.pending, $0) }
         return try Self.encode(JSONDocument(run_id: runId, discrepancy_count: rows.count, discrepancies: rows, pending: pending))
     }

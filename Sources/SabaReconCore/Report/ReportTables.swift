@@ -5,14 +5,23 @@ import Foundation
 /// is rendered from the same summary rows, so the two can never disagree.
 public struct ReportTables: Sendable {
     public var runId: String
+    /// The break book's word on each discrepancy, in the rows' order (SPEC §9): five columns
+    /// after `detail`. Nil: the book is off, and the fourteen columns stand alone.
+    public var annotations: [BreakBook.Annotation]?
 
-    public init(runId: String) {
+    public init(runId: String, annotations: [BreakBook.Annotation]? = nil) {
         self.runId = runId
+        self.annotations = annotations
     }
 
     public func discrepancies(_ result: Reconciliation) -> ReportTable {
         let columns = ReportColumns.discrepancies
-        return ReportTable(name: "Discrepancies", columns: columns.names(), rows: result.rows.map { columns.cells($0, runId: runId) })
+        guard let annotations, annotations.count == result.rows.count else {
+            return ReportTable(name: "Discrepancies", columns: columns.names(), rows: result.rows.map { columns.cells($0, runId: runId) })
+        }
+        let book = ReportColumns.breaks
+        return ReportTable(name: "Discrepancies", columns: columns.names() + book.names(),
+                           rows: zip(result.rows, annotations).map { columns.cells($0, runId: runId) + book.cells($1, runId: runId) })
     }
 
     public func summary(_ result: Reconciliation) -> ReportTable {

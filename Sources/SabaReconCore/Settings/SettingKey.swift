@@ -82,13 +82,15 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
     public static let progress = SettingKey("progress", flag: "--progress", default: "auto", expects: "auto (on a terminal only), always or never")
     public static let metricsFile = SettingKey("metrics.textfile", flag: "--metrics-file", expects: "a .prom file path for node_exporter's textfile collector")
     public static let deadmanURL = SettingKey("metrics.deadman_url", flag: "--deadman-url", secrecy: .urlPath, expects: "an https:// ping URL, or http:// to a loopback host (start, success and fail pings)")
+    public static let breakBook = SettingKey("break_book", flag: "--break-book", default: "", expects: "the break book's SQLite file (default OUT/breaks.sqlite), or off")
+    public static let failOn = SettingKey("fail_on", flag: "--fail-on", default: "unacknowledged", expects: "unacknowledged, new or any: which discrepancies make exit status 1 with the break book")
     public static let nightlyDays = SettingKey("nightly.days", flag: "--days", default: "180", expects: "a whole number of days from 1 to 180")
 
     /// Every setting, in the order `config check` prints them.
     public static let all: [SettingKey] = [
         apiURL, apiVersion, apiUtcOffset, forwardedFor, jwtFile, vendorId, vendorMemberId, refreshBefore,
         ledger, ledgerTable, ledgerStatementTimeout, store, lease, out, grace, accountingTz, tolerance, stakeBasis, refunds, refundMaxBytes, refundMaxLines, refundMaxMalformed, betStopWindow, marketGroups, csvBom, xlsx, html, keepRuns,
-        fetchTimeout, fetchMaxBytes, maxAttempts, logLevel, logFormat, progress, metricsFile, deadmanURL, nightlyDays,
+        fetchTimeout, fetchMaxBytes, maxAttempts, logLevel, logFormat, progress, metricsFile, deadmanURL, breakBook, failOn, nightlyDays,
     ]
 
     public static func named(_ name: String) -> SettingKey? { all.first { $0.name == name } }

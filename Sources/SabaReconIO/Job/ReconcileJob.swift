@@ -8,7 +8,8 @@ public struct JobResult: Sendable {
     public var reconciliation: Reconciliation
     public var ticketsStaged: Int
     public var metrics: RunMetrics
-    public var exitStatus: Int32 { reconciliation.exitStatus }
+    /// 0 reconciled, 1 discrepancies (with the break book: as `--fail-on` says).
+    public var exitStatus: Int32
 }
 
 /// plan -> fetch -> stage -> match -> report, for one run: a short composition of the
@@ -204,16 +205,26 @@ public struct ReconcileJob: Sendable {
             if result.groupsJudged == 0 && (matched.ticketsStaged > 0 || staged.entries > 0) {
                 nothingJudged = "\(matched.ticketsStaged) tickets and \(staged.entries) ledger entries read but none judged (\(result.pending.count) pending inside the grace period of \(DurationText.format(judging.grace)) before \(UTCTime.iso(now))): nothing was reconciled; reports in \(folder.url.path), latest not moved"
             }
-            try ReportPublisher(folder: folder, byteOrderMark: judging.byteOrderMark, workbook: judging.workbook, html: judging.html)
-                .publish(result, manifest: &manifest, record: opened.record, nothingJudged: nothingJudged, finishedAt: { clock.now() })
+            // The break book (SPEC §9): this night's statuses for the reports, applied to the
+            // book once the reports are published (a resumed run finds its night applied).
+            let breaks = try options.breakBook.map { path in
+                try BreakNightStep.prepare(path: path, rows: result.rows, runId: folder.runId, now: now,
+                                           coverage: BreakBook.Coverage(range: plan.range, sources: Self.sources(book)))
+            }
+            let exitStatus: Int32 = result.rows.isEmpty ? 0 : (breaks.map { options.failOn.fails($0.annotations.map(\.status)) ? 1 : 0 } ?? 1)
+            var publisher = ReportPublisher(folder: folder, byteOrderMark: judging.byteOrderMark, workbook: judging.workbook, html: judging.html)
+            publisher.breaks = breaks
+            try publisher.publish(result, exitStatus: exitStatus, manifest: &manifest, record: opened.record, nothingJudged: nothingJudged,
+                                  finishedAt: { clock.now() })
             metrics.stageSeconds[.reports] = clock.now().timeIntervalSince(reportsStarted)
             metrics.pending = result.pending.count
             metrics.judged = result.groupsJudged
             metrics.count(result.rows)
-            metrics.exitStatus = nothingJudged == nil ? result.exitStatus : 2
+            metrics.exitStatus = nothingJudged == nil ? exitStatus : 2
             metrics.finishedAt = clock.now()
             if nothingJudged == nil {
-                return JobResult(runId: folder.runId, folder: folder.url, reconciliation: result, ticketsStaged: matched.ticketsStaged, metrics: metrics)
+                return JobResult(runId: folder.runId, folder: folder.url, reconciliation: result, ticketsStaged: matched.ticketsStaged, metrics: metrics,
+                                 exitStatus: exitStatus)
             }
         } catch {
             // The failed run keeps what it did: the windows that finished and why it stopped.
@@ -224,6 +235,13 @@ public struct ReconcileJob: Sendable {
         }
         // Only reached when nothing was judged: its manifest is written; the run failed.
         throw JobError(nothingJudged ?? "nothing was judged", runFolder: folder.url.path, metrics: metrics)
+    }
+
+    /// The inputs a run read, for the break book's coverage: Saba's tickets always (fetched,
+    /// resumed or staged), every refund provider when refund records were read.
+    static func sources(_ book: RefundBook) -> Set<String> {
+        guard !book.isEmpty else { return ["saba"] }
+        return Set(["saba", "ebet", "jdb", "feed", "unknown"] + book.malformed.compactMap(\.provider))
     }
 
     static func manifestWindows(_ store: RunStore) throws -> [Manifest.Window] {

@@ -11,17 +11,19 @@ struct ReportPublisher {
     /// discrepancies.xlsx and report.html (SPEC §8); both on unless a site turns them off.
     var workbook = true
     var html = true
+    /// The break book's night, when the book is on (SPEC §9).
+    var breaks: BreakNightStep?
 
     /// A completed run: reports, manifest, `latest`, then `run.json` finished. With
     /// `nothingJudged` (tickets or ledger entries were read but no group was judged) the
     /// reports are written as evidence and the manifest says so with exit status 2, but
     /// `latest` stays where it was: an empty judgement is never the night's answer.
-    func publish(_ result: Reconciliation, manifest: inout Manifest, record: RunRecord, nothingJudged: String? = nil,
+    func publish(_ result: Reconciliation, exitStatus: Int32, manifest: inout Manifest, record: RunRecord, nothingJudged: String? = nil,
                  finishedAt: () -> Date) throws {
         manifest.discrepancies = result.rows.count
         manifest.discrepancies_by_kind = Dictionary(uniqueKeysWithValues: result.countsByKind.map { ($0.key.rawValue, $0.value) })
         manifest.pending = result.pending.count
-        manifest.exit_status = result.exitStatus
+        manifest.exit_status = exitStatus
         manifest.outcome = RunOutcome(rows: result.rows.count)
         manifest.money_at_stake = RunTrendPoint.moneyAtStake(result.rows).mapValues { Money.format($0) }
         if let nothingJudged {
@@ -29,14 +31,19 @@ struct ReportPublisher {
             manifest.outcome = .nothingJudged
             manifest.error = nothingJudged
         }
-        let renderer = ReportRenderer(runId: folder.runId, byteOrderMark: byteOrderMark)
+        let annotations = breaks?.annotations
+        let renderer = ReportRenderer(runId: folder.runId, byteOrderMark: byteOrderMark, annotations: annotations)
         manifest.reports["discrepancies.csv"] = try folder.write(Data(renderer.discrepanciesCSV(result).utf8), as: "discrepancies.csv")
         manifest.reports["discrepancies.json"] = try folder.write(renderer.discrepanciesJSON(result), as: "discrepancies.json")
         manifest.reports["summary.csv"] = try folder.write(Data(renderer.summaryCSV(result).utf8), as: "summary.csv")
         manifest.reports["daily.csv"] = try folder.write(Data(renderer.dailyCSV(result).utf8), as: "daily.csv")
+        if let breaks {
+            manifest.reports["breaks.csv"] = try folder.write(Data(renderer.csv(breaks.report.table).utf8), as: "breaks.csv")
+            manifest.breaks = breaks.counts
+        }
         if workbook || html {
             let context = Self.context(manifest, record: record)
-            let tables = ReportTables(runId: folder.runId)
+            let tables = ReportTables(runId: folder.runId, annotations: annotations)
             if workbook {
                 let book = WorkbookBuilder(context: context).build(
                     discrepancies: tables.discrepancies(result), summary: tables.summary(result), daily: tables.daily(result), pending: tables.pending(result))
@@ -51,7 +58,12 @@ struct ReportPublisher {
         }
         manifest.finished_at = UTCTime.iso(finishedAt())
         try folder.write(ReportRenderer.encode(manifest), as: "manifest.json")
-        if nothingJudged == nil { try folder.publish() }
+        if nothingJudged == nil {
+            try folder.publish()
+            // The book learns the night once the night's reports stand; a run killed before this
+            // is resumed and applies it then, once (BreakBookStore.apply is keyed by run id).
+            try breaks?.apply(at: finishedAt())
+        }
         var done = record
         done.finished = true
         try folder.writeRecord(done)

@@ -71,6 +71,9 @@ public struct JobSettings: Sendable {
     public var metricsFile: String?
     public var deadmanURL: String?
     public var nightlyDays: Int
+    /// The break book's file; nil: off (SPEC §9).
+    public var breakBook: String?
+    public var failOn: FailOn
 
     /// `needsProvider`: run and nightly need the API URL and a token; rediff needs neither.
     public init(_ s: Settings, environment: [String: String], needsProvider: Bool) throws {
@@ -159,6 +162,8 @@ public struct JobSettings: Sendable {
         metricsFile = s.text(.metricsFile)
         deadmanURL = try s.url(.deadmanURL, allowHTTP: true)
         nightlyDays = try s.value(.nightlyDays) { try s.integer($0, in: 1...180) }
+        breakBook = try Self.breakBookPath(s, out: out)
+        failOn = try s.value(.failOn) { try s.choice($0, FailOn.allCases.map(\.rawValue)).flatMap(FailOn.init(rawValue:)) }
         // Values first, then what must exist: a typo is reported before a missing file.
         if needsProvider {
             _ = try s.required(.apiURL, because: "run and nightly call Saba")
@@ -189,6 +194,13 @@ public struct JobSettings: Sendable {
                 throw SettingError(key: SettingKey.metricsFile.name, source: s.source(.metricsFile), message: "the folder of \(metricsFile) does not exist")
             }
         }
+    }
+
+    /// The break book's file: `break_book`, else `OUT/breaks.sqlite`; nil when it is `off`.
+    public static func breakBookPath(_ s: Settings, out: String) throws -> String? {
+        guard let given = s.text(.breakBook) else { return URL(fileURLWithPath: out).appendingPathComponent(BreakBookStore.defaultFile).path }
+        if given.lowercased() == "off" { return nil }
+        return URL(fileURLWithPath: given).standardizedFileURL.path
     }
 
     /// `{"group": ["market id", ...]}` -> market id -> group.

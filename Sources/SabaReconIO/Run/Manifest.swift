@@ -83,6 +83,8 @@ public struct Manifest: Sendable, Codable {
     /// A resumed, rediffed or shared run judges with the settings recorded at its creation;
     /// where the publishing process's own settings differed, one line each.
     public var setting_differences: [String]? = nil
+    /// The break book's statuses of this run's rows, and the breaks it resolved (SPEC §9).
+    public var breaks: [String: Int]? = nil
     /// Per currency, the sum of |difference| over the discrepancies (report.html's trend).
     public var money_at_stake: [String: String]? = nil
 }

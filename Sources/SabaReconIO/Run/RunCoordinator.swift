@@ -77,14 +77,17 @@ public struct RunCoordinator: Sendable {
         return finished.exitStatus
     }
 
-    /// The root's lock for `nightly` and `run --resume` (one at a time per report root);
-    /// shared runs take it only while publishing.
+    /// The root's lock for `nightly` and `run --resume` (one at a time per report root), and
+    /// with the break book for every run that publishes; shared runs take it only while publishing.
     func lockFirst(_ request: RunRequest) throws -> RunLock? {
         guard settings.store == nil || request.rediffId != nil else { return nil }
         switch request.kind {
         case .run(.resume(let id)): return try lockRoot(holder: "saba-recon run --resume \(id)")
         case .nightly: return try lockRoot(holder: "saba-recon nightly")
-        case .run, .rediff, .worker: return nil
+        // The break book has one writer at a time: with it, every run that publishes holds the root.
+        case .run(.fresh): return settings.breakBook == nil ? nil : try lockRoot(holder: "saba-recon run")
+        case .rediff(let id), .run(.rediff(let id)): return settings.breakBook == nil ? nil : try lockRoot(holder: "saba-recon rediff \(id)")
+        case .worker: return nil
         }
     }
 
@@ -139,6 +142,8 @@ public struct RunCoordinator: Sendable {
         options.command = request.command
         options.sharedRun = sharedRun
         options.marketGroups = settings.marketGroups
+        options.breakBook = settings.breakBook
+        options.failOn = settings.failOn
         if let progress { options.progress = { progress.update($0) } }
         let result = try ReconcileJob(options: options, start: start, client: client, ledger: ledgerSource, clock: clock, logger: logger).run()
         prune(after: result.runId)

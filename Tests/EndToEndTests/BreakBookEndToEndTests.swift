@@ -1,0 +1,133 @@
+import Foundation
+import SabaReconCore
+import SabaReconIO
+import Testing
+import TestSupport
+
+/// SPEC §9 end to end: four nights of the built CLI over one report root, the clock moving a
+/// day at a time and the ledger changing between them, with people acknowledging breaks.
+@Suite(.serialized) struct BreakBookEndToEndTests {
+    static let nights = ["2026-07-20T12:00:00Z", "2026-07-21T12:00:00Z", "2026-07-22T12:00:00Z", "2026-07-23T12:00:00Z"]
+
+    func run(_ scene: Scene, now: String, _ extra: [String] = []) throws -> CLIResult {
+        try CLI.run(["run", "--from", Scene.from, "--to", Scene.to, "--now", now, "--api-url", scene.server.baseURL,
+                     "--ledger", "sqlite:\(scene.ledgerPath)", "--jwt-file", scene.tokenPath, "--out", scene.out.path] + extra)
+    }
+
+    func breaks(_ scene: Scene, _ arguments: [String]) throws -> CLIResult {
+        try CLI.run(["breaks"] + arguments + ["--out", scene.out.path])
+    }
+
+    /// (kind trans_id) -> (break_status, age_days, break_id) of the latest run.
+    func statuses(_ scene: Scene) throws -> [String: (status: String, age: String, id: String)] {
+        let csv = try CSVTable(parsing: scene.read("discrepancies.csv"))
+        var out: [String: (String, String, String)] = [:]
+        for row in csv.rows {
+            out["\(csv.cell(row, "kind") ?? "") \(csv.cell(row, "trans_id") ?? "")"] = (csv.cell(row, "break_status") ?? "", csv.cell(row, "age_days") ?? "", csv.cell(row, "break_id") ?? "")
+        }
+        return out
+    }
+
+    func ledger(_ scene: Scene) throws -> [LedgerEntry] {
+        var entries: [LedgerEntry] = []
+        try SQLiteLedgerSource(path: scene.ledgerPath).forEachEntry(provider: "saba", since: .distantPast) { entries.append($0) }
+        return entries
+    }
+
+    @Test func fourNightsWithAcknowledgementsFixesAndNewMistakes() async throws {
+        let scene = try await Scene.start()
+        defer { Task { await scene.stop() } }
+
+        // Night 1: everything is new, exit 1.
+        let first = try await blocking { try self.run(scene, now: Self.nights[0]) }
+        #expect(first.status == 1, "\(first.stderr)")
+        let night1 = try statuses(scene)
+        #expect(!night1.isEmpty && night1.values.allSatisfy { $0.status == "new" && $0.age == "0" })
+        #expect(try CSVTable(parsing: scene.read("discrepancies.csv")).header.suffix(5) == ["break_id", "break_status", "first_seen", "age_days", "note"])
+
+        // Between nights: finance acknowledges a net_mismatch, the wallet team pays a missing
+        // payout, and a settlement is booked twice by mistake.
+        let acked = try #require(night1.keys.sorted().first { $0.hasPrefix("net_mismatch ") })
+        let fixed = try #require(night1.keys.sorted().first { $0.hasPrefix("payout_missing ") })
+        let ack = try breaks(scene, ["ack", "--id", night1[acked]?.id ?? "", "--reason", "provider's error, credited by hand", "--by", "ana", "--now", "2026-07-20T14:00:00Z"])
+        #expect(ack.status == 0, "\(ack.stderr)")
+        var entries = try ledger(scene)
+        let csv1 = try CSVTable(parsing: scene.read("discrepancies.csv"))
+        let payout = try #require(csv1.rows.first { "\(csv1.cell($0, "kind") ?? "") \(csv1.cell($0, "trans_id") ?? "")" == fixed })
+        let owed = Money.parse((csv1.cell(payout, "difference") ?? "").replacingOccurrences(of: "-", with: "")) ?? .zero
+        let fix = LedgerEntry(entryId: "fix-1", provider: "saba", ticketId: csv1.cell(payout, "trans_id") ?? "", memberId: csv1.cell(payout, "member_id") ?? "",
+                              kind: "settle", amount: owed, currency: csv1.cell(payout, "currency") ?? "", createdAt: UTCTime.parse("2026-07-20T13:00:00Z")!, ref: "fix")
+        let reported = Set(csv1.values("trans_id"))
+        // A bet well inside the range and judged clean on night 1 gets a stray credit.
+        let early = UTCTime.parse("2026-07-01T00:00:00Z")!, late = UTCTime.parse("2026-07-15T00:00:00Z")!
+        let clean = try #require(entries.first { $0.kind == "bet" && !reported.contains($0.ticketId) && $0.createdAt > early && $0.createdAt < late })
+        let stray = LedgerEntry(entryId: "stray-1", provider: "saba", ticketId: clean.ticketId, memberId: clean.memberId, kind: "adjustment",
+                                amount: Money.parse("5.00") ?? .zero, currency: clean.currency, createdAt: UTCTime.parse("2026-07-20T13:00:00Z")!)
+        entries += [fix, stray]
+        try SQLiteLedgerWriter.write(entries, to: scene.ledgerPath)
+
+        // Night 2: acknowledged, resolved (in breaks.csv), new, and open a day older; exit 1 for the new one only.
+        let second = try await blocking { try self.run(scene, now: Self.nights[1]) }
+        #expect(second.status == 1, "\(second.stderr)")
+        let night2 = try statuses(scene)
+        #expect(night2[acked]?.status == "acknowledged")
+        #expect(night2[fixed] == nil)
+        let added = night2.filter { $0.key.hasSuffix(" \(clean.ticketId)") }
+        #expect(!added.isEmpty && added.values.allSatisfy { $0.status == "new" }, "\(added) \(clean)")
+        let others = night2.filter { $0.key != acked && !$0.key.hasSuffix(" \(clean.ticketId)") }
+        #expect(!others.isEmpty && others.values.allSatisfy { $0.status == "open" && $0.age == "1" })
+        let breaksCSV = try CSVTable(parsing: scene.read("breaks.csv"))
+        let resolved = breaksCSV.rows.filter { breaksCSV.cell($0, "section") == "resolved" }
+        #expect(resolved.map { "\(breaksCSV.cell($0, "kind") ?? "") \(breaksCSV.cell($0, "trans_id") ?? "")" } == [fixed])
+        #expect(breaksCSV.rows.contains { breaksCSV.cell($0, "section") == "aging" })
+        // Run again the same night with --fail-on new: nothing is new since the last run, exit 0.
+        let again = try await blocking { try self.run(scene, now: Self.nights[1], ["--fail-on", "new"]) }
+        #expect(again.status == 0, "\(again.stderr)")
+
+        // Everything acknowledged, from the night's own CSV as finance would save it: exit 0, and 1 with --fail-on any.
+        let acks = scene.folder.appendingPathComponent("acks.csv")
+        try scene.read("discrepancies.csv").write(to: acks, atomically: true, encoding: .utf8)
+        let bulk = try breaks(scene, ["ack", "--file", acks.path, "--reason", "reviewed in the morning meeting", "--by", "ana", "--now", "2026-07-21T14:00:00Z"])
+        #expect(bulk.status == 0, "\(bulk.stderr)")
+        #expect(try await blocking { try self.run(scene, now: Self.nights[1]) }.status == 0)
+        #expect(try await blocking { try self.run(scene, now: Self.nights[1], ["--fail-on", "any"]) }.status == 1)
+
+        // A manual run of one day, between nights: it resolves nothing outside what it read.
+        let manual = try await blocking {
+            try CLI.run(["run", "--window", "2026-07-19T00:00:00..2026-07-20T00:00:00", "--now", Self.nights[1], "--api-url", scene.server.baseURL,
+                         "--ledger", "sqlite:\(scene.ledgerPath)", "--jwt-file", scene.tokenPath, "--out", scene.out.path])
+        }
+        #expect(manual.status <= 1, "\(manual.stderr)")
+        let manualBreaks = try CSVTable(parsing: scene.read("breaks.csv"))
+        #expect(manualBreaks.rows.filter { manualBreaks.cell($0, "section") == "resolved" }.isEmpty)
+
+        // Night 3: the acknowledged break's amount changes: the acknowledgement lapses (changed).
+        entries = try ledger(scene)
+        let ackedId = String(acked.split(separator: " ").last ?? "")
+        let ackedEntry = try #require(entries.first { $0.ticketId == ackedId })
+        entries.append(LedgerEntry(entryId: "adjust-1", provider: "saba", ticketId: ackedId, memberId: ackedEntry.memberId, kind: "adjustment",
+                                   amount: Money.parse("0.37") ?? .zero, currency: ackedEntry.currency, createdAt: UTCTime.parse("2026-07-21T13:00:00Z")!))
+        try SQLiteLedgerWriter.write(entries, to: scene.ledgerPath)
+        let third = try await blocking { try self.run(scene, now: Self.nights[2]) }
+        #expect(third.status == 1, "\(third.stderr)")
+        let night3 = try statuses(scene)
+        #expect(night3[acked]?.status == "changed")
+
+        // Night 4: the paid payout is taken back: the resolved break reopens.
+        entries = try ledger(scene).filter { $0.entryId != "fix-1" }
+        try SQLiteLedgerWriter.write(entries, to: scene.ledgerPath)
+        let fourth = try await blocking { try self.run(scene, now: Self.nights[3]) }
+        #expect(fourth.status == 1, "\(fourth.stderr)")
+        let night4 = try statuses(scene)
+        #expect(night4[fixed]?.status == "reopened")
+        #expect(night4[fixed]?.age == "3")
+
+        // The book's own view: the audit trail and a filtered list.
+        let listed = try breaks(scene, ["list", "--status", "reopened", "--format", "csv", "--now", Self.nights[3]])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let listing = try CSVTable(parsing: listed.stdout)
+        #expect(listing.values("trans_id") == [String(fixed.split(separator: " ").last ?? "")])
+        let unknown = try breaks(scene, ["ack", "--id", "Bffffffffffffffff", "--reason", "x"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("holds no break Bffffffffffffffff"))
+    }
+}
