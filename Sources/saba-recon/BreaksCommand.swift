@@ -82,8 +82,8 @@ struct BreaksCommand: ParsableCommand {
         func run() throws {
             var untilDay: Int?
             if let until {
-                guard let date = UTCTime.parse(until + "T00:00:00Z") else { throw ParsingFailure("--until '\(until)' is not a date (YYYY-MM-DD)") }
-                untilDay = Int(date.timeIntervalSince1970 / 86_400)
+                guard let day = BreakBook.day(parsing: until) else { throw ParsingFailure("--until '\(until)' is not a date (YYYY-MM-DD)") }
+                untilDay = day
             }
             let requests: [BreakDesk.Request]
             if let file {

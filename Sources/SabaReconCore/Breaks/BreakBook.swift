@@ -162,6 +162,11 @@ public struct BreakBook: Sendable, Equatable {
         breaks[BreakKey(provider: provider, kind: kind, transId: transId).breakId]
     }
 
+    /// A `YYYY-MM-DD` date (an acknowledgement's `until`) as UTC days since 1970-01-01.
+    public static func day(parsing text: String) -> Int? {
+        UTCTime.parse(text + "T00:00:00Z").map(day)
+    }
+
     /// UTC days since 1970-01-01.
     public static func day(_ date: Date) -> Int { Int((date.timeIntervalSince1970 / 86_400).rounded(.down)) }
 

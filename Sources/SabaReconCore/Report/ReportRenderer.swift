@@ -39,12 +39,8 @@ public struct ReportRenderer: Sendable {
     /// A typed cell as CSV text: numbers plain, times ISO 8601 UTC, days as dates.
     static func csvCell(_ cell: ReportCell) -> CSVCell {
         switch cell {
-        case .text(let s): return .text(s)
-        case .integer(let n): return .number(String(n))
-        case .money(let m, _): return .number(Money.format(m))
-        case .time(let d): return .text(UTCTime.iso(d))
-        case .day(let day): return .text(MatchPolicy.dayText(day))
-        case .empty: return .text("")
+        case .integer, .money: .number(plainText(cell))
+        case .text, .time, .day, .empty: .text(plainText(cell))
         }
     }
 

@@ -126,8 +126,8 @@ public struct BreakDesk: Sendable {
             guard let reason = cell("reason") ?? defaultReason else { throw Refused(description: "\(origin): no reason (a reason column, or --reason)") }
             var until: Int?
             if let text = cell("until") {
-                guard let date = UTCTime.parse(text + "T00:00:00Z") else { throw Refused(description: "\(origin): until '\(text.prefix(40))' is not a date (YYYY-MM-DD)") }
-                until = BreakBook.day(date)
+                guard let day = BreakBook.day(parsing: text) else { throw Refused(description: "\(origin): until '\(text.prefix(40))' is not a date (YYYY-MM-DD)") }
+                until = day
             }
             out.append(Request(target: target, reason: reason, until: until, origin: origin))
         }
