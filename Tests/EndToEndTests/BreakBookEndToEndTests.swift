@@ -11,7 +11,8 @@ import TestSupport
 
     func run(_ scene: Scene, now: String, _ extra: [String] = []) throws -> CLIResult {
         try CLI.run(["run", "--from", Scene.from, "--to", Scene.to, "--now", now, "--api-url", scene.server.baseURL,
-                     "--ledger", "sqlite:\(scene.ledgerPath)", "--jwt-file", scene.tokenPath, "--out", scene.out.path] + extra)
+                     "--ledger", "sqlite:\(scene.ledgerPath)", "--jwt-file", scene.tokenPath, "--out", scene.out.path,
+                     "--metrics-file", scene.folder.appendingPathComponent("saba_recon.prom").path] + extra)
     }
 
     func breaks(_ scene: Scene, _ arguments: [String]) throws -> CLIResult {
@@ -32,6 +33,38 @@ import TestSupport
         var entries: [LedgerEntry] = []
         try SQLiteLedgerSource(path: scene.ledgerPath).forEachEntry(provider: "saba", since: .distantPast) { entries.append($0) }
         return entries
+    }
+
+    /// Night 2 as people and monitoring see it: the page leads with what changed (Chromium),
+    /// the workbook has a Breaks sheet (LibreOffice), the metrics count breaks by status.
+    func peopleSeeNightTwo(_ scene: Scene, new: Int, resolved: Int) throws {
+        let metrics = try String(contentsOf: scene.folder.appendingPathComponent("saba_recon.prom"), encoding: .utf8)
+        #expect(metrics.contains("saba_recon_breaks{command=\"run\",status=\"new\"} \(new)"), "\(metrics)")
+        #expect(metrics.contains("saba_recon_breaks{command=\"run\",status=\"resolved\"} \(resolved)"))
+        #expect(metrics.contains("saba_recon_oldest_open_break_age_days{command=\"run\"} 1"))
+
+        let work = scene.folder.appendingPathComponent("readers")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let chromium = try ExternalReader.require(["chromium", "chromium-browser", "google-chrome"], package: "chromium")
+        let page = scene.out.appendingPathComponent("latest/report.html")
+        let dom = try String(decoding: chromium.run(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage",
+                                                    "--user-data-dir=\(work.appendingPathComponent("chrome").path)", "--dump-dom", page.absoluteString], timeout: 120),
+                             as: UTF8.self)
+        #expect(dom.contains("<h2>What changed since the last night</h2>"))
+        #expect(dom.contains("data-status=\"new\"><span>new</span><b>\(new)</b>"))
+        #expect(dom.contains("data-status=\"resolved\"><span>resolved</span><b>\(resolved)</b>"))
+        #expect(dom.contains("<svg id=\"aging\""))
+
+        // LibreOffice's CSV filter, sheet 5 (Breaks); the 12th token picks the sheet.
+        let soffice = try ExternalReader.require(["soffice", "libreoffice"], package: "libreoffice-calc-nogui")
+        try soffice.run(["-env:UserInstallation=file://\(work.appendingPathComponent("lo").path)", "--headless", "--convert-to",
+                         "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,5", "--outdir", work.path,
+                         scene.out.appendingPathComponent("latest/discrepancies.xlsx").path], timeout: 180)
+        let exported = try CSVTable(parsing: String(contentsOf: work.appendingPathComponent("discrepancies-Breaks.csv"), encoding: .utf8))
+        let written = try CSVTable(parsing: scene.read("breaks.csv"))
+        #expect(exported.values("section") == written.values("section"))
+        #expect(exported.values("break_id") == written.values("break_id"))
+        #expect(exported.values("trans_id") == written.values("trans_id"))
     }
 
     @Test func fourNightsWithAcknowledgementsFixesAndNewMistakes() async throws {
@@ -80,6 +113,7 @@ import TestSupport
         let resolved = breaksCSV.rows.filter { breaksCSV.cell($0, "section") == "resolved" }
         #expect(resolved.map { "\(breaksCSV.cell($0, "kind") ?? "") \(breaksCSV.cell($0, "trans_id") ?? "")" } == [fixed])
         #expect(breaksCSV.rows.contains { breaksCSV.cell($0, "section") == "aging" })
+        try peopleSeeNightTwo(scene, new: added.count, resolved: 1)
         // Run again the same night with --fail-on new: nothing is new since the last run, exit 0.
         let again = try await blocking { try self.run(scene, now: Self.nights[1], ["--fail-on", "new"]) }
         #expect(again.status == 0, "\(again.stderr)")

@@ -44,6 +44,20 @@ import TestSupport
         #expect(text.contains("# TYPE saba_recon_last_run_success gauge"))
     }
 
+    @Test func theBreakBookAddsBreaksPerStatusAndTheOldestWaitingAge() {
+        #expect(sample(MetricsTextfile.render(completed(), previousLastSuccess: nil), "saba_recon_breaks", ["status": "new"]) == nil)
+        var m = completed()
+        m.breaks = ["new": 2, "acknowledged": 1, "resolved": 4]
+        m.oldestOpenBreakDays = 37
+        let text = MetricsTextfile.render(m, previousLastSuccess: nil)
+        for (status, count) in [("new", 2.0), ("open", 0), ("changed", 0), ("reopened", 0), ("acknowledged", 1), ("resolved", 4)] {
+            #expect(sample(text, "saba_recon_breaks", ["status": status]) == count, "\(status)")
+        }
+        #expect(sample(text, "saba_recon_oldest_open_break_age_days", ["command": "nightly"]) == 37)
+        m.exitStatus = 2
+        #expect(sample(MetricsTextfile.render(m, previousLastSuccess: nil), "saba_recon_breaks", ["status": "new"]) == nil)
+    }
+
     @Test func aFailedRunKeepsTheLastSuccessTimeAndWritesNoDiscrepancyCounts() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -110,11 +110,14 @@ public struct HTMLReport: Sendable {
     public var inputs: Table
     public var trend: Trend
     public var trendNote: String?
+    /// What changed since the last night, with the break book on (SPEC §9).
+    public var breaks: BreakSection?
 
     /// `unreadableRuns`: earlier run folders whose manifest could not be read (left out of the trend).
     /// `workbook`: whether discrepancies.xlsx is written beside the page (named where the rest of a long table is).
+    /// `breaks`: the night's break report, when the break book is on.
     public init(context: ReportContext, result: Reconciliation, tables: ReportTables, trend earlier: [RunTrendPoint], unreadableRuns: [String] = [],
-                workbook: Bool = true) {
+                workbook: Bool = true, breaks: BreakReport? = nil) {
         let summary = tables.summary(result)
         let daily = tables.daily(result)
         let rows = tables.discrepancies(result)
@@ -184,6 +187,7 @@ public struct HTMLReport: Sendable {
         let current = RunTrendPoint(runId: context.runId, now: context.now, outcome: context.outcome, discrepancies: result.rows.count, moneyAtStake: stake)
         trendNote = unreadableRuns.isEmpty ? nil : "Left out, their manifest.json unreadable: \(unreadableRuns.sorted().joined(separator: ", "))."
         trend = Self.trend(earlier.filter { $0.runId != context.runId }, current: current, decimals: decimals)
+        self.breaks = breaks.map { Self.breakSection(rows, report: $0, decimals: decimals) }
     }
 
     static func cell(_ cell: ReportCell, decimals: [String: Int]) -> Cell {

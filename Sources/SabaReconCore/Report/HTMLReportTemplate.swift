@@ -36,6 +36,8 @@ svg text{font:12px system-ui,"DejaVu Sans",sans-serif;fill:#1d2330}
 .bar{fill:#c62828}.col{fill:#90a4ae}.col.current{fill:#1565c0}.col.failed{fill:#6d4c41}
 input#filter{font:inherit;padding:4px 8px;width:320px;margin-bottom:6px}
 .note{color:#5a6270}
+.status b{font-size:18px;display:block}.status.new b,.status.changed b,.status.reopened b{color:#c62828}.status.resolved b{color:#2e7d32}
+.agebar{fill:#c62828}.ackbar{fill:#90a4ae}
 </style>
 </head>
 <body>
@@ -47,6 +49,28 @@ input#filter{font:inherit;padding:4px 8px;width:320px;margin-bottom:6px}
 <dl class="facts">
 {{#page.facts}}<dt>{{name}}</dt><dd>{{value}}</dd>
 {{/page.facts}}</dl>
+{{#page.breaks}}
+<section id="breaks">
+<h2>What changed since the last night</h2>
+<div class="cards">
+{{#counts}}<div class="card status {{status}}" data-status="{{status}}"><span>{{status}}</span><b>{{count}}</b></div>
+{{/counts}}</div>
+{{#oldest}}<p id="oldest-open">Oldest break waiting (not acknowledged): <b>{{.}}</b></p>{{/oldest}}{{^oldest}}<p id="oldest-open" class="note">No break is waiting: every open break is acknowledged.</p>{{/oldest}}
+<h2>New, changed and reopened breaks</h2>
+{{#changesNote}}<p class="note">{{.}}</p>{{/changesNote}}
+<div id="break-changes">{{#changes}}{{>table}}{{/changes}}</div>
+<h2>Resolved by this run</h2>
+{{#resolvedNote}}<p class="note">{{.}}</p>{{/resolvedNote}}
+<div id="break-resolved">{{#resolved}}{{>table}}{{/resolved}}</div>
+<h2>Aging of the open breaks</h2>
+{{#agingEmpty}}<p class="note">No open breaks.</p>{{/agingEmpty}}{{^agingEmpty}}
+<svg id="aging" role="img" aria-label="Open breaks by age: waiting, then acknowledged" width="760" height="{{agingHeight}}" viewBox="0 0 760 {{agingHeight}}">
+{{#agingBars}}<g class="bucket" data-bucket="{{bucket}}" data-open="{{open}}" data-acknowledged="{{acknowledged}}"><text x="0" y="{{textY}}">{{bucket}}</text><rect class="agebar" x="80" y="{{y}}" width="{{openWidth}}" height="18"><title>{{bucket}}: {{open}} waiting</title></rect><rect class="ackbar" x="{{ackX}}" y="{{y}}" width="{{ackWidth}}" height="18"><title>{{bucket}}: {{acknowledged}} acknowledged</title></rect><text x="{{valueX}}" y="{{textY}}">{{open}} waiting · {{acknowledged}} acknowledged</text></g>
+{{/agingBars}}</svg>
+{{#aging}}{{>table}}{{/aging}}
+{{/agingEmpty}}
+</section>
+{{/page.breaks}}
 
 <h2>Money at stake per currency</h2>
 {{^page.cards}}<p class="note">No discrepancies.</p>{{/page.cards}}

@@ -9,7 +9,7 @@ public struct WorkbookBuilder: Sendable {
     static let exactDigits = 15
 
     /// Where each sheet's rows are all kept when a sheet cannot hold them.
-    static let fullFile = ["Discrepancies": "discrepancies.csv", "Summary": "summary.csv", "Daily": "daily.csv", "Pending": "discrepancies.json"]
+    static let fullFile = ["Discrepancies": "discrepancies.csv", "Summary": "summary.csv", "Daily": "daily.csv", "Pending": "discrepancies.json", "Breaks": "breaks.csv"]
 
     public var context: ReportContext
     public var sheetRowLimit: Int
@@ -19,8 +19,9 @@ public struct WorkbookBuilder: Sendable {
         self.sheetRowLimit = sheetRowLimit
     }
 
-    public func build(discrepancies: ReportTable, summary: ReportTable, daily: ReportTable, pending: ReportTable) -> Workbook {
-        let decimals = CurrencyDecimals.table(for: [discrepancies, summary, daily, pending])
+    /// `breaks`: breaks.csv's table, a sheet of its own with the break book on (SPEC §9).
+    public func build(discrepancies: ReportTable, summary: ReportTable, daily: ReportTable, pending: ReportTable, breaks: ReportTable? = nil) -> Workbook {
+        let decimals = CurrencyDecimals.table(for: [discrepancies, summary, daily, pending] + (breaks.map { [$0] } ?? []))
         let range = "\(UTCTime.iso(context.rangeStart)) .. \(UTCTime.iso(context.rangeEnd))"
         var preamble: [Workbook.Pair] = [
             .init(name: "Run", value: context.runId),
@@ -45,12 +46,12 @@ public struct WorkbookBuilder: Sendable {
             sheet(summary, decimals: decimals, preamble: preamble),
             sheet(daily, decimals: decimals),
             sheet(pending, decimals: decimals),
-        ])
+        ] + (breaks.map { [sheet($0, decimals: decimals)] } ?? []))
     }
 
     func sheet(_ table: ReportTable, decimals: [String: Int], preamble: [Workbook.Pair] = []) -> Workbook.Sheet {
         // Times are date cells in UTC: the header says so.
-        let columns = table.columns.map { ["window_start", "window_end", "since"].contains($0) ? "\($0) (UTC)" : $0 }
+        let columns = table.columns.map { ["window_start", "window_end", "since", "resolved_at"].contains($0) ? "\($0) (UTC)" : $0 }
         let headerRow = preamble.isEmpty ? 0 : preamble.count + 1
         let room = max(0, sheetRowLimit - headerRow - 1)
         var rows = table.rows

@@ -28,11 +28,11 @@ struct BreakNightStep {
             }
             let resolved = book.breaks.values.filter { $0.resolvedBy == runId }
             return BreakNightStep(store: store, runId: runId, night: nil, annotations: annotations,
-                                  report: BreakReport(resolved: Array(resolved), aging: BreakAging.rows(book, today: today)))
+                                  report: BreakReport(book: book, resolved: Array(resolved), today: today))
         }
         let night = book.night(rows, coverage: coverage, now: now, runId: runId)
         return BreakNightStep(store: store, runId: runId, night: night, annotations: night.annotations,
-                              report: BreakReport(resolved: night.resolved, aging: BreakAging.rows(night.book, today: today)))
+                              report: BreakReport(book: night.book, resolved: night.resolved, today: today))
     }
 
     func apply(at: Date) throws {

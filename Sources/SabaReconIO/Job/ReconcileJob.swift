@@ -220,6 +220,10 @@ public struct ReconcileJob: Sendable {
             metrics.pending = result.pending.count
             metrics.judged = result.groupsJudged
             metrics.count(result.rows)
+            if let breaks {
+                metrics.breaks = breaks.counts
+                metrics.oldestOpenBreakDays = breaks.report.oldestOpenAgeDays ?? 0
+            }
             metrics.exitStatus = nothingJudged == nil ? exitStatus : 2
             metrics.finishedAt = clock.now()
             if nothingJudged == nil {

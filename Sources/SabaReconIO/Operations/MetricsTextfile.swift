@@ -46,6 +46,15 @@ public enum MetricsTextfile {
                 gauge("saba_recon_discrepancies", "Report rows of the last completed run by kind and currency.", Double(d.count),
                       [("kind", d.kind), ("currency", d.currency)])
             }
+            if let breaks = m.breaks {
+                // Every status, zeros included: an alert on new breaks needs the series to exist.
+                for status in BreakStatus.allCases.map(\.rawValue) + ["resolved"] {
+                    gauge("saba_recon_breaks", "Breaks of the last completed run by status (resolved: breaks it resolved).", Double(breaks[status] ?? 0),
+                          [("status", status)])
+                }
+                gauge("saba_recon_oldest_open_break_age_days", "Days since the oldest break neither resolved nor acknowledged was first seen (0: none).",
+                      Double(m.oldestOpenBreakDays ?? 0))
+            }
         }
         return registry.emitToString()
     }

@@ -31,6 +31,10 @@ public struct RunMetrics: Sendable, Equatable {
     public var judged = 0
     /// Report rows by (kind, currency).
     public var discrepancies: [DiscrepancyCount] = []
+    /// With the break book (SPEC §9): this run's rows per break status and the breaks it
+    /// resolved, and the age in days of the oldest break waiting (0 when none waits).
+    public var breaks: [String: Int]?
+    public var oldestOpenBreakDays: Int?
 
     public struct DiscrepancyCount: Sendable, Equatable {
         public var kind: String

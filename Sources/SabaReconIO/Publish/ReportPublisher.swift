@@ -46,13 +46,14 @@ struct ReportPublisher {
             let tables = ReportTables(runId: folder.runId, annotations: annotations)
             if workbook {
                 let book = WorkbookBuilder(context: context).build(
-                    discrepancies: tables.discrepancies(result), summary: tables.summary(result), daily: tables.daily(result), pending: tables.pending(result))
+                    discrepancies: tables.discrepancies(result), summary: tables.summary(result), daily: tables.daily(result), pending: tables.pending(result),
+                    breaks: breaks?.report.table)
                 manifest.reports["discrepancies.xlsx"] = try folder.write(WorkbookWriter.data(book, scratch: folder.url), as: "discrepancies.xlsx")
             }
             if html {
                 let history = folder.history(limit: HTMLReport.trendRuns - 1)
                 let page = HTMLReport(context: context, result: result, tables: tables, trend: history.points, unreadableRuns: history.unreadable,
-                                      workbook: workbook)
+                                      workbook: workbook, breaks: breaks?.report)
                 manifest.reports["report.html"] = try folder.write(Data(HTMLReportRenderer().render(page).utf8), as: "report.html")
             }
         }
