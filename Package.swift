@@ -143,7 +143,11 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["SabaReconCore", "SabaSandbox", "SabaReconIO", "TestSupport"],
+            dependencies: [
+                "SabaReconCore", "SabaSandbox", "SabaReconIO", "TestSupport",
+                // To hold the break book's write lock in a kill test.
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             path: "Tests/EndToEndTests",
             resources: [.copy("Expected")]
         ),

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SabaReconCore
 import SabaReconIO
 import Testing
@@ -163,5 +164,78 @@ import TestSupport
         #expect(listing.values("trans_id") == [String(fixed.split(separator: " ").last ?? "")])
         let unknown = try breaks(scene, ["ack", "--id", "Bffffffffffffffff", "--reason", "x"])
         #expect(unknown.status == 2 && unknown.stderr.contains("holds no break Bffffffffffffffff"))
+    }
+
+    /// kill -9 while the run waits for the book (a test connection holds its write lock, so the
+    /// run stops after its reports and `latest` are published, inside the update), then
+    /// `--resume`: the book has the night once. Then the state of a kill just after the update
+    /// (the night applied, run.json not finished): a second resume takes the night's statuses
+    /// from the book and applies nothing again.
+    @Test func aRunKilledDuringTheBookUpdateUpdatesItOnceOnResume() async throws {
+        let scene = try await Scene.start()
+        defer { Task { await scene.stop() } }
+        #expect(try await blocking { try self.run(scene, now: Self.nights[0]) }.status == 1)
+        let first = try scene.latest().lastPathComponent
+        // A stray credit on a clean bet: night 2's one new break.
+        var entries = try ledger(scene)
+        let reported = Set(try CSVTable(parsing: scene.read("discrepancies.csv")).values("trans_id"))
+        let early = UTCTime.parse("2026-07-01T00:00:00Z")!, late = UTCTime.parse("2026-07-15T00:00:00Z")!
+        let clean = try #require(entries.first { $0.kind == "bet" && !reported.contains($0.ticketId) && $0.createdAt > early && $0.createdAt < late })
+        entries.append(LedgerEntry(entryId: "stray-1", provider: "saba", ticketId: clean.ticketId, memberId: clean.memberId, kind: "adjustment",
+                                   amount: Money.parse("5.00") ?? .zero, currency: clean.currency, createdAt: UTCTime.parse("2026-07-20T13:00:00Z")!))
+        try SQLiteLedgerWriter.write(entries, to: scene.ledgerPath)
+
+        let bookPath = scene.out.appendingPathComponent("breaks.sqlite").path
+        let holder = try DatabaseQueue(path: bookPath)
+        let held = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), released = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            try? holder.inTransaction(.immediate) { _ in
+                held.signal()
+                release.wait()
+                return .rollback
+            }
+            released.signal()
+        }
+        held.wait()
+        let night2 = try RunningCLI(["run", "--from", Scene.from, "--to", Scene.to, "--now", Self.nights[1], "--api-url", scene.server.baseURL,
+                                     "--ledger", "sqlite:\(scene.ledgerPath)", "--jwt-file", scene.tokenPath, "--out", scene.out.path])
+        var second: String?
+        for _ in 0..<800 {
+            if let target = try? scene.latest().lastPathComponent, target != first { second = target; break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        let runId = try #require(second, "night 2 never published its reports")
+        kill(night2.pid, SIGKILL)
+        _ = night2.wait()
+        release.signal()
+        released.wait()
+
+        func nights() throws -> [String] {
+            try DatabaseQueue(path: bookPath).read { try String.fetchAll($0, sql: "SELECT run_id FROM nights ORDER BY applied_at") }
+        }
+        #expect(try nights() == [first], "the killed run must not have updated the book")
+        let resume = ["run", "--resume", runId, "--api-url", scene.server.baseURL, "--ledger", "sqlite:\(scene.ledgerPath)", "--jwt-file", scene.tokenPath,
+                      "--out", scene.out.path]
+        let resumed = try await blocking { try CLI.run(resume) }
+        #expect(resumed.status == 1, "\(resumed.stderr)")
+        #expect(try nights() == [first, runId])
+        let statuses = try self.statuses(scene)
+        let added = statuses.filter { $0.key.hasSuffix(" \(clean.ticketId)") }
+        #expect(!added.isEmpty && added.values.allSatisfy { $0.status == "new" })
+        #expect(statuses.filter { !$0.key.hasSuffix(" \(clean.ticketId)") }.values.allSatisfy { $0.status == "open" && $0.age == "1" })
+        let book = try BreakBookStore.open(path: bookPath).load()
+
+        // The state of a kill right after the update: run.json not finished yet.
+        let record = scene.out.appendingPathComponent(runId).appendingPathComponent("run.json")
+        let text = try String(contentsOf: record, encoding: .utf8)
+        #expect(text.contains("\"finished\":true") || text.contains("\"finished\" : true"))
+        try text.replacingOccurrences(of: "\"finished\":true", with: "\"finished\":false")
+            .replacingOccurrences(of: "\"finished\" : true", with: "\"finished\" : false").write(to: record, atomically: true, encoding: .utf8)
+        let again = try await blocking { try CLI.run(resume) }
+        #expect(again.status == 1, "\(again.stderr)")
+        #expect(try nights() == [first, runId])
+        #expect(try BreakBookStore.open(path: bookPath).load() == book, "the book changed on a second resume")
+        let replayed = try self.statuses(scene)
+        #expect(replayed.mapValues(\.status) == statuses.mapValues(\.status), "a resume after the update must report the night as it was applied")
     }
 }
