@@ -35,7 +35,7 @@ struct BreaksCommand: ParsableCommand {
             if let breakBook { flags[SettingKey.breakBook.name] = .text(breakBook) }
             let settings = Settings(file: try path.map { try ConfigFile.load($0) }, environment: environment, flags: flags)
             let root = try settings.value(.out, settings.text)
-            guard let book = try JobSettings.breakBookPath(settings, out: root) else {
+            guard let book = JobSettings.breakBookPath(settings, out: root) else {
                 throw ParsingFailure("the break book is off (break_book: off): there is nothing to work on")
             }
             var clock: any WallClock = SystemWallClock()

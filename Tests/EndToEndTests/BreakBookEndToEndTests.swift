@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import SabaReconCore
 import SabaReconIO
+import SabaSandbox
 import Testing
 import TestSupport
 
@@ -10,10 +11,20 @@ import TestSupport
 @Suite(.serialized) struct BreakBookEndToEndTests {
     static let nights = ["2026-07-20T12:00:00Z", "2026-07-21T12:00:00Z", "2026-07-22T12:00:00Z", "2026-07-23T12:00:00Z"]
 
-    func run(_ scene: Scene, now: String, _ extra: [String] = []) throws -> CLIResult {
-        try CLI.run(["run", "--from", Scene.from, "--to", Scene.to, "--now", now, "--api-url", scene.server.baseURL,
-                     "--ledger", "sqlite:\(scene.ledgerPath)", "--jwt-file", scene.tokenPath, "--out", scene.out.path,
-                     "--metrics-file", scene.folder.appendingPathComponent("saba_recon.prom").path] + extra)
+    /// One night: `run`, or with `store` one `run --store` and two `worker`s of the same
+    /// report root (SPEC §7), any of which may publish; the run's exit status is the night's.
+    func run(_ scene: Scene, now: String, _ extra: [String] = [], store: String? = nil) throws -> CLIResult {
+        let run = ["run", "--from", Scene.from, "--to", Scene.to, "--now", now, "--api-url", scene.server.baseURL,
+                   "--ledger", "sqlite:\(scene.ledgerPath)", "--jwt-file", scene.tokenPath, "--out", scene.out.path,
+                   "--metrics-file", scene.folder.appendingPathComponent("saba_recon.prom").path] + extra
+        guard let store else { return try CLI.run(run) }
+        // The workers have their own (default) --fail-on: the run's recorded one must decide.
+        let worker = ["worker", "--api-url", scene.server.baseURL, "--ledger", "sqlite:\(scene.ledgerPath)", "--jwt-file", scene.tokenPath,
+                      "--out", scene.out.path, "--store", store, "--wait", "30s", "--lease", "10s"]
+        let procs = [try RunningCLI(run + ["--store", store, "--lease", "10s"]), try RunningCLI(worker), try RunningCLI(worker)]
+        let results = procs.map { $0.wait() }
+        #expect(results.dropFirst().allSatisfy { $0.status == 0 }, "workers: \(results.dropFirst().map(\.stderr))")
+        return results[0]
     }
 
     func breaks(_ scene: Scene, _ arguments: [String]) throws -> CLIResult {
@@ -68,12 +79,14 @@ import TestSupport
         #expect(exported.values("trans_id") == written.values("trans_id"))
     }
 
-    @Test func fourNightsWithAcknowledgementsFixesAndNewMistakes() async throws {
-        let scene = try await Scene.start()
+    /// The four nights in one process, and through a shared run of three processes.
+    @Test(arguments: [false, true]) func fourNightsWithAcknowledgementsFixesAndNewMistakes(shared: Bool) async throws {
+        let store = shared ? try TestPostgres.server().makeDatabase().url : nil
+        let scene = try await Scene.start(faults: shared ? SandboxFaults(delayMilliseconds: 100) : .none)
         defer { Task { await scene.stop() } }
 
         // Night 1: everything is new, exit 1.
-        let first = try await blocking { try self.run(scene, now: Self.nights[0]) }
+        let first = try await blocking { try self.run(scene, now: Self.nights[0], store: store) }
         #expect(first.status == 1, "\(first.stderr)")
         let night1 = try statuses(scene)
         #expect(!night1.isEmpty && night1.values.allSatisfy { $0.status == "new" && $0.age == "0" })
@@ -101,7 +114,7 @@ import TestSupport
         try SQLiteLedgerWriter.write(entries, to: scene.ledgerPath)
 
         // Night 2: acknowledged, resolved (in breaks.csv), new, and open a day older; exit 1 for the new one only.
-        let second = try await blocking { try self.run(scene, now: Self.nights[1]) }
+        let second = try await blocking { try self.run(scene, now: Self.nights[1], store: store) }
         #expect(second.status == 1, "\(second.stderr)")
         let night2 = try statuses(scene)
         #expect(night2[acked]?.status == "acknowledged")
@@ -116,7 +129,7 @@ import TestSupport
         #expect(breaksCSV.rows.contains { breaksCSV.cell($0, "section") == "aging" })
         try peopleSeeNightTwo(scene, new: added.count, resolved: 1)
         // Run again the same night with --fail-on new: nothing is new since the last run, exit 0.
-        let again = try await blocking { try self.run(scene, now: Self.nights[1], ["--fail-on", "new"]) }
+        let again = try await blocking { try self.run(scene, now: Self.nights[1], ["--fail-on", "new"], store: store) }
         #expect(again.status == 0, "\(again.stderr)")
 
         // Everything acknowledged, from the night's own CSV as finance would save it: exit 0, and 1 with --fail-on any.
@@ -124,8 +137,8 @@ import TestSupport
         try scene.read("discrepancies.csv").write(to: acks, atomically: true, encoding: .utf8)
         let bulk = try breaks(scene, ["ack", "--file", acks.path, "--reason", "reviewed in the morning meeting", "--by", "ana", "--now", "2026-07-21T14:00:00Z"])
         #expect(bulk.status == 0, "\(bulk.stderr)")
-        #expect(try await blocking { try self.run(scene, now: Self.nights[1]) }.status == 0)
-        #expect(try await blocking { try self.run(scene, now: Self.nights[1], ["--fail-on", "any"]) }.status == 1)
+        #expect(try await blocking { try self.run(scene, now: Self.nights[1], store: store) }.status == 0)
+        #expect(try await blocking { try self.run(scene, now: Self.nights[1], ["--fail-on", "any"], store: store) }.status == 1)
 
         // A manual run of one day, between nights: it resolves nothing outside what it read.
         let manual = try await blocking {
@@ -143,7 +156,7 @@ import TestSupport
         entries.append(LedgerEntry(entryId: "adjust-1", provider: "saba", ticketId: ackedId, memberId: ackedEntry.memberId, kind: "adjustment",
                                    amount: Money.parse("0.37") ?? .zero, currency: ackedEntry.currency, createdAt: UTCTime.parse("2026-07-21T13:00:00Z")!))
         try SQLiteLedgerWriter.write(entries, to: scene.ledgerPath)
-        let third = try await blocking { try self.run(scene, now: Self.nights[2]) }
+        let third = try await blocking { try self.run(scene, now: Self.nights[2], store: store) }
         #expect(third.status == 1, "\(third.stderr)")
         let night3 = try statuses(scene)
         #expect(night3[acked]?.status == "changed")
@@ -151,7 +164,7 @@ import TestSupport
         // Night 4: the paid payout is taken back: the resolved break reopens.
         entries = try ledger(scene).filter { $0.entryId != "fix-1" }
         try SQLiteLedgerWriter.write(entries, to: scene.ledgerPath)
-        let fourth = try await blocking { try self.run(scene, now: Self.nights[3]) }
+        let fourth = try await blocking { try self.run(scene, now: Self.nights[3], store: store) }
         #expect(fourth.status == 1, "\(fourth.stderr)")
         let night4 = try statuses(scene)
         #expect(night4[fixed]?.status == "reopened")

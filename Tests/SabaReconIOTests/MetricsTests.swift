@@ -58,6 +58,22 @@ import TestSupport
         #expect(sample(MetricsTextfile.render(m, previousLastSuccess: nil), "saba_recon_breaks", ["status": "new"]) == nil)
     }
 
+    /// A process that waited on a shared run another published, with no findings recorded:
+    /// exit 1 must not come with `saba_recon_discrepancies_total 0` (a false "all clear").
+    @Test func findingsThisProcessDoesNotKnowAreLeftOutNotZero() {
+        var waited = RunMetrics(command: "run", startedAt: Date(timeIntervalSince1970: 1_790_000_000))
+        waited.exitStatus = 1
+        waited.resultKnown = false
+        let text = MetricsTextfile.render(waited, previousLastSuccess: nil)
+        #expect(sample(text, "saba_recon_last_run_exit_status", ["command": "run"]) == 1)
+        #expect(sample(text, "saba_recon_discrepancies_total", ["command": "run"]) == nil)
+        #expect(sample(text, "saba_recon_judged", ["command": "run"]) == nil)
+        waited.take(completed().result)
+        let known = MetricsTextfile.render(waited, previousLastSuccess: nil)
+        #expect(sample(known, "saba_recon_discrepancies_total", ["command": "run"]) == 3)
+        #expect(sample(known, "saba_recon_discrepancies", ["kind": "payout_missing", "currency": "USD"]) == 2)
+    }
+
     @Test func aFailedRunKeepsTheLastSuccessTimeAndWritesNoDiscrepancyCounts() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

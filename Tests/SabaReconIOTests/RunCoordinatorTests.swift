@@ -200,17 +200,55 @@ struct Routed: HTTPTransport {
         #expect(reports == (try s.scene.reports(s.scene.out.appendingPathComponent(single))))
     }
 
+    /// The break book and `fail_on` are the run's too: a worker whose own config turns the
+    /// book off still publishes into the run's book, with the run's rule.
+    @Test func aWorkerWithTheBookOffPublishesIntoTheRunsBook() async throws {
+        let pg = try TestPostgres.server()
+        let (store, _) = try pg.makeDatabase()
+        let s = try CoordinatorScene()
+        let recorded = try s.settings(flags: ["fail_on": "any"]).judging
+        let shared = "20260720T130000Z-0001"
+        let status: Int32 = try await blocking { [s] in
+            let creator = try SharedRunStore(url: store, worker: "creator", lease: 10, logger: Logger(label: "test"))
+            defer { creator.close() }
+            try creator.migrate()
+            _ = try creator.createOrJoin(RunRecord(runId: shared, plan: s.scene.plan, now: JobScene.now, judging: recorded))
+            let worker = s.coordinator(try s.settings(flags: ["store": store, "lease": "10s", "break_book": "off"]), saba: BookTransport(book: s.scene.book))
+            return try worker.run(RunRequest(.worker(wait: 0), commandLine: []))
+        }
+        #expect(status == 0)
+        let manifest = try s.manifest(shared)
+        #expect(manifest["setting_differences"] == .array([.string("break_book: the run's OUT/breaks.sqlite, this process's off"),
+                                                           .string("fail_on: the run's any, this process's unacknowledged")]))
+        guard case .object(let breaks)? = manifest["breaks"] else {
+            Issue.record("the worker published without the run's break book: \(String(describing: manifest["breaks"]))")
+            return
+        }
+        #expect(breaks["new"] != nil)
+        #expect(FileManager.default.fileExists(atPath: s.scene.out.appendingPathComponent("breaks.sqlite").path))
+    }
+
     @Test func theRecordedSettingsReadBackAndABadOneIsRefusedUpFront() throws {
         let s = try CoordinatorScene()
         // What run.json could not read back is refused when the settings are resolved, not at the resume.
         let refused = #expect(throws: SettingError.self) { try s.settings(flags: ["bet_stop_window": "2d"]) }
         #expect(refused?.description.contains("bet_stop_window") == true)
-        var judging = try s.settings(flags: ["tolerance": "0.01,VND=1", "stake_basis": "nominal", "accounting_tz": "+08:00", "refunds": s.scene.root.path]).judging
+        var judging = try s.settings(flags: ["tolerance": "0.01,VND=1", "stake_basis": "nominal", "accounting_tz": "+08:00", "refunds": s.scene.root.path,
+                                             "break_book": "off", "fail_on": "new"]).judging
         judging.currencies?.entries[51] = CurrencyInfo(code: "VND", scale: 1000, decimals: 2)
         let back = try JSONDecoder().decode(RunJudging.self, from: JSONEncoder().encode(judging))
         #expect(back == judging)
         #expect(back.differences(from: try s.settings().judging).map { $0.components(separatedBy: ":")[0] }
+            == ["tolerance", "stake_basis", "accounting_tz", "refunds", "break_book", "fail_on", "currencies"])
+        // A record from before the book was recorded: this process's book and rule, silently.
+        var older = back
+        older.breakBook = nil
+        older.failOn = nil
+        #expect(try JSONDecoder().decode(RunJudging.self, from: JSONEncoder().encode(older)) == older)
+        #expect(older.differences(from: try s.settings().judging).map { $0.components(separatedBy: ":")[0] }
             == ["tolerance", "stake_basis", "accounting_tz", "refunds", "currencies"])
+        let relative = String(decoding: try JSONEncoder().encode(back), as: UTF8.self).replacingOccurrences(of: "\"break_book\":\"off\"", with: "\"break_book\":\"books/b.sqlite\"")
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(RunJudging.self, from: Data(relative.utf8)) }
         let planted = String(decoding: try JSONEncoder().encode(judging), as: UTF8.self).replacingOccurrences(of: "\"grace\":900", with: "\"grace\":9000000")
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(RunJudging.self, from: Data(planted.utf8)) }
     }

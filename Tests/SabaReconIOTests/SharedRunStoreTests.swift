@@ -37,7 +37,7 @@ import TestSupport
                 try (i % 2 == 0 ? a : b).commit(c, tickets: [t, t], stats: FetchStats(tickets: 2, bytes: 10, attempts: 1, seconds: 0.1))
             }
             let publishing = try b.claimPublishing()?.runId
-            try b.finish("20260720T120000Z-0001", state: .done, exitStatus: 1, summary: "run 20260720T120000Z-0001: ...")
+            try b.finish("20260720T120000Z-0001", state: .done, exitStatus: 1, summary: "run 20260720T120000Z-0001: ...", result: Self.found)
             let state = try a.state(of: "20260720T120000Z-0001")
             let pruned = try a.prune(keep: 0)
             return (joined, claimed.count, again, publishing, early, state, pruned, try a.openRuns())
@@ -45,9 +45,14 @@ import TestSupport
         #expect(outcome.joined == "20260720T120000Z-0001", "a second run of the same range joins the open one")
         #expect(outcome.claims == 6 && outcome.again == nil && !outcome.early)
         #expect(outcome.publishing == "20260720T120000Z-0001")
-        #expect(outcome.state == SharedRunStore.StoredRun(state: .done, exitStatus: 1, summary: "run 20260720T120000Z-0001: ..."))
+        #expect(outcome.state == SharedRunStore.StoredRun(state: .done, exitStatus: 1, summary: "run 20260720T120000Z-0001: ...", result: Self.found))
         #expect(outcome.pruned == 1 && outcome.left.isEmpty)
     }
+
+    /// A publisher's findings, as a waiting process reads them back.
+    static let found = RunMetrics.Result(ticketsStaged: 12, ledgerEntries: 30, pending: 1, judged: 11,
+                                         discrepancies: [.init(kind: "net_mismatch", currency: "THB", count: 2)],
+                                         breaks: ["new": 1, "open": 1, "resolved": 3], oldestOpenBreakDays: 4)
 
     @Test func anExpiredLeaseIsClaimedAgain() async throws {
         let pg = try TestPostgres.server()

@@ -207,11 +207,14 @@ public struct ReconcileJob: Sendable {
             }
             // The break book (SPEC §9): this night's statuses for the reports, applied to the
             // book once the reports are published (a resumed run finds its night applied).
-            let breaks = try options.breakBook.map { path in
+            // The run's recorded book and rule, so every process that may publish it agrees.
+            let failOn = judging.failOn ?? options.judging.failOn ?? .unacknowledged
+            let bookPath = (judging.breakBook ?? options.judging.breakBook ?? .off).path(out: options.outRoot)
+            let breaks = try bookPath.map { path in
                 try BreakNightStep.prepare(path: path, rows: result.rows, runId: folder.runId, now: now,
                                            coverage: BreakBook.Coverage(range: plan.range, sources: Self.sources(book)))
             }
-            let exitStatus: Int32 = result.rows.isEmpty ? 0 : (breaks.map { options.failOn.fails($0.annotations.map(\.status)) ? 1 : 0 } ?? 1)
+            let exitStatus: Int32 = result.rows.isEmpty ? 0 : (breaks.map { failOn.fails($0.annotations.map(\.status)) ? 1 : 0 } ?? 1)
             var publisher = ReportPublisher(folder: folder, byteOrderMark: judging.byteOrderMark, workbook: judging.workbook, html: judging.html)
             publisher.breaks = breaks
             try publisher.publish(result, exitStatus: exitStatus, manifest: &manifest, record: opened.record, nothingJudged: nothingJudged,

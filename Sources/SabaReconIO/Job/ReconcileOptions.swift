@@ -24,10 +24,6 @@ public struct ReconcileOptions: Sendable {
     /// Set when this process publishes a run fetched by several (SPEC §7): the run is
     /// finished like a resumed one, but it is its first and only publication.
     public var sharedRun: Manifest.SharedRun?
-    /// The break book's file (SPEC §9); nil: off.
-    public var breakBook: String?
-    /// With the book, what exit status 1 means.
-    public var failOn: FailOn = .unacknowledged
     /// Names the run in metrics (`run`, `nightly`, `rediff`).
     public var command = "run"
     /// Called as the fetch goes (a terminal's progress line); nil under cron.

@@ -37,9 +37,12 @@ public enum MetricsTextfile {
         gauge("saba_recon_windows_reused", "Window calls a resumed run took from its earlier attempt.", Double(m.windowsReused))
         gauge("saba_recon_ledger_entries", "Ledger entries the last run read.", Double(m.ledgerEntries))
         gauge("saba_recon_pending", "Tickets of the last run still inside the grace period.", Double(m.pending))
-        gauge("saba_recon_judged", "Ticket groups the last run judged (0 with tickets or ledger entries read is a failed run).", Double(m.judged))
-        if m.succeeded {
-            // Written only for a completed run: a failed run's zero would read as "all clear".
+        if m.resultKnown {
+            gauge("saba_recon_judged", "Ticket groups the last run judged (0 with tickets or ledger entries read is a failed run).", Double(m.judged))
+        }
+        if m.succeeded && m.resultKnown {
+            // Written only for a completed run whose findings this process knows: a failed
+            // run's zero, or a waiting process's, would read as "all clear".
             let total = m.discrepancies.reduce(0) { $0 + $1.count }
             gauge("saba_recon_discrepancies_total", "Report rows of the last completed run.", Double(total))
             for d in m.discrepancies {

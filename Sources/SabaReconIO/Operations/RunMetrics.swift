@@ -35,6 +35,9 @@ public struct RunMetrics: Sendable, Equatable {
     /// resolved, and the age in days of the oldest break waiting (0 when none waits).
     public var breaks: [String: Int]?
     public var oldestOpenBreakDays: Int?
+    /// False for a process that waited on a shared run another published without saying what
+    /// it found: the findings' metrics are left out rather than written as zeros.
+    public var resultKnown = true
 
     public struct DiscrepancyCount: Sendable, Equatable {
         public var kind: String

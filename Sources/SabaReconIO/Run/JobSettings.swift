@@ -71,8 +71,10 @@ public struct JobSettings: Sendable {
     public var metricsFile: String?
     public var deadmanURL: String?
     public var nightlyDays: Int
-    /// The break book's file; nil: off (SPEC §9).
+    /// The break book's file for this process's report root; nil: off (SPEC §9).
     public var breakBook: String?
+    /// The setting as a run records it (a shared run's publisher resolves it against its own root).
+    public var breakBookLocation: BreakBookLocation
     public var failOn: FailOn
 
     /// `needsProvider`: run and nightly need the API URL and a token; rediff needs neither.
@@ -162,7 +164,8 @@ public struct JobSettings: Sendable {
         metricsFile = s.text(.metricsFile)
         deadmanURL = try s.url(.deadmanURL, allowHTTP: true)
         nightlyDays = try s.value(.nightlyDays) { try s.integer($0, in: 1...180) }
-        breakBook = try Self.breakBookPath(s, out: out)
+        breakBookLocation = BreakBookLocation(setting: s.text(.breakBook))
+        breakBook = breakBookLocation.path(out: URL(fileURLWithPath: out))
         failOn = try s.value(.failOn) { try s.choice($0, FailOn.allCases.map(\.rawValue)).flatMap(FailOn.init(rawValue:)) }
         // Values first, then what must exist: a typo is reported before a missing file.
         if needsProvider {
@@ -197,10 +200,8 @@ public struct JobSettings: Sendable {
     }
 
     /// The break book's file: `break_book`, else `OUT/breaks.sqlite`; nil when it is `off`.
-    public static func breakBookPath(_ s: Settings, out: String) throws -> String? {
-        guard let given = s.text(.breakBook) else { return URL(fileURLWithPath: out).appendingPathComponent(BreakBookStore.defaultFile).path }
-        if given.lowercased() == "off" { return nil }
-        return URL(fileURLWithPath: given).standardizedFileURL.path
+    public static func breakBookPath(_ s: Settings, out: String) -> String? {
+        BreakBookLocation(setting: s.text(.breakBook)).path(out: URL(fileURLWithPath: out))
     }
 
     /// `{"group": ["market id", ...]}` -> market id -> group.

@@ -23,7 +23,7 @@ extension RunCoordinator {
                 // The run being published is still open: it is never among the pruned.
                 do { try store.prune(keep: keep) } catch { logger.error("keep_runs \(keep) in the store: \(error)") }
             }
-            return (finished.exitStatus, finished.lines)
+            return (finished.exitStatus, finished.lines, finished.metrics?.result)
         }
         worker.clock = clock
         worker.poll = poll
@@ -93,6 +93,11 @@ extension RunCoordinator {
         var metrics = published.metrics(for: runId) ?? published.fetchedInto(metrics)
         guard let state = try store.state(of: runId) else {
             throw JobError("run \(runId) is no longer in the store \(store.displayName)", stage: .store, metrics: metrics)
+        }
+        if published.metrics(for: runId) == nil {
+            // Another process published: its findings, or none (never zeros that read as "all clear").
+            metrics.resultKnown = false
+            if let result = state.result { metrics.take(result) }
         }
         guard state.state == .done, let status = state.exitStatus else {
             throw JobError("run \(runId) failed: \(state.summary ?? "(no reason recorded)")", stage: .store, metrics: metrics)

@@ -86,7 +86,8 @@ public struct RunCoordinator: Sendable {
         case .nightly: return try lockRoot(holder: "saba-recon nightly")
         // The break book has one writer at a time: with it, every run that publishes holds the root.
         case .run(.fresh): return settings.breakBook == nil ? nil : try lockRoot(holder: "saba-recon run")
-        case .rediff(let id), .run(.rediff(let id)): return settings.breakBook == nil ? nil : try lockRoot(holder: "saba-recon rediff \(id)")
+        // A rediff takes the old run's break book, whatever this process's says: always held.
+        case .rediff(let id), .run(.rediff(let id)): return try lockRoot(holder: "saba-recon rediff \(id)")
         case .worker: return nil
         }
     }
@@ -142,8 +143,6 @@ public struct RunCoordinator: Sendable {
         options.command = request.command
         options.sharedRun = sharedRun
         options.marketGroups = settings.marketGroups
-        options.breakBook = settings.breakBook
-        options.failOn = settings.failOn
         if let progress { options.progress = { progress.update($0) } }
         let result = try ReconcileJob(options: options, start: start, client: client, ledger: ledgerSource, clock: clock, logger: logger).run()
         prune(after: result.runId)

@@ -28,10 +28,17 @@ public struct RunJudging: Sendable, Equatable, Codable {
     /// SHA-256 of the market groups the run was created with: too large to record whole, so
     /// a different file is named, not replaced.
     public var marketGroupsDigest: String?
+    /// The break book (SPEC §9) and what exit status 1 means with it: one book and one
+    /// rule for a run, whichever process publishes it. Nil in records written before they
+    /// were recorded (this process's are used).
+    public var breakBook: BreakBookLocation?
+    public var failOn: FailOn?
 
     public init(grace: TimeInterval = 900, tolerances: ToleranceTable = .exact, stakeBasis: StakeBasis = .actual, accountingOffset: Int = 0,
                 betStopWindow: TimeInterval = 60, refundPaths: [String] = [], byteOrderMark: Bool = false, workbook: Bool = true, html: Bool = true,
-                currencies: CurrencyTable? = nil, marketGroupsDigest: String? = nil) {
+                currencies: CurrencyTable? = nil, marketGroupsDigest: String? = nil, breakBook: BreakBookLocation? = nil, failOn: FailOn? = nil) {
+        self.breakBook = breakBook
+        self.failOn = failOn
         self.currencies = currencies
         self.marketGroupsDigest = marketGroupsDigest
         self.grace = grace
@@ -49,7 +56,7 @@ public struct RunJudging: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case grace, tolerance, stakeBasis = "stake_basis", accountingOffset = "accounting_offset_seconds",
              betStopWindow = "bet_stop_window", refundPaths = "refunds", byteOrderMark = "csv_bom", workbook = "xlsx", html,
-             currencies, marketGroupsDigest = "market_groups_sha256"
+             currencies, marketGroupsDigest = "market_groups_sha256", breakBook = "break_book", failOn = "fail_on"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -77,6 +84,13 @@ public struct RunJudging: Sendable, Equatable, Codable {
             currencies = CurrencyTable(entries: entries)
         }
         marketGroupsDigest = try c.decodeIfPresent(String.self, forKey: .marketGroupsDigest)
+        breakBook = try c.decodeIfPresent(BreakBookLocation.self, forKey: .breakBook)
+        if let rule = try c.decodeIfPresent(String.self, forKey: .failOn) {
+            guard let known = FailOn(rawValue: rule) else {
+                throw DecodingError.dataCorruptedError(forKey: .failOn, in: c, debugDescription: "not a fail_on rule")
+            }
+            failOn = known
+        }
         // A damaged or planted record must not widen the verdicts (SPEC §6): the bounds a flag has.
         guard grace >= 0, grace <= 86_400, abs(accountingOffset) <= 18 * 3600, betStopWindow >= 0, betStopWindow <= 86_400, refundPaths.count <= 1000 else {
             throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: "a judging setting is out of range"))
@@ -96,19 +110,23 @@ public struct RunJudging: Sendable, Equatable, Codable {
         try c.encode(html, forKey: .html)
         try c.encodeIfPresent(currencies?.entries, forKey: .currencies)
         try c.encodeIfPresent(marketGroupsDigest, forKey: .marketGroupsDigest)
+        try c.encodeIfPresent(breakBook, forKey: .breakBook)
+        try c.encodeIfPresent(failOn?.rawValue, forKey: .failOn)
     }
 
     /// Each setting by its `SettingKey` name, as an operator would write it.
     var shown: [(key: SettingKey, value: String)] {
         [(.grace, DurationText.formatExact(grace)), (.tolerance, tolerances.description), (.stakeBasis, stakeBasis.rawValue),
          (.accountingTz, DurationText.formatOffset(accountingOffset)), (.betStopWindow, DurationText.formatExact(betStopWindow)),
-         (.refunds, refundPaths.joined(separator: ",")), (.csvBom, String(byteOrderMark)), (.xlsx, String(workbook)), (.html, String(html))]
+         (.refunds, refundPaths.joined(separator: ",")), (.csvBom, String(byteOrderMark)), (.xlsx, String(workbook)), (.html, String(html)),
+         (.breakBook, breakBook?.description ?? ""), (.failOn, failOn?.rawValue ?? "")]
     }
 
     /// One line per setting this process would have used differently: `grace: the run's 15m, this process's 1h`.
     public func differences(from mine: RunJudging) -> [String] {
         var lines = zip(shown, mine.shown).compactMap { run, own in
-            run.value == own.value ? nil : "\(run.key.name): the run's \(run.value.isEmpty ? "(none)" : run.value), this process's \(own.value.isEmpty ? "(none)" : own.value)"
+            // A record from before a setting was recorded: this process's is used, silently.
+            run.value == own.value || run.value.isEmpty && [.breakBook, .failOn].contains(run.key) ? nil : "\(run.key.name): the run's \(run.value.isEmpty ? "(none)" : run.value), this process's \(own.value.isEmpty ? "(none)" : own.value)"
         }
         if let run = currencies, let own = mine.currencies, run != own {
             let ids = Set(run.entries.keys).union(own.entries.keys).filter { run.entries[$0] != own.entries[$0] }.sorted()
@@ -133,6 +151,8 @@ public struct RunJudging: Sendable, Equatable, Codable {
         if keys.contains(.csvBom) { out.byteOrderMark = other.byteOrderMark }
         if keys.contains(.xlsx) { out.workbook = other.workbook }
         if keys.contains(.html) { out.html = other.html }
+        if keys.contains(.breakBook) || out.breakBook == nil { out.breakBook = other.breakBook }
+        if keys.contains(.failOn) || out.failOn == nil { out.failOn = other.failOn }
         // Not a flag: always this process's (named in the differences when it is not the run's).
         out.marketGroupsDigest = other.marketGroupsDigest
         return out

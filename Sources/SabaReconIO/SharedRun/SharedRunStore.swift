@@ -51,6 +51,10 @@ public final class SharedRunStore: Sendable {
             PRIMARY KEY (run_id, trans_id)
         );
         """,
+        // What the publisher found (RunMetrics.Result, JSON), for every process waiting on the run.
+        """
+        ALTER TABLE saba_recon.runs ADD COLUMN result text;
+        """,
     ]
 
     /// A call of one of the store's runs.
@@ -72,10 +76,13 @@ public final class SharedRunStore: Sendable {
         public var state: RunState
         public var exitStatus: Int32?
         public var summary: String?
-        public init(state: RunState, exitStatus: Int32?, summary: String?) {
+        /// The publisher's findings; nil while not done, or from a publisher that did not record them.
+        public var result: RunMetrics.Result?
+        public init(state: RunState, exitStatus: Int32?, summary: String?, result: RunMetrics.Result? = nil) {
             self.state = state
             self.exitStatus = exitStatus
             self.summary = summary
+            self.result = result
         }
     }
 
@@ -484,15 +491,16 @@ public final class SharedRunStore: Sendable {
     /// is recorded only by the process that holds the publishing claim, checked in the same
     /// statement; false when it no longer does.
     @discardableResult
-    public func finish(_ runId: String, state final: RunState, exitStatus: Int32, summary: String) throws -> Bool {
+    public func finish(_ runId: String, state final: RunState, exitStatus: Int32, summary: String, result: RunMetrics.Result? = nil) throws -> Bool {
         precondition(final.isFinal, "finish records done or failed")
         let state = final.rawValue
+        let found = try result.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         return try sync("record the outcome") { [self] in
             let c = try await connection(0)
             var recorded = false
             let rows = final == .done
                 ? try await c.query("""
-                    UPDATE saba_recon.runs SET state = \(state), exit_status = \(Int(exitStatus)), summary = \(summary), finished_at = now(), lease_until = NULL
+                    UPDATE saba_recon.runs SET state = \(state), exit_status = \(Int(exitStatus)), summary = \(summary), result = \(found), finished_at = now(), lease_until = NULL
                     WHERE run_id = \(runId) AND state = 'publishing' AND publisher = \(worker)
                     RETURNING run_id
                     """, logger: logger)
@@ -511,13 +519,25 @@ public final class SharedRunStore: Sendable {
     public func state(of runId: String) throws -> StoredRun? {
         try sync("read the run's state") { [self] in
             let c = try await connection(0)
-            for try await (state, status, summary) in try await c.query("SELECT state, exit_status, summary FROM saba_recon.runs WHERE run_id = \(runId)", logger: logger)
-                .decode((String, Int?, String?).self) {
+            // The result is read only when it is no longer than this job writes one (SPEC §6).
+            for try await (state, status, summary, found, size) in try await c.query("""
+                SELECT state, exit_status, summary, CASE WHEN octet_length(result) <= \(RunMetrics.Result.maxBytes) THEN result END, octet_length(result)
+                FROM saba_recon.runs WHERE run_id = \(runId)
+                """, logger: logger)
+                .decode((String, Int?, String?, String?, Int?).self) {
                 // The CHECK constraint allows only these four; anything else is not our schema.
                 guard let known = RunState(rawValue: state) else {
                     throw JobError("run store \(displayName): run \(runId) has an unknown state '\(SecretText.escapeControls(String(state.prefix(40))))'")
                 }
-                return StoredRun(state: known, exitStatus: status.map { Int32($0) }, summary: summary)
+                var result: RunMetrics.Result?
+                if let size, found == nil || size > RunMetrics.Result.maxBytes {
+                    logger.warning("run store \(displayName): run \(runId)'s recorded result is \(size) bytes, more than \(RunMetrics.Result.maxBytes): not read")
+                } else if let found {
+                    do { result = try JSONDecoder().decode(RunMetrics.Result.self, from: Data(found.utf8)) } catch {
+                        logger.warning("run store \(displayName): run \(runId)'s recorded result is unreadable (\(error)): its findings are left out of this process's metrics")
+                    }
+                }
+                return StoredRun(state: known, exitStatus: status.map { Int32($0) }, summary: summary, result: result)
             }
             return nil
         }

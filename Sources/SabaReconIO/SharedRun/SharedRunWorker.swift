@@ -17,12 +17,12 @@ public struct SharedRunWorker {
     public var clock: any WallClock = SystemWallClock()
     /// Told what each call this worker fetched moved (the invocation's metrics).
     public var fetched: (RunMetrics) -> Void = { _ in }
-    /// Finishes a run whose folder holds all its tickets; returns the exit status and the
-    /// lines a run prints (the CLI's `run --resume` path).
-    public var publish: (_ runId: String, _ shared: Manifest.SharedRun) throws -> (status: Int32, lines: [String])
+    /// Finishes a run whose folder holds all its tickets; returns the exit status, the lines
+    /// a run prints and its findings for the waiting processes (the CLI's `run --resume` path).
+    public var publish: (_ runId: String, _ shared: Manifest.SharedRun) throws -> (status: Int32, lines: [String], result: RunMetrics.Result?)
 
     public init(store: SharedRunStore, client: SabaClient, outRoot: URL, logger: Logger,
-                publish: @escaping (_ runId: String, _ shared: Manifest.SharedRun) throws -> (status: Int32, lines: [String])) {
+                publish: @escaping (_ runId: String, _ shared: Manifest.SharedRun) throws -> (status: Int32, lines: [String], result: RunMetrics.Result?)) {
         self.store = store
         self.client = client
         self.outRoot = outRoot
@@ -130,8 +130,8 @@ public struct SharedRunWorker {
             guard !keeper.lost, try store.holdsPublishing(runId) else {
                 throw StoreFailure.ClaimLost(description: "lost the publishing claim on run \(runId) before writing its reports: another process publishes it")
             }
-            let (status, lines) = try publish(runId, Manifest.SharedRun(store: store.displayName, published_by: store.worker, calls: shares))
-            guard try store.finish(runId, state: .done, exitStatus: status, summary: lines.joined(separator: "\n")) else {
+            let (status, lines, result) = try publish(runId, Manifest.SharedRun(store: store.displayName, published_by: store.worker, calls: shares))
+            guard try store.finish(runId, state: .done, exitStatus: status, summary: lines.joined(separator: "\n"), result: result) else {
                 throw StoreFailure.ClaimLost(description: "lost the publishing claim on run \(runId) while writing its reports: another process took it over and writes the same reports")
             }
         } catch let lost as StoreFailure.ClaimLost {
