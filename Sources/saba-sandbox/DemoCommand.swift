@@ -10,7 +10,7 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Run saba-recon end to end against the sandbox and a demo SQLite ledger.",
         discussion: """
-            Starts the Saba sandbox in-process, writes a demo wallet ledger with one seeded mistake of each Saba discrepancy kind to WORK/ledger.sqlite and refund records to WORK/refunds/, then runs `saba-recon run` (the binary beside this one, or --saba-recon PATH) over the last 35 days into OUT/<run-id>/, logging in as SABA_VENDOR_ID=sandbox-vendor, and prints what it found. Exits 0 when every seeded mistake was reported and nothing else was, 1 otherwise, 2 when saba-recon could not run or failed.
+            Starts the Saba sandbox in-process, writes a demo wallet ledger with one seeded mistake of each Saba discrepancy kind to WORK/ledger.sqlite and refund records to WORK/refunds/, then runs `saba-recon run` (the binary beside this one, or --saba-recon PATH) over the last 35 days into OUT/<run-id>/, logging in as SABA_VENDOR_ID=sandbox-vendor, and prints what it found. Then a second night (SPEC 9, unless --no-second-night): it acknowledges one net_mismatch with `saba-recon breaks ack`, pays one missing payout in the ledger, runs the next night and prints the break statuses it expected beside the ones reported. Exits 0 when every seeded mistake was reported, nothing else was and the statuses are as expected, 1 otherwise, 2 when saba-recon could not run or failed.
             """
     )
 
@@ -20,6 +20,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(help: "Start the CSV files with a UTF-8 byte order mark, for Excel.") var csvBom = false
     @Option(help: ArgumentHelp("The saba-recon executable to run (default: the one beside saba-sandbox).", valueName: "path"))
     var sabaRecon: String?
+    @Flag(help: "Stop after the first night (no acknowledgement, ledger fix and second night).") var noSecondNight = false
     @OptionGroup(title: "Sandbox data and faults") var data: SandboxOptions
 
     func run() async throws {
@@ -55,8 +56,8 @@ struct DemoCommand: AsyncParsableCommand {
                          "--ledger", "sqlite:\(ledgerPath)", "--refunds", refundFolder, "--out", out, "--now", UTCTime.iso(fixedNow)]
             + (csvBom ? ["--csv-bom"] : [])
         print("running: \(recon.url.path) \(arguments.joined(separator: " "))")
-        let status = try await recon.run(arguments, environment: ReconBinary.environment(["SABA_VENDOR_ID": "sandbox-vendor"]))
-        await server.stop()
+        let environment = ReconBinary.environment(["SABA_VENDOR_ID": "sandbox-vendor"])
+        let status = try await recon.run(arguments, environment: environment)
         // A failed run leaves `latest` on an earlier run: checking it would judge stale reports.
         guard status == 0 || status == 1 else {
             throw CommandFailure("saba-recon run ended with exit status \(status) (its error is above); there is no report to check")
@@ -93,9 +94,19 @@ struct DemoCommand: AsyncParsableCommand {
         let folder = URL(fileURLWithPath: reportPath).deletingLastPathComponent().path
         print("\nrun exit status \(status) (1 = discrepancies reported). Open \(folder)/discrepancies.xlsx in a spreadsheet and \(folder)/report.html in a browser.")
         if missed > 0 || !extra.isEmpty {
+            await server.stop()
             print("demo check FAILED: \(missed) seeded mistake(s) not reported or correct booking(s) flagged, \(extra.count) unexpected row(s)")
             throw ExitCode(1)
         }
         print("demo check passed: all \(seededAll.count) seeded mistakes reported, nothing else (\(cleanAll.count) correct bookings left alone).")
+        guard !noSecondNight else { return }
+        let wrong = try await secondNight(Night(recon: recon, arguments: arguments, environment: environment, ledgerPath: ledgerPath,
+                                                entries: fixture.entries + refunds.ledger, now: fixedNow))
+        await server.stop()
+        if wrong > 0 {
+            print("break book check FAILED: \(wrong) status(es) not as expected")
+            throw ExitCode(1)
+        }
+        print("break book check passed: acknowledged, resolved and open as expected.")
     }
 }

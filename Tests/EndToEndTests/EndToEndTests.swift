@@ -255,6 +255,7 @@ import SabaSandbox
         let result = try await blocking { try CLI.run(args, environment: shell, executable: CLI.sandboxExecutable) }
         #expect(result.status == 0, "stdout: \(result.stdout)\nstderr: \(result.stderr)")
         #expect(result.stdout.contains("demo check passed"))
+        #expect(result.stdout.contains("break book check passed"))
         try? FileManager.default.removeItem(at: folder)
     }
 }
