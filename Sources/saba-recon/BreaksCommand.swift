@@ -24,7 +24,8 @@ struct BreaksCommand: ParsableCommand {
     struct BookOptions: ParsableArguments {
         @Option(help: ArgumentHelp("YAML config file (as for run); its out and break_book say where the book is.", valueName: "path")) var config: String?
         @Option(help: ArgumentHelp("The report root the runs write to. \(SettingKey.out.sourcesHelp)", valueName: "dir")) var out: String?
-        @Option(help: ArgumentHelp("The break book file. \(SettingKey.breakBook.sourcesHelp)", valueName: "path")) var breakBook: String?
+        @Option(help: ArgumentHelp("The break book: a file, or store (the default with a run store). \(SettingKey.breakBook.sourcesHelp)", valueName: "path")) var breakBook: String?
+        @Option(help: ArgumentHelp("The run store (postgres://...) whose schema holds the book when the runs use --store. \(SettingKey.store.sourcesHelp)", valueName: "url")) var store: String?
         @Option(help: ArgumentHelp("Fix the clock (ISO 8601): when an acknowledgement is made, what today is for ages.", valueName: "time")) var now: String?
 
         func desk(holder: String, lock: Bool = true) throws -> (BreakDesk, RunLock?) {
@@ -33,9 +34,15 @@ struct BreaksCommand: ParsableCommand {
             var flags: [String: SettingValue] = [:]
             if let out { flags[SettingKey.out.name] = .text(out) }
             if let breakBook { flags[SettingKey.breakBook.name] = .text(breakBook) }
+            if let store { flags[SettingKey.store.name] = .text(store) }
             let settings = Settings(file: try path.map { try ConfigFile.load($0) }, environment: environment, flags: flags)
             let root = try settings.value(.out, settings.text)
-            guard let book = JobSettings.breakBookPath(settings, out: root) else {
+            let storeURL = settings.text(.store)
+            if let storeURL, !(storeURL.hasPrefix("postgres://") || storeURL.hasPrefix("postgresql://")) {
+                throw ParsingFailure("store '\(CommandLineRedactor.redactURLPassword(storeURL))' is not a postgres:// URL")
+            }
+            let location = BreakBookLocation(setting: settings.text(.breakBook), hasStore: storeURL != nil)
+            guard location != .off else {
                 throw ParsingFailure("the break book is off (break_book: off): there is nothing to work on")
             }
             var clock: any WallClock = SystemWallClock()
@@ -46,10 +53,14 @@ struct BreaksCommand: ParsableCommand {
             // One writer at a time: a run updating the book, or a person.
             // A reader (list) needs no lock: the book is WAL and a night's update one transaction.
             let held = lock ? try RunFolder.lock(URL(fileURLWithPath: root), holder: holder, now: clock.now()) : nil
-            guard FileManager.default.fileExists(atPath: book) else {
-                throw ParsingFailure("no break book at \(book): a run that completes with the break book on makes it")
-            }
-            return (BreakDesk(store: try BreakBookStore.open(path: book), clock: clock), held)
+            let opened = try location.open(out: URL(fileURLWithPath: root), store: {
+                guard let storeURL else { return nil }
+                let store = try SharedRunStore(url: storeURL, worker: "breaks:\(getpid())", lease: 60)
+                try store.migrate()
+                return store
+            }, mustExist: true)
+            guard let opened else { throw ParsingFailure("the break book is off: there is nothing to work on") }
+            return (BreakDesk(store: opened, clock: clock), held)
         }
     }
 
@@ -98,6 +109,7 @@ struct BreaksCommand: ParsableCommand {
                 requests = [BreakDesk.Request(target: target, reason: reason, until: untilDay, origin: "breaks ack")]
             }
             let (desk, lock) = try book.desk(holder: "saba-recon breaks ack")
+            defer { desk.store.close() }
             defer { withExtendedLifetime(lock) {} }
             let events = try desk.acknowledge(requests, by: by ?? BreaksCommand.defaultBy)
             print("acknowledged \(events.count) break\(events.count == 1 ? "" : "s"): \(events.prefix(20).map(\.breakId).joined(separator: ", "))\(events.count > 20 ? ", …" : "")")
@@ -115,6 +127,7 @@ struct BreaksCommand: ParsableCommand {
             guard let target = which.target else { throw ParsingFailure("name a break: --id, or --provider, --kind and --trans-id") }
             guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw ParsingFailure("--reason is required: say why") }
             let (desk, lock) = try book.desk(holder: "saba-recon breaks unack")
+            defer { desk.store.close() }
             defer { withExtendedLifetime(lock) {} }
             let event = try desk.withdraw(target, reason: reason, by: by ?? BreaksCommand.defaultBy)
             print("withdrew the acknowledgement of \(event.breakId)")
@@ -144,6 +157,7 @@ struct BreaksCommand: ParsableCommand {
             filter.olderThan = olderThan
             guard ["table", "csv", "json"].contains(format) else { throw ParsingFailure("--format '\(format)' is not table, csv or json") }
             let (desk, lock) = try book.desk(holder: "saba-recon breaks list", lock: false)
+            defer { desk.store.close() }
             defer { withExtendedLifetime(lock) {} }
             let listing = try desk.list(filter)
             switch format {

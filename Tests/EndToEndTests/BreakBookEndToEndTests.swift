@@ -27,8 +27,9 @@ import TestSupport
         return results[0]
     }
 
-    func breaks(_ scene: Scene, _ arguments: [String]) throws -> CLIResult {
-        try CLI.run(["breaks"] + arguments + ["--out", scene.out.path])
+    /// `saba-recon breaks ...` on the scene's book: with `store`, the book in the store's schema.
+    func breaks(_ scene: Scene, _ arguments: [String], store: String? = nil) throws -> CLIResult {
+        try CLI.run(["breaks"] + arguments + ["--out", scene.out.path] + (store.map { ["--store", $0] } ?? []))
     }
 
     /// (kind trans_id) -> (break_status, age_days, break_id) of the latest run.
@@ -96,7 +97,7 @@ import TestSupport
         // payout, and a settlement is booked twice by mistake.
         let acked = try #require(night1.keys.sorted().first { $0.hasPrefix("net_mismatch ") })
         let fixed = try #require(night1.keys.sorted().first { $0.hasPrefix("payout_missing ") })
-        let ack = try breaks(scene, ["ack", "--id", night1[acked]?.id ?? "", "--reason", "provider's error, credited by hand", "--by", "ana", "--now", "2026-07-20T14:00:00Z"])
+        let ack = try breaks(scene, ["ack", "--id", night1[acked]?.id ?? "", "--reason", "provider's error, credited by hand", "--by", "ana", "--now", "2026-07-20T14:00:00Z"], store: store)
         #expect(ack.status == 0, "\(ack.stderr)")
         var entries = try ledger(scene)
         let csv1 = try CSVTable(parsing: scene.read("discrepancies.csv"))
@@ -135,7 +136,7 @@ import TestSupport
         // Everything acknowledged, from the night's own CSV as finance would save it: exit 0, and 1 with --fail-on any.
         let acks = scene.folder.appendingPathComponent("acks.csv")
         try scene.read("discrepancies.csv").write(to: acks, atomically: true, encoding: .utf8)
-        let bulk = try breaks(scene, ["ack", "--file", acks.path, "--reason", "reviewed in the morning meeting", "--by", "ana", "--now", "2026-07-21T14:00:00Z"])
+        let bulk = try breaks(scene, ["ack", "--file", acks.path, "--reason", "reviewed in the morning meeting", "--by", "ana", "--now", "2026-07-21T14:00:00Z"], store: store)
         #expect(bulk.status == 0, "\(bulk.stderr)")
         #expect(try await blocking { try self.run(scene, now: Self.nights[1], store: store) }.status == 0)
         #expect(try await blocking { try self.run(scene, now: Self.nights[1], ["--fail-on", "any"], store: store) }.status == 1)
@@ -143,7 +144,8 @@ import TestSupport
         // A manual run of one day, between nights: it resolves nothing outside what it read.
         let manual = try await blocking {
             try CLI.run(["run", "--window", "2026-07-19T00:00:00..2026-07-20T00:00:00", "--now", Self.nights[1], "--api-url", scene.server.baseURL,
-                         "--ledger", "sqlite:\(scene.ledgerPath)", "--jwt-file", scene.tokenPath, "--out", scene.out.path])
+                         "--ledger", "sqlite:\(scene.ledgerPath)", "--jwt-file", scene.tokenPath, "--out", scene.out.path]
+                         + (store.map { ["--store", $0, "--lease", "10s"] } ?? []))
         }
         #expect(manual.status <= 1, "\(manual.stderr)")
         let manualBreaks = try CSVTable(parsing: scene.read("breaks.csv"))
@@ -171,12 +173,14 @@ import TestSupport
         #expect(night4[fixed]?.age == "3")
 
         // The book's own view: the audit trail and a filtered list.
-        let listed = try breaks(scene, ["list", "--status", "reopened", "--format", "csv", "--now", Self.nights[3]])
+        let listed = try breaks(scene, ["list", "--status", "reopened", "--format", "csv", "--now", Self.nights[3]], store: store)
         #expect(listed.status == 0, "\(listed.stderr)")
         let listing = try CSVTable(parsing: listed.stdout)
         #expect(listing.values("trans_id") == [String(fixed.split(separator: " ").last ?? "")])
-        let unknown = try breaks(scene, ["ack", "--id", "Bffffffffffffffff", "--reason", "x"])
+        let unknown = try breaks(scene, ["ack", "--id", "Bffffffffffffffff", "--reason", "x"], store: store)
         #expect(unknown.status == 2 && unknown.stderr.contains("holds no break Bffffffffffffffff"))
+        // With the store, the book is in its schema: nothing beside the reports.
+        #expect(FileManager.default.fileExists(atPath: scene.out.appendingPathComponent("breaks.sqlite").path) == (store == nil))
     }
 
     /// kill -9 while the run waits for the book (a test connection holds its write lock, so the

@@ -1,7 +1,9 @@
 import Foundation
 import GRDB
 import SabaReconCore
+import Logging
 import Testing
+import TestSupport
 @testable import SabaReconIO
 
 /// The book on disk: a night applied once, acknowledgements with their trail, a damaged row refused.
@@ -18,8 +20,27 @@ import Testing
         return r
     }
 
-    @Test func aNightIsAppliedOnceAndReadBackWhole() throws {
-        let store = try BreakBookStore(DatabaseQueue())
+    /// A book of each kind: SQLite in memory, or the schema of a fresh PostgreSQL run store.
+    enum Kind: String, CaseIterable { case sqlite, store }
+
+    static func storage(_ kind: Kind) throws -> (any BreakBookStorage, SharedRunStore?) {
+        switch kind {
+        case .sqlite: return (try BreakBookStore(DatabaseQueue()), nil)
+        case .store:
+            let (url, _) = try TestPostgres.server().makeDatabase()
+            let store = try SharedRunStore(url: url, worker: "test", lease: 10, logger: Logger(label: "test"))
+            try store.migrate()
+            return (StoreBreakBook(store), store)
+        }
+    }
+
+    @Test(arguments: Kind.allCases) func aNightIsAppliedOnceAndReadBackWhole(kind: Kind) async throws {
+        try await blocking { try Self.roundTrip(kind) }
+    }
+
+    static func roundTrip(_ kind: Kind) throws {
+        let (store, shared) = try storage(kind)
+        defer { shared?.close() }
         let night = try store.load().night([Self.row("1"), Self.row("2")], coverage: Self.coverage, now: Self.now, runId: "R1")
         #expect(try store.apply(night, runId: "R1", at: Self.now))
         // A resumed R1 finds its night and writes the same annotations; the book is not touched again.
@@ -39,6 +60,28 @@ import Testing
         let back = try store.load()
         #expect(back.breaks[id]?.status == .changed && back.breaks[id]?.acknowledgement == nil)
         #expect(back.breaks[BreakKey(Self.row("2")).breakId]?.resolvedBy == "R2")
+        let desk = BreakDesk(store: store, clock: FixedWallClock(Self.now.addingTimeInterval(2 * 86_400)))
+        let again = try desk.acknowledge([BreakDesk.Request(target: .id(id), reason: "again", until: nil, origin: "test")], by: "bo")
+        let trail = try store.events(of: id).map(\.action)
+        #expect(again.count == 1 && trail == [.acknowledged, .lapsed, .acknowledged])
+        #expect(try store.load().breaks[id]?.acknowledgement?.by == "bo")
+    }
+
+    @Test func aDamagedStoreRowIsAClearErrorNotAWrongStatus() async throws {
+        let (url, _) = try TestPostgres.server().makeDatabase()
+        let message: String = try await blocking {
+            let store = try SharedRunStore(url: url, worker: "test", lease: 10, logger: Logger(label: "test"))
+            defer { store.close() }
+            try store.migrate()
+            let book = StoreBreakBook(store)
+            try book.apply(try book.load().night([Self.row("1")], coverage: Self.coverage, now: Self.now, runId: "R1"), runId: "R1", at: Self.now)
+            try store.sync("plant") {
+                let c = try await store.connection(0)
+                for try await _ in try await c.query("UPDATE saba_recon.breaks SET break_id = 'B0000000000000000'", logger: store.logger) {}
+            }
+            do { _ = try book.load(); return "loaded" } catch { return "\(error)" }
+        }
+        #expect(message.contains("B0000000000000000") && message.contains("not its key's"), "\(message)")
     }
 
     @Test func aDamagedRowIsAClearErrorNotAWrongStatus() throws {

@@ -228,6 +228,38 @@ struct Routed: HTTPTransport {
         #expect(FileManager.default.fileExists(atPath: s.scene.out.appendingPathComponent("breaks.sqlite").path))
     }
 
+    /// A run made with --store keeps its book in the store's schema; a rediff of its folder
+    /// reaches that book through the store of its own settings, or says it needs one.
+    @Test func aRediffOfAStoreRunUpdatesTheStoresBook() async throws {
+        let pg = try TestPostgres.server()
+        let (store, _) = try pg.makeDatabase()
+        let s = try CoordinatorScene()
+        let shared = "20260720T130000Z-0001"
+        let (status, rediffed, nights, refused): (Int32, Int32, [String?], String) = try await blocking { [s] in
+            let withStore = try s.settings(flags: ["store": store, "lease": "10s"])
+            #expect(withStore.judging.breakBook == .store)
+            let creator = try SharedRunStore(url: store, worker: "creator", lease: 10, logger: Logger(label: "test"))
+            defer { creator.close() }
+            try creator.migrate()
+            _ = try creator.createOrJoin(RunRecord(runId: shared, plan: s.scene.plan, now: JobScene.now, judging: withStore.judging))
+            let status = try s.coordinator(withStore, saba: BookTransport(book: s.scene.book)).run(RunRequest(.worker(wait: 0), commandLine: []))
+            let rediffed = try s.coordinator(withStore, saba: BookTransport(book: s.scene.book)).run(RunRequest(.rediff(runId: shared), commandLine: []))
+            let latest = s.scene.latest
+            let book = StoreBreakBook(creator)
+            var nights: [String?] = [try book.appliedNight(shared) == nil ? nil : shared]
+            if let latest { nights.append(try book.appliedNight(latest) == nil ? nil : latest) }
+            var refused = ""
+            do { _ = try s.coordinator(try s.settings(), saba: BookTransport(book: s.scene.book)).run(RunRequest(.rediff(runId: shared), commandLine: [])) } catch {
+                refused = "\(error)"
+            }
+            return (status, rediffed, nights, refused)
+        }
+        #expect(status == 0 && rediffed == 1)
+        #expect(nights.count == 2 && nights.allSatisfy { $0 != nil } && nights[0] != nights[1], "\(nights)")
+        #expect(refused.contains("this process has no store"), "\(refused)")
+        #expect(!FileManager.default.fileExists(atPath: s.scene.out.appendingPathComponent("breaks.sqlite").path))
+    }
+
     @Test func theRecordedSettingsReadBackAndABadOneIsRefusedUpFront() throws {
         let s = try CoordinatorScene()
         // What run.json could not read back is refused when the settings are resolved, not at the resume.

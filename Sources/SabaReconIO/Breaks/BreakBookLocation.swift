@@ -2,24 +2,30 @@ import Foundation
 
 /// Where a run keeps its break book (the `break_book` setting), as a run records it: beside
 /// the reports of whichever process publishes (a shared run's publisher may mount the report
-/// root elsewhere), off, or one file named by its absolute path.
+/// root elsewhere), in the run store's schema (the default with `--store`, SPEC §9), off, or
+/// one file named by its absolute path.
 public enum BreakBookLocation: Sendable, Equatable, Codable, CustomStringConvertible {
     case besideReports
+    case store
     case off
     case file(String)
 
-    /// The setting's text: empty (the default), `off`, or a path made absolute.
-    public init(setting: String?) {
-        guard let given = setting, !given.isEmpty else { self = .besideReports; return }
-        if given.lowercased() == "off" { self = .off; return }
-        self = .file(URL(fileURLWithPath: given).standardizedFileURL.path)
+    /// The setting's text: empty (the default: the store's schema when there is a store,
+    /// else beside the reports), `store`, `off`, or a path made absolute.
+    public init(setting: String?, hasStore: Bool = false) {
+        guard let given = setting, !given.isEmpty else { self = hasStore ? .store : .besideReports; return }
+        switch given.lowercased() {
+        case "off": self = .off
+        case "store": self = .store
+        default: self = .file(URL(fileURLWithPath: given).standardizedFileURL.path)
+        }
     }
 
-    /// The book's file for a report root; nil when off.
+    /// The book's file for a report root; nil when off or in the store.
     public func path(out: URL) -> String? {
         switch self {
         case .besideReports: out.appendingPathComponent(BreakBookStore.defaultFile).path
-        case .off: nil
+        case .off, .store: nil
         case .file(let path): path
         }
     }
@@ -27,6 +33,7 @@ public enum BreakBookLocation: Sendable, Equatable, Codable, CustomStringConvert
     public var description: String {
         switch self {
         case .besideReports: "OUT/\(BreakBookStore.defaultFile)"
+        case .store: "store"
         case .off: "off"
         case .file(let path): path
         }
@@ -48,6 +55,7 @@ public enum BreakBookLocation: Sendable, Equatable, Codable, CustomStringConvert
         var c = encoder.singleValueContainer()
         switch self {
         case .besideReports: try c.encode("")
+        case .store: try c.encode("store")
         case .off: try c.encode("off")
         case .file(let path): try c.encode(path)
         }

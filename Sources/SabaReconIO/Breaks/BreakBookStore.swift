@@ -6,9 +6,10 @@ import SabaReconCore
 /// night is applied in one transaction with the run's id, so a run that is resumed after a
 /// kill updates the book exactly once; acknowledgements and their audit trail are written
 /// the same way. Takes any GRDB `DatabaseWriter` (memory in tests).
-public struct BreakBookStore: Sendable {
+public struct BreakBookStore: BreakBookStorage {
     public static let defaultFile = "breaks.sqlite"
     let db: any DatabaseWriter
+    public var displayName: String { db.path }
 
     public init(_ db: any DatabaseWriter) throws {
         self.db = db
@@ -51,7 +52,12 @@ public struct BreakBookStore: Sendable {
 
     public func load() throws -> BreakBook {
         try db.read { db in
+            let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM breaks") ?? 0
+            guard count <= BreakBook.maxBreaks else {
+                throw Damaged(description: "the break book \(displayName) holds \(count) breaks, more than \(BreakBook.maxBreaks): not what saba-recon writes")
+            }
             var records: [BreakRecord] = []
+            records.reserveCapacity(count)
             for row in try Row.fetchAll(db, sql: "SELECT * FROM breaks") {
                 records.append(try Self.record(row))
             }
@@ -96,7 +102,7 @@ public struct BreakBookStore: Sendable {
     }
 
     /// The audit trail, oldest first (one break's, or all).
-    public func events(of breakId: String? = nil) throws -> [BreakEvent] {
+    public func events(of breakId: String?) throws -> [BreakEvent] {
         try db.read { db in
             let rows = try breakId.map { try Row.fetchAll(db, sql: "SELECT * FROM events WHERE break_id = ? ORDER BY id", arguments: [$0]) }
                 ?? Row.fetchAll(db, sql: "SELECT * FROM events ORDER BY id")

@@ -5,10 +5,10 @@ import SabaReconCore
 /// one by one or in bulk from a spreadsheet's CSV, withdraw an acknowledgement, and list
 /// the book. Every change is all or nothing, with its audit trail, in one transaction.
 public struct BreakDesk: Sendable {
-    public var store: BreakBookStore
+    public var store: any BreakBookStorage
     public var clock: any WallClock
 
-    public init(store: BreakBookStore, clock: any WallClock) {
+    public init(store: any BreakBookStorage, clock: any WallClock) {
         self.store = store
         self.clock = clock
     }

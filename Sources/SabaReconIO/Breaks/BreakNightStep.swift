@@ -5,18 +5,14 @@ import SabaReconCore
 /// from the book as it was, and applied to the book only when the reports are published.
 /// A resumed run whose night was already applied takes its statuses back from the book.
 struct BreakNightStep {
-    let store: BreakBookStore
+    let store: any BreakBookStorage
     let runId: String
     /// Nil when this run's night was applied before (a resume after the update).
     let night: BreakBook.Night?
     let annotations: [BreakBook.Annotation]
     let report: BreakReport
 
-    static func prepare(path: String, rows: [Discrepancy], runId: String, now: Date, coverage: BreakBook.Coverage) throws -> BreakNightStep {
-        let store: BreakBookStore
-        do { store = try BreakBookStore.open(path: path) } catch {
-            throw JobError("cannot open the break book \(path): \(error)", underlying: error, stage: .reports)
-        }
+    static func prepare(store: any BreakBookStorage, rows: [Discrepancy], runId: String, now: Date, coverage: BreakBook.Coverage) throws -> BreakNightStep {
         let book = try store.load()
         let today = BreakBook.day(now)
         if let applied = try store.appliedNight(runId) {

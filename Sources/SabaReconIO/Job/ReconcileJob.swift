@@ -209,9 +209,9 @@ public struct ReconcileJob: Sendable {
             // book once the reports are published (a resumed run finds its night applied).
             // The run's recorded book and rule, so every process that may publish it agrees.
             let failOn = judging.failOn ?? options.judging.failOn ?? .unacknowledged
-            let bookPath = (judging.breakBook ?? options.judging.breakBook ?? .off).path(out: options.outRoot)
-            let breaks = try bookPath.map { path in
-                try BreakNightStep.prepare(path: path, rows: result.rows, runId: folder.runId, now: now,
+            let bookStore = try (judging.breakBook ?? options.judging.breakBook ?? .off).open(out: options.outRoot, store: options.runStore)
+            let breaks = try bookStore.map { store in
+                try BreakNightStep.prepare(store: store, rows: result.rows, runId: folder.runId, now: now,
                                            coverage: BreakBook.Coverage(range: plan.range, sources: Self.sources(book)))
             }
             let exitStatus: Int32 = result.rows.isEmpty ? 0 : (breaks.map { failOn.fails($0.annotations.map(\.status)) ? 1 : 0 } ?? 1)

@@ -24,6 +24,8 @@ public struct ReconcileOptions: Sendable {
     /// Set when this process publishes a run fetched by several (SPEC §7): the run is
     /// finished like a resumed one, but it is its first and only publication.
     public var sharedRun: Manifest.SharedRun?
+    /// The run store this process works with, for a break book kept there (opened when asked).
+    public var runStore: @Sendable () throws -> SharedRunStore? = { nil }
     /// Names the run in metrics (`run`, `nightly`, `rediff`).
     public var command = "run"
     /// Called as the fetch goes (a terminal's progress line); nil under cron.

@@ -9,7 +9,7 @@ extension JobSettings {
         let groups = marketGroups.isEmpty ? nil : SHA256.hex(Array(marketGroups.sorted { $0.key < $1.key }.map { "\($0.key)\t\($0.value)\n" }.joined().utf8))
         return RunJudging(grace: grace, tolerances: tolerances, stakeBasis: stakeBasis, accountingOffset: accountingOffset,
                           betStopWindow: betStopWindow, refundPaths: refunds, byteOrderMark: csvBom, workbook: xlsx, html: html,
-                          currencies: settings.currencies, marketGroupsDigest: groups, breakBook: breakBookLocation, failOn: failOn)
+                          currencies: settings.currencies, marketGroupsDigest: groups, breakBook: breakBook, failOn: failOn)
     }
 
     /// The judging settings given as flags: a rediff takes these over the old run's.

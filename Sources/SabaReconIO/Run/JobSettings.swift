@@ -71,10 +71,9 @@ public struct JobSettings: Sendable {
     public var metricsFile: String?
     public var deadmanURL: String?
     public var nightlyDays: Int
-    /// The break book's file for this process's report root; nil: off (SPEC §9).
-    public var breakBook: String?
-    /// The setting as a run records it (a shared run's publisher resolves it against its own root).
-    public var breakBookLocation: BreakBookLocation
+    /// The break book (SPEC §9) as a run records it: a shared run's publisher resolves it
+    /// against its own root or store.
+    public var breakBook: BreakBookLocation
     public var failOn: FailOn
 
     /// `needsProvider`: run and nightly need the API URL and a token; rediff needs neither.
@@ -164,8 +163,7 @@ public struct JobSettings: Sendable {
         metricsFile = s.text(.metricsFile)
         deadmanURL = try s.url(.deadmanURL, allowHTTP: true)
         nightlyDays = try s.value(.nightlyDays) { try s.integer($0, in: 1...180) }
-        breakBookLocation = BreakBookLocation(setting: s.text(.breakBook))
-        breakBook = breakBookLocation.path(out: URL(fileURLWithPath: out))
+        breakBook = BreakBookLocation(setting: s.text(.breakBook), hasStore: store != nil)
         failOn = try s.value(.failOn) { try s.choice($0, FailOn.allCases.map(\.rawValue)).flatMap(FailOn.init(rawValue:)) }
         // Values first, then what must exist: a typo is reported before a missing file.
         if needsProvider {
@@ -199,10 +197,6 @@ public struct JobSettings: Sendable {
         }
     }
 
-    /// The break book's file: `break_book`, else `OUT/breaks.sqlite`; nil when it is `off`.
-    public static func breakBookPath(_ s: Settings, out: String) -> String? {
-        BreakBookLocation(setting: s.text(.breakBook)).path(out: URL(fileURLWithPath: out))
-    }
 
     /// `{"group": ["market id", ...]}` -> market id -> group.
     public static func readMarketGroups(_ path: String) throws -> [String: String] {

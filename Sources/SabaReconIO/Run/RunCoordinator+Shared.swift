@@ -17,7 +17,7 @@ extension RunCoordinator {
         let published = Published()
         var worker = SharedRunWorker(store: store, client: client, outRoot: outRoot, logger: logger) { runId, shared in
             // SharedRunWorker holds the report root's lock while this runs.
-            let finished = try reconcile(.resume(runId: runId), request: redacted, sharedRun: shared, client: client)
+            let finished = try reconcile(.resume(runId: runId), request: redacted, sharedRun: shared, client: client, store: store)
             if let metrics = finished.metrics { published.set(metrics, for: runId) }
             if let keep = settings.keepRuns {
                 // The run being published is still open: it is never among the pruned.

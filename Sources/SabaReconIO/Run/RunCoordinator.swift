@@ -85,7 +85,7 @@ public struct RunCoordinator: Sendable {
         case .run(.resume(let id)): return try lockRoot(holder: "saba-recon run --resume \(id)")
         case .nightly: return try lockRoot(holder: "saba-recon nightly")
         // The break book has one writer at a time: with it, every run that publishes holds the root.
-        case .run(.fresh): return settings.breakBook == nil ? nil : try lockRoot(holder: "saba-recon run")
+        case .run(.fresh): return settings.breakBook == .off ? nil : try lockRoot(holder: "saba-recon run")
         // A rediff takes the old run's break book, whatever this process's says: always held.
         case .rediff(let id), .run(.rediff(let id)): return try lockRoot(holder: "saba-recon rediff \(id)")
         case .worker: return nil
@@ -127,7 +127,9 @@ public struct RunCoordinator: Sendable {
 
     /// One run through `ReconcileJob`, then `keep_runs`. `sharedRun`: this process
     /// publishes a run the store's workers fetched.
-    func reconcile(_ start: JobStart, request: RunRequest, sharedRun: Manifest.SharedRun? = nil, client shared: SabaClient? = nil) throws -> Finished {
+    /// `store`: the run store a shared run's publisher works with (its break book may be there).
+    func reconcile(_ start: JobStart, request: RunRequest, sharedRun: Manifest.SharedRun? = nil, client shared: SabaClient? = nil,
+                   store: SharedRunStore? = nil) throws -> Finished {
         var client = shared
         var secrets: [String] = []
         if start.fetches, client == nil {
@@ -143,6 +145,11 @@ public struct RunCoordinator: Sendable {
         options.command = request.command
         options.sharedRun = sharedRun
         options.marketGroups = settings.marketGroups
+        // A break book in the store, for a run made with --store that this process finishes
+        // without one (a rediff): the store of its settings, opened only if the book is there.
+        let own = settings.store.map { url in LazyRunStore { [self] in try openStore(url) } }
+        defer { own?.close() }
+        options.runStore = { try store ?? own?.get() }
         if let progress { options.progress = { progress.update($0) } }
         let result = try ReconcileJob(options: options, start: start, client: client, ledger: ledgerSource, clock: clock, logger: logger).run()
         prune(after: result.runId)

@@ -55,6 +55,13 @@ public final class SharedRunStore: Sendable {
         """
         ALTER TABLE saba_recon.runs ADD COLUMN result text;
         """,
+        // The break book (SPEC §9) with --store: never pruned with the runs.
+        """
+        CREATE TABLE saba_recon.breaks (break_id text PRIMARY KEY, record text NOT NULL);
+        CREATE TABLE saba_recon.break_events (id bigserial PRIMARY KEY, break_id text NOT NULL, event text NOT NULL);
+        CREATE INDEX break_events_by_break ON saba_recon.break_events (break_id, id);
+        CREATE TABLE saba_recon.break_nights (run_id text PRIMARY KEY, applied_at double precision NOT NULL, annotations text NOT NULL);
+        """,
     ]
 
     /// A call of one of the store's runs.
