@@ -9,7 +9,7 @@ struct BreaksCommand: ParsableCommand {
         commandName: "breaks",
         abstract: "Acknowledge, withdraw and list the breaks the nightly runs keep across nights.",
         discussion: """
-            The break book is OUT/breaks.sqlite (or break_book in the config file, or --break-book). Each discrepancy row carries a break_id and a break_status (new, open, changed, reopened, acknowledged); with --fail-on unacknowledged (the default) a night exits 1 only for a discrepancy nobody has acknowledged. An acknowledgement lapses when the break's difference changes or --until passes; every acknowledgement, withdrawal and lapse is kept. These commands take the report root's lock: while a run holds it they exit 2 at once, saying so.
+            The break book is OUT/breaks.sqlite, or with a run store (--store, or store: in the config file) the store's schema; break_book in the config file or --break-book names another file. Each discrepancy row carries a break_id and a break_status (new, open, changed, reopened, acknowledged); with --fail-on unacknowledged (the default) a night exits 1 only for a discrepancy nobody has acknowledged. An acknowledgement lapses when the break's difference changes or --until passes; every acknowledgement, withdrawal and lapse is kept. These commands take the report root's lock: while a run holds it they exit 2 at once, saying so.
 
             Examples:
               saba-recon breaks list --out /srv/recon --status new,changed,reopened

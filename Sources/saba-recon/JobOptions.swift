@@ -49,13 +49,14 @@ struct JobOptions: ParsableArguments {
     @Option(help: help(.fetchTimeout, "Time limit of one GetBetDetails call, connect to last byte (a trickling or endless body fails, named).", value: "duration")) var fetchTimeout: String?
     @Option(help: help(.fetchMaxBytes, "Bytes one GetBetDetails body may hold; more fails the call, named.", value: "bytes")) var fetchMaxBytes: String?
     @Option(help: help(.maxAttempts, "Attempts per GetBetDetails call before the run fails.", value: "n")) var maxAttempts: String?
+    @Option(help: help(.fetchConcurrency, "GetBetDetails calls in flight together (1 to 16); a 429 or E009 to one holds them all.", value: "n")) var fetchConcurrency: String?
     @Option(help: help(.logLevel, "Log level on stderr.", value: "level")) var logLevel: String?
     @Option(help: help(.logFormat, "Log lines as text, or one JSON object per line (json) for a log shipper.", value: "format")) var logFormat: String?
     @Option(help: help(.progress, "The progress line on stderr: auto shows it on a terminal only (never under cron or with json logs).", value: "mode")) var progress: String?
     @Option(help: help(.metricsFile, "Write Prometheus metrics here at the end of every run, success or failure (atomically).", value: "path")) var metricsFile: String?
     @Option(help: help(.deadmanURL, "Dead-man's-switch URL (healthchecks.io style): pinged at URL/start, URL on completion, URL/fail on failure. Treated as a secret.", value: "url"))
     var deadmanURL: String?
-    @Option(help: help(.breakBook, "The break book (SPEC 9): which discrepancies were reported before, acknowledged, resolved; off to keep none.", value: "path")) var breakBook: String?
+    @Option(help: help(.breakBook, "The break book (SPEC 9): which discrepancies were reported before, acknowledged, resolved. A SQLite file (default OUT/breaks.sqlite), store (the run store's schema; the default with --store), or off to keep none.", value: "path")) var breakBook: String?
     @Option(help: help(.failOn, "With the break book, what exit status 1 means: unacknowledged (a discrepancy nobody acknowledged), new (first seen, changed or reopened), any.", value: "which")) var failOn: String?
     @Flag(help: "Validate the arguments, config file and environment, print the effective settings (secrets redacted) and exit 0 without calling Saba or the ledger.")
     var check = false
@@ -71,7 +72,7 @@ struct JobOptions: ParsableArguments {
             (.apiURL, apiURL), (.apiVersion, apiVersion), (.apiUtcOffset, apiUtcOffset), (.forwardedFor, forwardedFor),
             (.jwtFile, jwtFile), (.vendorMemberId, vendorMemberId), (.ledger, ledger), (.ledgerTable, ledgerTable), (.ledgerStatementTimeout, ledgerStatementTimeout), (.store, store), (.lease, lease), (.out, out),
             (.grace, grace), (.accountingTz, accountingTz), (.tolerance, tolerance), (.stakeBasis, stakeBasis), (.betStopWindow, betStopWindow), (.refundMaxBytes, refundMaxBytes), (.fetchTimeout, fetchTimeout), (.fetchMaxBytes, fetchMaxBytes), (.refundMaxMalformed, refundMaxMalformed), (.refundMaxLines, refundMaxLines), (.marketGroups, marketGroups),
-            (.csvBom, csvBom.map { $0 ? "true" : "false" }), (.xlsx, xlsx.map { $0 ? "true" : "false" }), (.html, html.map { $0 ? "true" : "false" }), (.keepRuns, keepRuns), (.maxAttempts, maxAttempts),
+            (.csvBom, csvBom.map { $0 ? "true" : "false" }), (.xlsx, xlsx.map { $0 ? "true" : "false" }), (.html, html.map { $0 ? "true" : "false" }), (.keepRuns, keepRuns), (.maxAttempts, maxAttempts), (.fetchConcurrency, fetchConcurrency),
             (.logLevel, logLevel), (.logFormat, logFormat), (.progress, progress), (.metricsFile, metricsFile), (.deadmanURL, deadmanURL), (.breakBook, breakBook), (.failOn, failOn),
         ]
         for (key, value) in texts { if let value { flags[key.name] = .text(value) } }

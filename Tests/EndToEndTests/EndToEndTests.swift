@@ -373,10 +373,11 @@ import SabaSandbox
     /// are committed, and resume after each kill. The scene has six calls. [1]: killed before
     /// any call committed; [3]: with two committed; [6]: with five; [2, 5]: killed, resumed,
     /// killed again (the resumed run re-asks the cut call, so request 5 is its third).
+    /// One call at a time (`--fetch-concurrency 1`), so each hold marks an exact phase.
     @Test(arguments: [[1], [3], [6], [2, 5]])
     func aRunKilledAtAnyPointResumesToTheSameReports(holds: [Int]) async throws {
         let scene = try await Scene.start(faults: SandboxFaults(holdRequests: Set(holds)))
-        let process = try Self.spawn(scene.runArguments())
+        let process = try Self.spawn(scene.runArguments(["--fetch-concurrency", "1"]))
         try await Self.waitForRequests(scene, holds[0])
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
@@ -385,7 +386,7 @@ import SabaSandbox
         #expect(try Self.committed(scene, runs[0]) == holds[0] - 1, "the phase this case claims")
         #expect(!FileManager.default.fileExists(atPath: scene.out.appendingPathComponent("latest").path))
         // A different --edge-margin must not change the resumed run's record of its own.
-        let resume = scene.resumeArguments(runs[0], ["--edge-margin", "5m"])
+        let resume = scene.resumeArguments(runs[0], ["--edge-margin", "5m", "--fetch-concurrency", "1"])
         for (k, hold) in holds.enumerated().dropFirst() {
             let again = try Self.spawn(resume)
             try await Self.waitForRequests(scene, hold)
@@ -406,6 +407,50 @@ import SabaSandbox
         let manifest = try JSONValue.parse(Array(scene.read("manifest.json").utf8))
         #expect(manifest["edge_margin_seconds"] == .number("120"), "\(String(describing: manifest["edge_margin_seconds"]))")
         await scene.stop()
+    }
+
+    /// kill -9 with calls in flight (the default four at once): the sandbox holds request 2,
+    /// the others are answered and committed around it; the resume fetches only that call.
+    @Test func aRunKilledWithCallsInFlightResumesFetchingOnlyThoseNotCommitted() async throws {
+        let scene = try await Scene.start(faults: SandboxFaults(delayMilliseconds: 50, holdRequests: [2]))
+        let process = try Self.spawn(scene.runArguments())
+        try await Self.waitForRequests(scene, 6)
+        var runs: [String] = []
+        for _ in 0..<400 {
+            runs = try FileManager.default.contentsOfDirectory(atPath: scene.out.path).filter { RunFolder.isRunId($0) }
+            if runs.count == 1, (try? Self.committed(scene, runs[0])) == 5 { break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try #require(runs.count == 1, "run folders: \(runs)")
+        let runId = runs[0]
+        #expect(try Self.committed(scene, runId) == 5, "every call but the held one committed")
+        let result = try await blocking { [resume = scene.resumeArguments(runId)] in try CLI.run(resume) }
+        #expect(result.status == 1, "stderr: \(result.stderr)")
+        #expect(scene.server.requestCount == 7, "\(scene.server.requestCount) requests: six calls and the held one again")
+        for name in ["discrepancies.csv", "summary.csv", "discrepancies.json"] {
+            #expect(Expected.normalise(try scene.read(name), runId: runId) == (try Expected.text(name)), "\(name) after resume differs")
+        }
+        await scene.stop()
+    }
+
+    /// Saba's access limit (E009) on every third request, with calls in flight together:
+    /// the same reports as one at a time, and no more attempts.
+    @Test func theAccessLimitHoldsEveryCallAndChangesNothing() async throws {
+        var requests: [Int] = []
+        for concurrency in ["1", "4"] {
+            let scene = try await Scene.start(faults: SandboxFaults(e009Every: 3, delayMilliseconds: 20))
+            let result = try await blocking { [args = scene.runArguments(["--fetch-concurrency", concurrency])] in try CLI.run(args) }
+            #expect(result.status == 1, "stderr: \(result.stderr)")
+            for name in ["discrepancies.csv", "summary.csv", "discrepancies.json"] {
+                let folder = try scene.latest()
+                #expect(Expected.normalise(try scene.read(name), runId: folder.lastPathComponent) == (try Expected.text(name)), "\(name) at \(concurrency)")
+            }
+            requests.append(scene.server.requestCount)
+            await scene.stop()
+        }
+        #expect(requests == [8, 8], "six calls and two refused: \(requests)")
     }
 
     @Test func aResumeIsRefusedWhileANightlyHoldsTheLock() async throws {

@@ -47,7 +47,8 @@ import SabaSandbox
     func aProviderThatRefusesIsExitTwoNamingStatusAndErrorCode(status: Int, code: String, message: String) async throws {
         let scene = try await Scene.start(faults: SandboxFaults(answerStatus: status, answerErrorCode: code, echoToken: true))
         defer { try? FileManager.default.removeItem(at: scene.folder) }
-        let args = scene.runArguments(["--max-attempts", "2"])
+        // One call at a time: the request count is the retry rule's alone.
+        let args = scene.runArguments(["--max-attempts", "2", "--fetch-concurrency", "1"])
         let result = try await blocking { try CLI.run(args) }
         await scene.server.stop()
         try expectFailed(result, scene, contains: message)
@@ -57,10 +58,23 @@ import SabaSandbox
         if status == 429 { #expect(result.stderr.contains("after 2 attempts"), "stderr: \(result.stderr)") }
     }
 
+    /// With calls in flight together (the default), a provider refusing them all is reported
+    /// once, for the first window in the plan, and the others stop without more attempts.
+    @Test func aRefusalWithCallsInFlightIsReportedOnceForTheFirstWindow() async throws {
+        let scene = try await Scene.start(faults: SandboxFaults(answerStatus: 429, answerErrorCode: "E429", echoToken: true))
+        defer { try? FileManager.default.removeItem(at: scene.folder) }
+        let args = scene.runArguments(["--max-attempts", "2"])
+        let result = try await blocking { try CLI.run(args) }
+        await scene.server.stop()
+        try expectFailed(result, scene, contains: "window 2026-06-24T23:58:00Z..2026-06-25T00:00:00Z isSettled=false: HTTP 429 E429")
+        #expect(result.stderr.contains("after 2 attempts"), "stderr: \(result.stderr)")
+        #expect(scene.server.requestCount <= 4 * 2, "\(scene.server.requestCount) requests")
+    }
+
     @Test func aBodyCorruptMidStreamIsExitTwoAndNotRetried() async throws {
         let scene = try await Scene.start(faults: SandboxFaults(corruptEvery: 1))
         defer { try? FileManager.default.removeItem(at: scene.folder) }
-        let args = scene.runArguments()
+        let args = scene.runArguments(["--fetch-concurrency", "1"])
         let result = try await blocking { try CLI.run(args) }
         await scene.server.stop()
         try expectFailed(result, scene, contains: "HTTP 200 malformed GetBetDetails body at byte")
@@ -70,7 +84,7 @@ import SabaSandbox
     @Test func a503UntilTheAttemptsRunOutIsExitTwoNamingTheWindow() async throws {
         let scene = try await Scene.start(faults: SandboxFaults(failEvery: 1))
         defer { try? FileManager.default.removeItem(at: scene.folder) }
-        let args = scene.runArguments(["--max-attempts", "3"])
+        let args = scene.runArguments(["--max-attempts", "3", "--fetch-concurrency", "1"])
         let result = try await blocking { try CLI.run(args) }
         await scene.server.stop()
         try expectFailed(result, scene, contains: "window 2026-06-24T23:58:00Z..2026-06-25T00:00:00Z isSettled=false: HTTP 503 E500 service temporarily unavailable (traceId sandbox-")

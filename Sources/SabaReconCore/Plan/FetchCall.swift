@@ -37,6 +37,11 @@ public struct FetchCall: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(window) isSettled=\(kind.isSettled)" }
+
+    /// The call's place in `WindowPlan.calls` (the edge window before the range is index -1,
+    /// the one after it the last index): between two versions of a ticket equally settled,
+    /// the one from the call earlier in the plan stays, however the calls were interleaved.
+    public var planOrder: Int { (window.index + 1) * 2 + (kind.isSettled ? 1 : 0) }
 }
 
 extension WindowPlan {

@@ -77,12 +77,13 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
     public static let fetchTimeout = SettingKey("fetch_timeout", flag: "--fetch-timeout", default: "1h", expects: "a duration such as 30m, 1h: one GetBetDetails call from connect to last byte")
     public static let fetchMaxBytes = SettingKey("fetch_max_bytes", flag: "--fetch-max-bytes", default: "8589934592", expects: "a whole number of bytes one GetBetDetails body may hold, from 1024")
     public static let maxAttempts = SettingKey("max_attempts", flag: "--max-attempts", default: "5", expects: "a whole number from 1 to 100")
+    public static let fetchConcurrency = SettingKey("fetch_concurrency", flag: "--fetch-concurrency", default: "4", expects: "a whole number from 1 to 16: GetBetDetails calls in flight together")
     public static let logLevel = SettingKey("log_level", flag: "--log-level", default: "warning", expects: "trace, debug, info, notice, warning, error or critical")
     public static let logFormat = SettingKey("log_format", flag: "--log-format", default: "text", expects: "text or json")
     public static let progress = SettingKey("progress", flag: "--progress", default: "auto", expects: "auto (on a terminal only), always or never")
     public static let metricsFile = SettingKey("metrics.textfile", flag: "--metrics-file", expects: "a .prom file path for node_exporter's textfile collector")
     public static let deadmanURL = SettingKey("metrics.deadman_url", flag: "--deadman-url", secrecy: .urlPath, expects: "an https:// ping URL, or http:// to a loopback host (start, success and fail pings)")
-    public static let breakBook = SettingKey("break_book", flag: "--break-book", default: "", expects: "the break book's SQLite file (default OUT/breaks.sqlite), or off")
+    public static let breakBook = SettingKey("break_book", flag: "--break-book", default: "", expects: "the break book's SQLite file (default OUT/breaks.sqlite), store (the run store's schema, the default with a store), or off")
     public static let failOn = SettingKey("fail_on", flag: "--fail-on", default: "unacknowledged", expects: "unacknowledged, new or any: which discrepancies make exit status 1 with the break book")
     public static let nightlyDays = SettingKey("nightly.days", flag: "--days", default: "180", expects: "a whole number of days from 1 to 180")
 
@@ -90,7 +91,7 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
     public static let all: [SettingKey] = [
         apiURL, apiVersion, apiUtcOffset, forwardedFor, jwtFile, vendorId, vendorMemberId, refreshBefore,
         ledger, ledgerTable, ledgerStatementTimeout, store, lease, out, grace, accountingTz, tolerance, stakeBasis, refunds, refundMaxBytes, refundMaxLines, refundMaxMalformed, betStopWindow, marketGroups, csvBom, xlsx, html, keepRuns,
-        fetchTimeout, fetchMaxBytes, maxAttempts, logLevel, logFormat, progress, metricsFile, deadmanURL, breakBook, failOn, nightlyDays,
+        fetchTimeout, fetchMaxBytes, maxAttempts, fetchConcurrency, logLevel, logFormat, progress, metricsFile, deadmanURL, breakBook, failOn, nightlyDays,
     ]
 
     public static func named(_ name: String) -> SettingKey? { all.first { $0.name == name } }

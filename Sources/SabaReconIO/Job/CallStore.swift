@@ -12,3 +12,20 @@ public protocol CallStore {
     /// stats, which are committed with its tickets.
     func stage(_ call: FetchCall, fetch: (_ stage: (Ticket) throws -> Void) throws -> FetchStats) throws -> FetchStats
 }
+
+/// Where calls fetched together are staged, by one writer: tickets of any call in flight as
+/// they arrive, and a call committed (its done mark with everything staged so far) once its
+/// last ticket is in. Tickets of a call still in flight that a commit carries along are
+/// harmless: if that call never completes, a resume fetches it again and `MoreSettledWins`
+/// keeps exactly what one uninterrupted fetch would.
+public protocol CallSink {
+    func stage(_ ticket: Ticket, of call: FetchCall) throws
+    func commit(_ call: FetchCall, stats: FetchStats) throws
+}
+
+/// A `CallStore` that can take calls fetched together (the run's `run.sqlite`).
+public protocol ConcurrentCallStore: CallStore {
+    /// Runs `body` with a sink in an open transaction; what was not committed when `body`
+    /// throws is rolled back.
+    func staging(_ body: (any CallSink) throws -> Void) throws
+}

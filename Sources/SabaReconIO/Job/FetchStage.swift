@@ -1,57 +1,201 @@
 import Foundation
 import Logging
 import SabaReconCore
+import Synchronization
 
-/// fetch -> stage: calls in plan order, each streamed from libcurl through the decoder into
-/// a `CallStore` (the run's `run.sqlite`, or the shared store for a worker's claimed call)
-/// and committed with its stats. Calls the store already committed are skipped.
+/// fetch -> stage: calls streamed from libcurl through the decoder into a `CallStore` (the
+/// run's `run.sqlite`, or the shared store for a worker's claimed call) and committed with
+/// their stats. Calls the store already committed are skipped. With `concurrency` above 1
+/// and a store that takes calls together, up to that many calls are in flight, each
+/// decoding on its own thread, staged through the one writer (this thread); a provider's
+/// pushback holds them all (`ProviderGate`).
 struct FetchStage {
     var client: SabaClient
     var store: any CallStore
     var clock: any WallClock
     var logger: Logger
     var progress: (@Sendable (JobProgress) -> Void)?
+    /// GetBetDetails calls in flight together (`fetch_concurrency`).
+    var concurrency = 1
     /// Checked before each call: throws when the run has already failed elsewhere (the
     /// ledger thread), so no more calls are made for a run that cannot complete.
-    var check: () throws -> Void = {}
+    var check: @Sendable () throws -> Void = {}
+
+    /// Tickets handed from a call's thread to the writer at a time, and batches queued at
+    /// most: memory stays bounded whatever the calls' sizes.
+    static let batchSize = 1_000
+    static let queuedBatches = 16
 
     func run(_ calls: [FetchCall], metrics: inout RunMetrics) throws {
         let done = try store.committedCalls()
-        let started = clock.now()
-        // The progress line counts windows: the position of each call's window in the run.
+        var tracker = Tracker(calls: calls, started: clock.now(), clock: clock, progress: progress)
+        let todo = calls.filter { !done.contains($0) }
+        for call in calls where done.contains(call) { tracker.commit(call) }
+        metrics.windowsReused += calls.count - todo.count
+        if concurrency > 1, todo.count > 1, let together = store as? any ConcurrentCallStore {
+            try fetchTogether(todo, into: together, metrics: &metrics, tracker: &tracker)
+        } else {
+            for call in todo {
+                try check()
+                var inCall = 0
+                let before = metrics
+                let stats = try store.stage(call) { stage in
+                    try client.fetch(call, onAttempt: { _ in inCall = 0 }) { ticket in
+                        try stage(ticket)
+                        inCall += 1
+                        if inCall % 5_000 == 0 { tracker.report(call, before, tickets: inCall) }
+                    }
+                }
+                committed(call, stats, metrics: &metrics, tracker: &tracker)
+            }
+        }
+        metrics.stageSeconds[.fetch, default: 0] += clock.now().timeIntervalSince(tracker.started)
+    }
+
+    func committed(_ call: FetchCall, _ stats: FetchStats, metrics: inout RunMetrics, tracker: inout Tracker) {
+        metrics.windowsFetched += 1
+        metrics.requests += stats.attempts
+        metrics.retries += max(0, stats.attempts - 1)
+        metrics.ticketsFetched += stats.tickets
+        metrics.bytesFetched += stats.bytes
+        tracker.secondsDone += stats.seconds
+        tracker.commit(call)
+        tracker.report(call, metrics)
+        let (n, of) = tracker.position(call)
+        logger.info("window \(n)/\(of) \(UTCTime.iso(call.window.start))..\(UTCTime.iso(call.window.end)) isSettled=\(call.kind.isSettled): \(stats.tickets) tickets, \(stats.bytes) bytes in \(String(format: "%.2f", stats.seconds)) s")
+    }
+
+    /// What a call's thread hands the writer.
+    enum Message: Sendable {
+        case tickets(FetchCall, [Ticket])
+        case done(FetchCall, FetchStats)
+    }
+
+    /// Every call's failure; the one earliest in the plan is thrown, so a provider that
+    /// refuses every call is reported for the same window at any concurrency.
+    final class Failures: Sendable {
+        private let list = Mutex<[(call: FetchCall, error: any Error)]>([])
+        func add(_ call: FetchCall, _ error: any Error) -> Bool {
+            list.withLock { $0.append((call, error)); return $0.count == 1 }
+        }
+        var first: (any Error)? { list.withLock { l in l.min { $0.call.planOrder < $1.call.planOrder }?.error } }
+    }
+
+    /// Raised inside a call's decode when another call failed: its transfer stops at once.
+    struct Stopped: Error {}
+
+    /// Up to `concurrency` threads take the calls in plan order and fetch them; this thread
+    /// stages what they decode and commits each call once its last ticket is in. The first
+    /// failure stops every call in flight and is thrown once they have stopped; calls
+    /// committed before stay committed (a resume fetches only the others).
+    func fetchTogether(_ todo: [FetchCall], into together: any ConcurrentCallStore, metrics: inout RunMetrics, tracker: inout Tracker) throws {
+        var client = client
+        client.gate = client.gate ?? ProviderGate()
+        let threads = min(concurrency, todo.count)
+        let queue = BoundedQueue<Message>(capacity: Self.queuedBatches, producers: threads)
+        let next = Mutex(0)
+        let check = check
+        let failures = Failures()
+        let logger = logger
+        for _ in 0..<threads {
+            _ = BackgroundThread { [client] in
+                defer { queue.finish() }
+                while !queue.isCancelled {
+                    let i = next.withLock { n in defer { n += 1 }; return n }
+                    guard i < todo.count else { return }
+                    let call = todo[i]
+                    do {
+                        try check()
+                        var batch: [Ticket] = []
+                        batch.reserveCapacity(Self.batchSize)
+                        // A call that failed elsewhere stops this one before another attempt.
+                        let stats = try client.fetch(call, onAttempt: { _ in if queue.isCancelled { throw Stopped() } }) { ticket in
+                            batch.append(ticket)
+                            if batch.count == Self.batchSize {
+                                guard queue.put(.tickets(call, batch)) else { throw Stopped() }
+                                batch.removeAll(keepingCapacity: true)
+                            }
+                        }
+                        if !batch.isEmpty { guard queue.put(.tickets(call, batch)) else { return } }
+                        guard queue.put(.done(call, stats)) else { return }
+                    } catch is Stopped {
+                        return
+                    } catch {
+                        if failures.add(call, error) {
+                            logger.notice("GetBetDetails \(call) failed: stopping the other calls in flight")
+                        }
+                        // The calls finished and queued before still get committed.
+                        queue.cancel(keepingQueued: true)
+                        return
+                    }
+                }
+            }
+        }
+        var inCall: [FetchCall: Int] = [:]
+        do {
+            try together.staging { sink in
+                while let message = queue.take() {
+                    switch message {
+                    case .tickets(let call, let tickets):
+                        for t in tickets { try sink.stage(t, of: call) }
+                        inCall[call, default: 0] += tickets.count
+                        if inCall[call, default: 0] % 5_000 < tickets.count {
+                            tracker.report(call, metrics, tickets: inCall.values.reduce(0, +))
+                        }
+                    case .done(let call, let stats):
+                        try sink.commit(call, stats: stats)
+                        inCall[call] = nil
+                        committed(call, stats, metrics: &metrics, tracker: &tracker)
+                    }
+                }
+                // Every thread has stopped: the calls committed stay, the rest is rolled back.
+                if let first = failures.first { throw first }
+            }
+        } catch {
+            // The writer failed (or rethrows a call's failure): stop the calls and wait for their threads.
+            queue.cancel()
+            while queue.take() != nil {}
+            throw error
+        }
+    }
+
+    /// The progress line and the log's "window n/m": counted by windows, in plan order. The
+    /// line's window is the first not yet complete (so, one call at a time, the one being
+    /// fetched), whichever calls are in flight.
+    struct Tracker {
+        let calls: [FetchCall]
+        let started: Date
+        let clock: any WallClock
+        let progress: (@Sendable (JobProgress) -> Void)?
         var windowNumber: [Int: Int] = [:]
-        for call in calls where windowNumber[call.window.index] == nil { windowNumber[call.window.index] = windowNumber.count + 1 }
         var secondsDone = 0.0
+        var callsPerWindow: [Int: Int] = [:]
+        var committedPerWindow: [Int: Int] = [:]
+        var windowsComplete = 0
+
+        mutating func commit(_ call: FetchCall) {
+            committedPerWindow[call.window.index, default: 0] += 1
+            if committedPerWindow[call.window.index] == callsPerWindow[call.window.index] { windowsComplete += 1 }
+        }
+
+        init(calls: [FetchCall], started: Date, clock: any WallClock, progress: (@Sendable (JobProgress) -> Void)?) {
+            self.calls = calls
+            self.started = started
+            self.clock = clock
+            self.progress = progress
+            for call in calls {
+                if windowNumber[call.window.index] == nil { windowNumber[call.window.index] = windowNumber.count + 1 }
+                callsPerWindow[call.window.index, default: 0] += 1
+            }
+        }
+
+        func position(_ call: FetchCall) -> (Int, Int) { (windowNumber[call.window.index] ?? 0, windowNumber.count) }
+
         func report(_ call: FetchCall, _ metrics: RunMetrics, tickets extra: Int = 0) {
             progress?(JobProgress(callsDone: metrics.windowsFetched + metrics.windowsReused, callsFetched: metrics.windowsFetched,
-                                  callsTotal: calls.count, window: windowNumber[call.window.index] ?? 0, windows: windowNumber.count,
+                                  callsTotal: calls.count, window: min(windowsComplete + 1, windowNumber.count), windows: windowNumber.count,
                                   tickets: metrics.ticketsFetched + extra, elapsed: clock.now().timeIntervalSince(started),
                                   bytesDone: metrics.bytesFetched, secondsDone: secondsDone))
         }
-        for call in calls {
-            if done.contains(call) {
-                metrics.windowsReused += 1
-                continue
-            }
-            try check()
-            var inCall = 0
-            let before = metrics
-            let stats = try store.stage(call) { stage in
-                try client.fetch(call, onAttempt: { _ in inCall = 0 }) { ticket in
-                    try stage(ticket)
-                    inCall += 1
-                    if inCall % 5_000 == 0 { report(call, before, tickets: inCall) }
-                }
-            }
-            metrics.windowsFetched += 1
-            metrics.requests += stats.attempts
-            metrics.retries += max(0, stats.attempts - 1)
-            metrics.ticketsFetched += stats.tickets
-            metrics.bytesFetched += stats.bytes
-            secondsDone += stats.seconds
-            report(call, metrics)
-            logger.info("window \(windowNumber[call.window.index] ?? 0)/\(windowNumber.count) \(UTCTime.iso(call.window.start))..\(UTCTime.iso(call.window.end)) isSettled=\(call.kind.isSettled): \(stats.tickets) tickets, \(stats.bytes) bytes in \(String(format: "%.2f", stats.seconds)) s")
-        }
-        metrics.stageSeconds[.fetch, default: 0] += clock.now().timeIntervalSince(started)
     }
 }

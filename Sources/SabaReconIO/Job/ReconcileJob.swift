@@ -170,7 +170,7 @@ public struct ReconcileJob: Sendable {
                 if let client {
                     stage = .fetch
                     try FetchStage(client: client, store: runStore, clock: clock, logger: logger, progress: options.progress,
-                                   check: { try ledgerStage.checkFailed() })
+                                   concurrency: options.fetchConcurrency, check: { try ledgerStage.checkFailed() })
                         .run(plan.calls, metrics: &metrics)
                 }
             } catch {

@@ -26,6 +26,8 @@ public struct ReconcileOptions: Sendable {
     public var sharedRun: Manifest.SharedRun?
     /// The run store this process works with, for a break book kept there (opened when asked).
     public var runStore: @Sendable () throws -> SharedRunStore? = { nil }
+    /// GetBetDetails calls in flight together.
+    public var fetchConcurrency = 1
     /// Names the run in metrics (`run`, `nightly`, `rediff`).
     public var command = "run"
     /// Called as the fetch goes (a terminal's progress line); nil under cron.

@@ -63,6 +63,9 @@ public struct SabaClient: Sendable {
     /// Waits between attempts; tests pass one that only records.
     public var sleep: @Sendable (TimeInterval) -> Void
     public var logger: Logger
+    /// Set when calls are made together (`fetch_concurrency` above 1): shared by every copy
+    /// of this client, so they obey one pushback. Nil: each call waits its own backoff.
+    public var gate: ProviderGate?
 
     public init(config: SabaClientConfig, transport: any HTTPTransport, tokens: any TokenSource, clock: any WallClock,
                 sleep: @escaping @Sendable (TimeInterval) -> Void = { Thread.sleep(forTimeInterval: $0) },
@@ -100,6 +103,8 @@ public struct SabaClient: Sendable {
         var loggedInAgain = false
         while true {
             attempt += 1
+            // A pushback another call received holds this one too (a fixed clock in tests never moves: no wait).
+            gate?.waitTurn(clock: clock, sleep: sleep)
             try onAttempt(attempt)
             let outcome: Attempt
             do {
@@ -121,7 +126,13 @@ public struct SabaClient: Sendable {
                 guard config.retry.allowsRetry(after: attempt) else { throw error }
                 let delay = config.retry.delay(after: attempt, retryAfter: retryAfter)
                 logger.warning("GetBetDetails \(call): \(reason); retry \(attempt + 1)/\(config.maxAttempts) in \(String(format: "%.1f", delay)) s")
-                sleep(delay)
+                if let gate, error.httpStatus != nil {
+                    // The provider's own pushback (429, 5xx, E009): every call in flight waits it
+                    // out, this one at the gate before its next attempt.
+                    gate.pushBack(until: clock.now().addingTimeInterval(delay))
+                } else {
+                    sleep(delay)
+                }
             }
         }
     }

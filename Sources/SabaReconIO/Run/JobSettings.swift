@@ -65,6 +65,8 @@ public struct JobSettings: Sendable {
     public var html: Bool
     public var keepRuns: Int?
     public var maxAttempts: Int
+    /// GetBetDetails calls in flight together in one process (SPEC §1.1).
+    public var fetchConcurrency: Int
     public var logLevel: Logger.Level
     public var logJSON: Bool
     public var progress: ProgressMode
@@ -156,6 +158,7 @@ public struct JobSettings: Sendable {
         html = try s.bool(.html)
         keepRuns = try s.integer(.keepRuns, in: 1...Int.max)
         maxAttempts = try s.value(.maxAttempts) { try s.integer($0, in: 1...100) }
+        fetchConcurrency = try s.value(.fetchConcurrency) { try s.integer($0, in: 1...16) }
         let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
         logLevel = try s.value(.logLevel) { try s.choice($0, levels).flatMap(Logger.Level.init(rawValue:)) }
         logJSON = try s.value(.logFormat) { try s.choice($0, ["text", "json"]) } == "json"

@@ -145,6 +145,7 @@ public struct RunCoordinator: Sendable {
         options.command = request.command
         options.sharedRun = sharedRun
         options.marketGroups = settings.marketGroups
+        options.fetchConcurrency = settings.fetchConcurrency
         // A break book in the store, for a run made with --store that this process finishes
         // without one (a rediff): the store of its settings, opened only if the book is there.
         let own = settings.store.map { url in LazyRunStore { [self] in try openStore(url) } }

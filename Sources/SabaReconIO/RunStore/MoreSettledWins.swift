@@ -1,14 +1,20 @@
 import SabaReconCore
 
 /// The one rule for a transId seen more than once in a run (in both calls of a window, in
-/// two windows, in a retried attempt, by two workers): the more settled version wins
-/// (`Ticket.settlementOrder`); between equals, the one staged first stays. Both stores apply
-/// it as their upsert's condition; a batch sent in one PostgreSQL statement (which may not
-/// touch a row twice) is first reduced the same way.
+/// two windows, in a retried attempt, by two workers, by calls in flight together): the
+/// more settled version wins (`Ticket.settlementOrder`); between equals, the one from the
+/// call earlier in the plan (`FetchCall.planOrder`), and within one call the one staged
+/// first, stays. So the staged tickets, and the reports, are the same whatever order the
+/// calls finished in. Both stores apply it as their upsert's condition; a batch sent in one
+/// PostgreSQL statement (which may not touch a row twice) is first reduced the same way.
 enum MoreSettledWins {
-    /// The upsert's condition: the incoming row replaces `table`'s only when more settled.
+    /// The upsert's condition: the incoming row replaces `table`'s only when more settled,
+    /// or as settled and from an earlier call.
     static func condition(table: String) -> String {
-        "WHERE excluded.settlement_rank > \(table).settlement_rank"
+        """
+        WHERE excluded.settlement_rank > \(table).settlement_rank
+           OR (excluded.settlement_rank = \(table).settlement_rank AND excluded.call_order < \(table).call_order)
+        """
     }
 
     /// One ticket per transId, as the condition would leave them, in first-seen order.

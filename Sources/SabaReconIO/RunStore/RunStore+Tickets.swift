@@ -6,8 +6,8 @@ extension RunStore {
     static let upsertSQL = """
         INSERT INTO tickets (trans_id, settlement_rank, member_id, event_id, bet_type, parlay_ticket_no, price, stake,
             trans_time, status, settlement_price, currency, odds_type, cashout_enabled, already_cashout, cashout_price,
-            settlement_time, max_payout, parlay_legs, resettles)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            settlement_time, max_payout, parlay_legs, resettles, call_order)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(trans_id) DO UPDATE SET
             settlement_rank = excluded.settlement_rank, member_id = excluded.member_id, event_id = excluded.event_id,
             bet_type = excluded.bet_type, parlay_ticket_no = excluded.parlay_ticket_no, price = excluded.price,
@@ -15,7 +15,8 @@ extension RunStore {
             settlement_price = excluded.settlement_price, currency = excluded.currency, odds_type = excluded.odds_type,
             cashout_enabled = excluded.cashout_enabled, already_cashout = excluded.already_cashout,
             cashout_price = excluded.cashout_price, settlement_time = excluded.settlement_time,
-            max_payout = excluded.max_payout, parlay_legs = excluded.parlay_legs, resettles = excluded.resettles
+            max_payout = excluded.max_payout, parlay_legs = excluded.parlay_legs, resettles = excluded.resettles,
+            call_order = excluded.call_order
         """ + " " + MoreSettledWins.condition(table: "tickets")
 
     /// Stages tickets through one prepared upsert (the more settled version of a transId wins).
@@ -24,7 +25,8 @@ extension RunStore {
 
         init(_ db: Database) throws { statement = try RawStatement(db, sql: RunStore.upsertSQL) }
 
-        func stage(_ t: Ticket, in db: Database) throws {
+        /// `order`: the plan order of the call it came from (0 outside a fetch).
+        func stage(_ t: Ticket, order: Int = 0, in db: Database) throws {
             let s = statement
             s.bind(1, t.transId)
             s.bind(2, t.settlementOrder)
@@ -46,6 +48,7 @@ extension RunStore {
             s.bind(18, t.maxPayOut)
             s.bind(19, t.parlayLegs)
             s.bind(20, t.resettles.isEmpty ? nil : ResettleText.encode(t.resettles))
+            s.bind(21, Int64(order))
             try s.execute(db)
         }
     }
@@ -64,13 +67,19 @@ extension RunStore {
         let window = call.window
         return try tickets.write { db in
             let stager = try TicketStager(db)
-            let stats = try fetch { try stager.stage($0, in: db) }
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO windows (idx, settled, start, "end", is_edge, tickets, bytes, attempts, seconds)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [window.index, call.kind.isSettled, window.start.timeIntervalSince1970, window.end.timeIntervalSince1970,
-                                 window.isEdge, stats.tickets, stats.bytes, stats.attempts, stats.seconds])
+            let order = call.planOrder
+            let stats = try fetch { try stager.stage($0, order: order, in: db) }
+            try Self.markDone(call, stats: stats, in: db)
             return stats
         }
+    }
+
+    static func markDone(_ call: FetchCall, stats: FetchStats, in db: Database) throws {
+        let window = call.window
+        try db.execute(sql: """
+            INSERT OR REPLACE INTO windows (idx, settled, start, "end", is_edge, tickets, bytes, attempts, seconds)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [window.index, call.kind.isSettled, window.start.timeIntervalSince1970, window.end.timeIntervalSince1970,
+                             window.isEdge, stats.tickets, stats.bytes, stats.attempts, stats.seconds])
     }
 }

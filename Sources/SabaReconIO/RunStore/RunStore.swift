@@ -119,6 +119,10 @@ public struct RunStore: Sendable, CallStore {
                 );
                 """)
         }
+        m.registerMigration("tickets-v3-call-order") { db in
+            // The call a ticket's kept version came from (FetchCall.planOrder): the tie-break of MoreSettledWins.
+            try db.execute(sql: "ALTER TABLE tickets ADD COLUMN call_order INTEGER NOT NULL DEFAULT 0")
+        }
         return m
     }
 

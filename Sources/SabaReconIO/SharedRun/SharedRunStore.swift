@@ -62,6 +62,10 @@ public final class SharedRunStore: Sendable {
         CREATE INDEX break_events_by_break ON saba_recon.break_events (break_id, id);
         CREATE TABLE saba_recon.break_nights (run_id text PRIMARY KEY, applied_at double precision NOT NULL, annotations text NOT NULL);
         """,
+        // The call a ticket's kept version came from: MoreSettledWins' tie-break.
+        """
+        ALTER TABLE saba_recon.tickets ADD COLUMN call_order integer NOT NULL DEFAULT 0;
+        """,
     ]
 
     /// A call of one of the store's runs.
@@ -366,9 +370,9 @@ public final class SharedRunStore: Sendable {
                 while start < allIds.count {
                     let end = min(allIds.count, start + Self.batchSize)
                     for try await _ in try await c.query("""
-                        INSERT INTO saba_recon.tickets (run_id, trans_id, settlement_rank, body)
-                        SELECT \(call.runId), * FROM unnest(\(Array(allIds[start..<end]))::text[], \(Array(allRanks[start..<end]))::bigint[], \(Array(allBodies[start..<end]))::text[])
-                        ON CONFLICT (run_id, trans_id) DO UPDATE SET settlement_rank = excluded.settlement_rank, body = excluded.body
+                        INSERT INTO saba_recon.tickets (run_id, trans_id, settlement_rank, body, call_order)
+                        SELECT \(call.runId), u.*, \(call.fetch.planOrder) FROM unnest(\(Array(allIds[start..<end]))::text[], \(Array(allRanks[start..<end]))::bigint[], \(Array(allBodies[start..<end]))::text[]) AS u
+                        ON CONFLICT (run_id, trans_id) DO UPDATE SET settlement_rank = excluded.settlement_rank, body = excluded.body, call_order = excluded.call_order
                         \(unescaped: MoreSettledWins.condition(table: "saba_recon.tickets"))
                         """, logger: logger) {}
                     start = end

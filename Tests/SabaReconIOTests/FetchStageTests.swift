@@ -1,0 +1,126 @@
+import Foundation
+import GRDB
+import Logging
+import SabaReconCore
+import SabaSandbox
+import Synchronization
+import Testing
+@testable import SabaReconIO
+
+/// A book served with a random pause before each answer, so calls in flight together
+/// finish in a different order each time.
+final class JitteredTransport: HTTPTransport {
+    let inner: BookTransport
+    private let inFlight = Mutex((now: 0, most: 0))
+
+    init(book: SandboxBook, failAt: Int? = nil) { inner = BookTransport(book: book, failAt: failAt) }
+
+    var mostInFlight: Int { inFlight.withLock { $0.most } }
+
+    func perform(_ request: HTTPRequest, onHead: (HTTPResponseHead) throws -> Void,
+                 onBody: (UnsafeRawBufferPointer) throws -> Void) throws -> HTTPResponseHead {
+        inFlight.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+        defer { inFlight.withLock { $0.now -= 1 } }
+        Thread.sleep(forTimeInterval: Double.random(in: 0.005...0.04))
+        return try inner.perform(request, onHead: onHead, onBody: onBody)
+    }
+}
+
+/// A clock that only moves when something sleeps on it.
+final class SteppingClock: WallClock, Sendable {
+    private let instant: Mutex<Date>
+    init(_ start: Date) { instant = Mutex(start) }
+    func now() -> Date { instant.withLock { $0 } }
+    func sleep(_ seconds: TimeInterval) { instant.withLock { $0 = $0.addingTimeInterval(seconds) } }
+}
+
+@Suite struct FetchStageTests {
+    static func client(_ transport: any HTTPTransport) throws -> SabaClient {
+        SabaClient(config: SabaClientConfig(apiURL: "http://127.0.0.1:9", maxAttempts: 1), transport: transport,
+                   tokens: try StaticTokenSource(token: SandboxToken().make(vendorId: "v", expiresAt: Date().addingTimeInterval(3600)), origin: "test"),
+                   clock: SystemWallClock(), sleep: { _ in })
+    }
+
+    /// Every staged ticket and call, as text: what the match and the manifest read.
+    static func dump(_ store: RunStore) throws -> [String] {
+        try store.tickets.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM tickets ORDER BY trans_id").map { "\($0)" }
+                + Row.fetchAll(db, sql: "SELECT idx, settled, start, \"end\", is_edge, tickets, bytes, attempts FROM windows ORDER BY idx, settled").map { "\($0)" }
+        }
+    }
+
+    func stage(_ scene: JobScene, concurrency: Int, transport: any HTTPTransport) throws -> (RunStore, RunMetrics) {
+        let store = try RunStore.inMemory()
+        var metrics = RunMetrics(command: "run", startedAt: JobScene.now)
+        try FetchStage(client: Self.client(transport), store: store, clock: SystemWallClock(), logger: Logger(label: "test"), concurrency: concurrency)
+            .run(scene.plan.calls, metrics: &metrics)
+        return (store, metrics)
+    }
+
+    @Test func callsInFlightTogetherStageWhatOneAtATimeStages() throws {
+        let scene = try JobScene()
+        let (one, m1) = try stage(scene, concurrency: 1, transport: BookTransport(book: scene.book))
+        let transport = JitteredTransport(book: scene.book)
+        let (four, m4) = try stage(scene, concurrency: 4, transport: transport)
+        #expect(transport.mostInFlight > 1, "the calls never overlapped")
+        #expect(try Self.dump(four) == Self.dump(one))
+        #expect(m4.windowsFetched == m1.windowsFetched && m4.ticketsFetched == m1.ticketsFetched && m4.requests == m1.requests)
+    }
+
+    @Test func aFailedCallStopsTheOthersAndLeavesOnlyCompletedCallsCommitted() throws {
+        let scene = try JobScene()
+        let store = try RunStore.inMemory()
+        var metrics = RunMetrics(command: "run", startedAt: JobScene.now)
+        let error = #expect(throws: SabaError.self) {
+            try FetchStage(client: Self.client(JitteredTransport(book: scene.book, failAt: 2)), store: store, clock: SystemWallClock(),
+                           logger: Logger(label: "test"), concurrency: 3)
+                .run(scene.plan.calls, metrics: &metrics)
+        }
+        #expect(error?.description.contains("connection reset by the test") == true)
+        let committed = try store.committedCalls()
+        #expect(committed.count == metrics.windowsFetched && committed.count < scene.plan.calls.count)
+        // A resume fetches the rest, one at a time, and ends where an uninterrupted run does.
+        var rest = RunMetrics(command: "run", startedAt: JobScene.now)
+        try FetchStage(client: Self.client(BookTransport(book: scene.book)), store: store, clock: SystemWallClock(), logger: Logger(label: "test"))
+            .run(scene.plan.calls, metrics: &rest)
+        #expect(rest.windowsReused == committed.count && rest.windowsFetched == scene.plan.calls.count - committed.count)
+        let (whole, _) = try stage(scene, concurrency: 1, transport: BookTransport(book: scene.book))
+        let strip = { (rows: [String]) in rows.map { $0.replacingOccurrences(of: #"attempts:\d+"#, with: "", options: .regularExpression) } }
+        #expect(try strip(Self.dump(store)) == strip(Self.dump(whole)))
+    }
+
+    @Test func betweenTwoVersionsAsSettledTheEarlierCallsStays() throws {
+        let store = try RunStore.inMemory()
+        let window = { (i: Int) in FetchWindow(index: i, start: JobScene.now.addingTimeInterval(Double(i) * 86_400), end: JobScene.now.addingTimeInterval(Double(i + 1) * 86_400)) }
+        func version(_ stake: String) -> Ticket {
+            Ticket(transId: "T1", memberId: "m", stake: Money.parse(stake) ?? .zero, transTime: JobScene.now, status: TicketStatus("running"), currency: 3)
+        }
+        // Staged in the order calls in flight might finish: the later call first.
+        try store.staging { sink in
+            try sink.stage(version("30"), of: FetchCall(window: window(2), kind: .unsettled))
+            try sink.stage(version("10"), of: FetchCall(window: window(0), kind: .unsettled))
+            try sink.stage(version("20"), of: FetchCall(window: window(1), kind: .settled))
+        }
+        let stake = try store.tickets.read { try String.fetchOne($0, sql: "SELECT CAST(stake AS TEXT) FROM tickets WHERE trans_id = 'T1'") }
+        #expect(stake == "10000000", "the version of window 0's call (10.00, in millionths) stays: \(stake ?? "none")")
+    }
+
+    @Test func aPushbackHoldsEveryCallUntilItsTime() {
+        let clock = SteppingClock(JobScene.now)
+        let gate = ProviderGate()
+        #expect(gate.waitTurn(clock: clock, sleep: clock.sleep) == 0)
+        gate.pushBack(until: JobScene.now.addingTimeInterval(30))
+        gate.pushBack(until: JobScene.now.addingTimeInterval(10))  // an earlier one does not shorten it
+        #expect(gate.waitTurn(clock: clock, sleep: clock.sleep) == 30)
+        #expect(gate.waitTurn(clock: clock, sleep: clock.sleep) == 0)
+        // A pushback that arrives while a call waits makes it wait on.
+        gate.pushBack(until: clock.now().addingTimeInterval(5))
+        var slept: [TimeInterval] = []
+        let waited = gate.waitTurn(clock: clock) { seconds in
+            slept.append(seconds)
+            clock.sleep(seconds)
+            if slept.count == 1 { gate.pushBack(until: clock.now().addingTimeInterval(7)) }
+        }
+        #expect(slept == [5, 7] && waited == 12)
+    }
+}
