@@ -97,7 +97,8 @@ final class RunningCLI: @unchecked Sendable {
                           "--out", out, "--store", store, "--wait", "30s", "--lease", "5s"]
         let host = Self.hostName()
         let (run, victimClaimed): (CLIResult, Bool) = try await blocking {
-            let victim = try RunningCLI(workerArgs)
+            // One call at a time, so the victim holds exactly one window when it is killed.
+            let victim = try RunningCLI(workerArgs + ["--fetch-concurrency", "1"])
             let run = try RunningCLI(scene.runArguments(["--store", store, "--lease", "5s"]))
             // Kill the worker once it holds a window it has not finished.
             var claimed = false

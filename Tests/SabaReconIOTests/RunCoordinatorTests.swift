@@ -216,11 +216,18 @@ struct Routed: HTTPTransport {
             defer { creator.close() }
             try creator.migrate()
             _ = try creator.createOrJoin(RunRecord(runId: shared, plan: s.scene.plan, now: JobScene.now, judging: recorded))
-            let worker = s.coordinator(try s.settings(flags: ["store": store, "lease": "10s", "break_book": "off"]), saba: BookTransport(book: s.scene.book))
+            // Calls that take a moment, so the worker's fetch helpers (fetch_concurrency 4) share them.
+            let worker = s.coordinator(try s.settings(flags: ["store": store, "lease": "10s", "break_book": "off"]), saba: JitteredTransport(book: s.scene.book))
             return try worker.run(RunRequest(.worker(wait: 0), commandLine: []))
         }
         #expect(status == 0)
         let manifest = try s.manifest(shared)
+        guard case .array(let calls)? = manifest["shared_run"]?["calls"] else {
+            Issue.record("no shared_run.calls")
+            return
+        }
+        let fetchers = Set(calls.compactMap { $0["fetched_by"]?.stringValue })
+        #expect(fetchers.count > 1 && fetchers.contains { $0.hasSuffix("#2") || $0.hasSuffix("#3") || $0.hasSuffix("#4") }, "\(fetchers)")
         #expect(manifest["setting_differences"] == .array([.string("break_book: the run's OUT/breaks.sqlite, this process's off"),
                                                            .string("fail_on: the run's any, this process's unacknowledged")]))
         guard case .object(let breaks)? = manifest["breaks"] else {

@@ -169,7 +169,7 @@ extension SharedRunStoreTests {
 
     @Test func theMigrationLockIsWaitedForABoundedTime() async throws {
         let pg = try TestPostgres.server()
-        let (url, _) = try pg.makeDatabase()
+        let (url, db) = try pg.makeDatabase()
         let (message, seconds): (String, TimeInterval) = try await blocking {
             let holder = try SharedRunStore(url: url, worker: "holder", lease: 30)
             defer { holder.close() }
@@ -177,7 +177,8 @@ extension SharedRunStoreTests {
                 let c = try await holder.connection(0)
                 for try await _ in try await c.query("SELECT pg_advisory_lock(727172)", logger: holder.logger) {}
             }
-            let held = try pg.psqlValue("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+            // This database's migration lock only: other tests' databases take theirs, and the break book's, meanwhile.
+            let held = try pg.psqlValue("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = 727172 AND database = (SELECT oid FROM pg_database WHERE datname = '\(db)')")
             #expect(held == "1", "the holder holds the lock")
             let waiter = try SharedRunStore(url: url, worker: "waiter", lease: 30, migrationLockTimeout: 1)
             defer { waiter.close() }

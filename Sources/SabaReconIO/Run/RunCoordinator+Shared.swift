@@ -11,7 +11,9 @@ extension RunCoordinator {
     func shared(_ request: RunRequest, storeURL: String, started: Date) throws -> Finished {
         let store = try openStore(storeURL)
         defer { store.close() }
-        let (client, secrets) = try settings.makeClient(transport: transport, clock: clock, logger: logger)
+        var (client, secrets) = try settings.makeClient(transport: transport, clock: clock, logger: logger)
+        // Calls in flight together in this process obey one pushback, as in a single process.
+        if settings.fetchConcurrency > 1 { client.gate = ProviderGate() }
         var redacted = request
         redacted.commandLine = CommandLineRedactor.redact(request.commandLine, secrets: secrets)
         let published = Published()
@@ -28,12 +30,20 @@ extension RunCoordinator {
         worker.clock = clock
         worker.poll = poll
         worker.fetched = { published.add(fetched: $0) }
+        // fetch_concurrency: helpers beside this worker, each with its own connections and
+        // name (`host:pid:nonce#k` in the calls' fetched_by), claim and fetch calls too; started
+        // once there is a run to work on (an idle helper stops when none is open).
+        func helped<T>(_ work: () throws -> T) throws -> T {
+            let helpers = try startHelpers(settings.fetchConcurrency - 1, storeURL: storeURL, client: client, published: published)
+            defer { helpers.stop() }
+            return try work()
+        }
         let metrics = RunMetrics(command: request.command, startedAt: started)
         switch request.kind {
         case .worker(let wait):
             let deadline = clock.now().addingTimeInterval(wait)
             while try store.openRuns().isEmpty && clock.now() < deadline { Thread.sleep(forTimeInterval: poll) }
-            try worker.work(until: { false })
+            try helped { try worker.work(until: { false }) }
             // A worker tells the metrics file and the monitor about the runs it published,
             // with their own exit status; one that published none has nothing to tell (its
             // success ping would mask the failure of the night it helped).
@@ -43,21 +53,44 @@ extension RunCoordinator {
             return Finished(exitStatus: 0, metrics: last, lines: [],
                             message: "saba-recon worker \(store.worker) published run \(runId) (exit \(last.exitStatus))")
         case .run(.fresh(let plan, let now)), .nightly(let plan, let now):
-            return try waitFor(try join(plan: plan, now: now, store: store), worker: worker, store: store, published: published, metrics: metrics)
+            let runId = try join(plan: plan, now: now, store: store)
+            return try helped { try waitFor(runId, worker: worker, store: store, published: published, metrics: metrics) }
         case .run(.resume(let id)):
             // A failed run is opened again (its done calls stay done); a finished one is not.
             try store.reopen(id)
-            return try waitFor(id, worker: worker, store: store, published: published, metrics: metrics)
+            return try helped { try waitFor(id, worker: worker, store: store, published: published, metrics: metrics) }
         case .run(.rediff), .rediff:
             throw JobError("rediff works on a run folder; run it without --store", stage: .open)
         }
     }
 
-    func openStore(_ storeURL: String) throws -> SharedRunStore {
+    /// Threads that claim and fetch calls beside this process's worker; `stop()` ends them
+    /// (after the call each is fetching) and closes their stores.
+    func startHelpers(_ count: Int, storeURL: String, client: SabaClient, published: Published) throws -> WorkerHelpers {
+        let helpers = WorkerHelpers()
+        for k in 0..<max(0, count) {
+            let store = try openStore(storeURL, suffix: "#\(k + 2)")
+            helpers.start(store: store) { [outRoot, logger, clock, poll] stop in
+                var helper = SharedRunWorker(store: store, client: client, outRoot: outRoot, logger: logger) { runId, _ in
+                    throw JobError("a fetch helper does not publish (run \(runId))")
+                }
+                helper.clock = clock
+                helper.poll = poll
+                helper.fetched = { published.add(fetched: $0) }
+                do { try helper.fetchCalls(until: stop) } catch {
+                    // A call's failure is recorded in the store for the run; this process's worker reports it.
+                    logger.debug("fetch helper \(store.worker): \(error)")
+                }
+            }
+        }
+        return helpers
+    }
+
+    func openStore(_ storeURL: String, suffix: String = "") throws -> SharedRunStore {
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, host.count - 1)
         // host:pid, and a nonce: two containers' pid 1 on one host network must not share a name.
-        let name = "\(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)):\(getpid()):\(String(UInt16.random(in: 0...UInt16.max), radix: 16))"
+        let name = "\(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)):\(getpid()):\(String(UInt16.random(in: 0...UInt16.max), radix: 16))\(suffix)"
         let store: SharedRunStore
         do {
             store = try SharedRunStore(url: storeURL, worker: name, lease: settings.lease, logger: logger)

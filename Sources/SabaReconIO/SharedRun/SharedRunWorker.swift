@@ -48,6 +48,19 @@ public struct SharedRunWorker {
         }
     }
 
+    /// A helper beside the process's own worker (`fetch_concurrency` above 1): it claims and
+    /// fetches calls, never publishes, and stops when `stop()` says so or no run is open.
+    public func fetchCalls(until stop: () -> Bool) throws {
+        while !stop() {
+            if let call = try store.claimCall() {
+                try fetch(call)
+                continue
+            }
+            if try store.openRuns().isEmpty { return }
+            Thread.sleep(forTimeInterval: poll)
+        }
+    }
+
     func fetch(_ call: SharedRunStore.Call) throws {
         let store = self.store
         let keeper = LeaseKeeper(every: store.lease / 3) { try store.heartbeat(call) }
