@@ -18,7 +18,8 @@ swift build -c release --product saba-recon
 swift build -c release --product saba-sandbox
 BIN=$PWD/.build/release
 WORK=$(mktemp -d /tmp/saba-latency.XXXXXX)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+# Each sandbox is started inside $(serve ...), a subshell: its pid file is how it is stopped.
+trap 'for f in "$WORK"/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done; rm -rf "$WORK"' EXIT
 NOW=2026-11-20T12:00:00Z
 RANGE=(--from 2026-05-25 --to 2026-11-20 --now $NOW)
 
@@ -26,6 +27,7 @@ serve() {  # serve NAME [fault flags...]: a sandbox of its own (its request coun
   local name=$1; shift
   $BIN/saba-sandbox serve --port 0 --tickets "$TICKETS" --span-days 180 --now $NOW --cache-bodies --delay-ms "$DELAY" \
       --token-file "$WORK/$name.jwt" --ledger "$WORK/$name.sqlite" "$@" > "$WORK/$name.log" 2>&1 &
+  echo $! > "$WORK/$name.pid"
   until grep -q listening "$WORK/$name.log" 2>/dev/null; do sleep 0.5; done
   grep -o 'http://[0-9.]*:[0-9]*' "$WORK/$name.log" | head -1
 }
@@ -56,6 +58,6 @@ for mode in plain e009; do
     label="no faults"; [ $mode = e009 ] && label="E009 every 3rd request"
     printf "%-40s %8.2f %7.2fx %9s  %s\n" "$label, --fetch-concurrency $n" "$wall" "$(echo "$base / $wall" | bc -l)" \
         "$(attempts "$name")" "$(same "$mode-1" "$name")"
-    kill %% 2>/dev/null || true
+    kill "$(cat "$WORK/$name.pid")" 2>/dev/null || true
   done
 done

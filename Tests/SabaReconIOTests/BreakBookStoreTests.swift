@@ -67,6 +67,34 @@ import TestSupport
         #expect(try store.load().breaks[id]?.acknowledgement?.by == "bo")
     }
 
+    /// The store's book is shared across report roots, whose locks differ: a person's
+    /// acknowledgement made while a run publishes is kept by the run's night, and a person's
+    /// command that read the book before a night is refused, not applied over it.
+    @Test func writesThatCrossAreKeptOrRefusedNeverLost() async throws {
+        let (url, _) = try TestPostgres.server().makeDatabase()
+        let (acknowledged, refused): (Bool, String) = try await blocking {
+            let store = try SharedRunStore(url: url, worker: "test", lease: 10, logger: Logger(label: "test"))
+            defer { store.close() }
+            try store.migrate()
+            let run = StoreBreakBook(store), person = StoreBreakBook(store)
+            try run.apply(try run.load().night([Self.row("1")], coverage: Self.coverage, now: Self.now, runId: "R1"), runId: "R1", at: Self.now)
+            // R2 judges its night; meanwhile a person acknowledges break 1; then R2 applies.
+            let night = try run.load().night([Self.row("1")], coverage: Self.coverage, now: Self.now.addingTimeInterval(86_400), runId: "R2")
+            let id = BreakKey(Self.row("1")).breakId
+            _ = try BreakDesk(store: person, clock: FixedWallClock(Self.now)).acknowledge([BreakDesk.Request(target: .id(id), reason: "known", until: nil, origin: "t")], by: "ana")
+            try run.apply(night, runId: "R2", at: Self.now.addingTimeInterval(86_400))
+            let kept = try run.load().breaks[id]?.acknowledgement?.by == "ana"
+            // A person's command that read the book before R3's night is refused.
+            var book = try person.load()
+            let event = try book.withdraw(id, by: "bo", reason: "no", at: Self.now)
+            try run.apply(try run.load().night([Self.row("1")], coverage: Self.coverage, now: Self.now.addingTimeInterval(2 * 86_400), runId: "R3"),
+                          runId: "R3", at: Self.now.addingTimeInterval(2 * 86_400))
+            do { try person.record([event], book: book); return (kept, "recorded") } catch { return (kept, "\(error)") }
+        }
+        #expect(acknowledged, "the acknowledgement made while the run published was lost")
+        #expect(refused.contains("changed while this command worked"), "\(refused)")
+    }
+
     @Test func aDamagedStoreRowIsAClearErrorNotAWrongStatus() async throws {
         let (url, _) = try TestPostgres.server().makeDatabase()
         let message: String = try await blocking {

@@ -103,24 +103,38 @@ final class SteppingClock: WallClock, Sendable {
         }
         let stake = try store.tickets.read { try String.fetchOne($0, sql: "SELECT CAST(stake AS TEXT) FROM tickets WHERE trans_id = 'T1'") }
         #expect(stake == "10000000", "the version of window 0's call (10.00, in millionths) stays: \(stake ?? "none")")
+        // The same call fetched again (a retry, a resume over a killed attempt's rows): its last version wins.
+        try store.staging { sink in try sink.stage(version("40"), of: FetchCall(window: window(0), kind: .unsettled)) }
+        let again = try store.tickets.read { try String.fetchOne($0, sql: "SELECT CAST(stake AS TEXT) FROM tickets WHERE trans_id = 'T1'") }
+        #expect(again == "40000000")
     }
 
-    @Test func aPushbackHoldsEveryCallUntilItsTime() {
+    @Test func aPushbackHoldsEveryCallUntilItsTime() throws {
         let clock = SteppingClock(JobScene.now)
         let gate = ProviderGate()
-        #expect(gate.waitTurn(clock: clock, sleep: clock.sleep) == 0)
+        #expect(try gate.waitTurn(clock: clock, sleep: clock.sleep) == 0)
         gate.pushBack(until: JobScene.now.addingTimeInterval(30))
         gate.pushBack(until: JobScene.now.addingTimeInterval(10))  // an earlier one does not shorten it
-        #expect(gate.waitTurn(clock: clock, sleep: clock.sleep) == 30)
-        #expect(gate.waitTurn(clock: clock, sleep: clock.sleep) == 0)
+        #expect(try gate.waitTurn(clock: clock, sleep: clock.sleep) == 30)
+        #expect(try gate.waitTurn(clock: clock, sleep: clock.sleep) == 0)
         // A pushback that arrives while a call waits makes it wait on.
         gate.pushBack(until: clock.now().addingTimeInterval(5))
         var slept: [TimeInterval] = []
-        let waited = gate.waitTurn(clock: clock) { seconds in
+        let waited = try gate.waitTurn(clock: clock, sleep: { seconds in
             slept.append(seconds)
             clock.sleep(seconds)
             if slept.count == 1 { gate.pushBack(until: clock.now().addingTimeInterval(7)) }
-        }
+        }, slice: 60)
         #expect(slept == [5, 7] && waited == 12)
+        // A call whose run failed elsewhere stops waiting within a slice.
+        gate.pushBack(until: clock.now().addingTimeInterval(300))
+        var asked = 0
+        #expect(throws: CancellationError.self) {
+            try gate.waitTurn(clock: clock, sleep: clock.sleep) {
+                asked += 1
+                if asked == 3 { throw CancellationError() }
+            }
+        }
+        #expect(asked == 3)
     }
 }

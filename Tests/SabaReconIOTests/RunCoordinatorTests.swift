@@ -238,6 +238,27 @@ struct Routed: HTTPTransport {
         #expect(FileManager.default.fileExists(atPath: s.scene.out.appendingPathComponent("breaks.sqlite").path))
     }
 
+    /// A call the provider refuses fails the run whichever thread of the worker fetched it:
+    /// the worker exits 2, never 0 because a helper thread took the call.
+    @Test func aRefusedCallFailsTheWorkerWhicheverThreadFetchedIt() async throws {
+        let pg = try TestPostgres.server()
+        let (store, _) = try pg.makeDatabase()
+        let s = try CoordinatorScene()
+        let shared = "20260720T130000Z-0001"
+        let (outcome, state): (String, RunState?) = try await blocking { [s] in
+            let creator = try SharedRunStore(url: store, worker: "creator", lease: 10, logger: Logger(label: "test"))
+            defer { creator.close() }
+            try creator.migrate()
+            _ = try creator.createOrJoin(RunRecord(runId: shared, plan: s.scene.plan, now: JobScene.now, judging: try s.settings().judging))
+            let worker = s.coordinator(try s.settings(flags: ["store": store, "lease": "10s"]), saba: JitteredTransport(book: s.scene.book, failAt: 3))
+            let outcome: String
+            do { outcome = "exit \(try worker.run(RunRequest(.worker(wait: 0), commandLine: [])))" } catch { outcome = "\(error)" }
+            return (outcome, try creator.state(of: shared)?.state)
+        }
+        #expect(outcome.contains("connection reset by the test"), "\(outcome)")
+        #expect(state == .failed)
+    }
+
     /// A run made with --store keeps its book in the store's schema; a rediff of its folder
     /// reaches that book through the store of its own settings, or says it needs one.
     @Test func aRediffOfAStoreRunUpdatesTheStoresBook() async throws {

@@ -267,7 +267,7 @@ extension SharedRunStoreTests {
             let call = try #require(try a.claimCall())
             _ = try a.stage(call) { stage in
                 // 4,500 tickets: three batches. "d" first running, settled two batches later; "e"
-                // twice at the same rank (the first stays), "w" settled then running (settled stays).
+                // twice at the same rank in one call (the last staged wins), "w" settled then running (settled stays).
                 var settled = Self.ticket("w"); settled.status = TicketStatus("won")
                 var later = Self.ticket("d"); later.status = TicketStatus("lose")
                 var first = Self.ticket("e"); first.memberId = "first"
@@ -282,7 +282,7 @@ extension SharedRunStoreTests {
             #expect(back.count == 4_497)
             #expect(back["d"]?.status == TicketStatus("lose"))
             #expect(back["w"]?.status == TicketStatus("won"))
-            #expect(back["e"]?.memberId == "first")
+            #expect(back["e"]?.memberId == "second")
         }
         #expect(try pg.psqlValue("SELECT count(*) FROM saba_recon.calls WHERE done", database: db) == "1")
     }

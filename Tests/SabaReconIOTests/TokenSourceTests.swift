@@ -69,6 +69,10 @@ import SabaSandbox
         #expect(source.logins == 2)
         #expect(transport.requests.map { $0.url.hasSuffix("/login") } == [true, false, true, false])
         #expect(transport.requests[0].body == #"{"vendor_id":"v","vendor_member_id":"recon"}"#)
+        // A second call refused the same old token (calls in flight together) keeps the new
+        // one instead of logging in a third time.
+        #expect(source.invalidate(refused: t1))
+        #expect(try source.token(now: Date()) == t2 && source.logins == 2)
     }
 
     @Test func aLoginAnswered503IsTriedAgainButA401IsNot() throws {
@@ -106,7 +110,8 @@ import SabaSandbox
         let error = #expect(throws: TokenError.self) { try source.token(now: Date()) }
         #expect(error?.description.contains("expired at") == true)
         #expect(error?.description.contains(expired) == false)
-        #expect(source.invalidate() == false, "the file still holds the same refused token")
+        #expect(source.invalidate(refused: expired) == false, "the file still holds the same refused token")
+        #expect(source.invalidate(refused: a), "a token replaced since: the new one is worth a try")
     }
 }
 

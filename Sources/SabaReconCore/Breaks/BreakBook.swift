@@ -157,6 +157,17 @@ public struct BreakBook: Sendable, Equatable {
         return BreakEvent(breakId: id, action: .withdrawn, by: by, reason: reason, at: at)
     }
 
+    /// People's acknowledgements and withdrawals made since this book was read (the stored
+    /// records of the breaks they touched) kept over a night judged on the older book: the
+    /// night's statuses stand, a person's act is not undone. A break the night resolved stays resolved.
+    public mutating func keepAcknowledgements(of records: [BreakRecord]) {
+        for stored in records {
+            guard var mine = breaks[stored.breakId], !mine.isResolved else { continue }
+            mine.acknowledgement = stored.acknowledgement
+            breaks[stored.breakId] = mine
+        }
+    }
+
     /// The break of a provider, kind and trans id, if the book holds it.
     public func find(provider: String, kind: DiscrepancyKind, transId: String) -> BreakRecord? {
         breaks[BreakKey(provider: provider, kind: kind, transId: transId).breakId]

@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 import SabaReconCore
+import Synchronization
 
 /// The break book in the run store's schema (SPEC §9, with `--store`): every process of a
 /// shared run, on any machine, publishes into one book, and `saba-recon breaks --store`
@@ -9,9 +10,30 @@ import SabaReconCore
 /// a person's acknowledgement never interleave even across report roots.
 public struct StoreBreakBook: BreakBookStorage {
     let store: SharedRunStore
+    /// The book's version when it was last loaded (its last event, its nights): a write checks
+    /// it under the lock, since this book is shared across report roots whose locks differ.
+    let seen = Seen()
+
+    final class Seen: Sendable {
+        let version = Mutex<Version?>(nil)
+    }
+
+    struct Version: Sendable, Equatable {
+        var lastEvent: Int64
+        var nights: Int64
+    }
 
     public init(_ store: SharedRunStore) {
         self.store = store
+    }
+
+    static func version(_ c: PostgresConnection, store: SharedRunStore) async throws -> Version {
+        for try await (event, nights) in try await c.query("""
+            SELECT (SELECT coalesce(max(id), 0) FROM saba_recon.break_events), (SELECT count(*) FROM saba_recon.break_nights)
+            """, logger: store.logger).decode((Int64, Int64).self) {
+            return Version(lastEvent: event, nights: nights)
+        }
+        return Version(lastEvent: 0, nights: 0)
     }
 
     public var displayName: String { "the run store \(store.displayName)" }
@@ -21,6 +43,10 @@ public struct StoreBreakBook: BreakBookStorage {
 
     /// A stored record longer than this is not one this job wrote.
     static let maxRecordBytes = 64 << 10
+    /// A night's annotations: about 150 bytes a row, for the most breaks a book may hold.
+    static let maxNightBytes = 1 << 30
+    /// The audit trail read at once (`breaks list` reads the book, not the trail).
+    static let maxEvents = 10_000_000
     /// pg_advisory_xact_lock key of the book's writers (the migration lock is 727172).
     static let writeLock = 727_173
 
@@ -29,8 +55,10 @@ public struct StoreBreakBook: BreakBookStorage {
     }
 
     public func load() throws -> BreakBook {
-        try store.sync("read the break book", timeout: store.operationTimeout + 600) { [store] in
+        let (book, version) = try store.sync("read the break book", timeout: store.operationTimeout + 600) { [store] in
             let c = try await store.connection(0)
+            // Read first: a change during the load is then seen as a change at the write.
+            let version = try await Self.version(c, store: store)
             var count = 0
             for try await n in try await c.query("SELECT count(*) FROM saba_recon.breaks", logger: store.logger).decode(Int.self) { count = n }
             guard count <= BreakBook.maxBreaks else {
@@ -53,18 +81,25 @@ public struct StoreBreakBook: BreakBookStorage {
                 }
                 records.append(record)
             }
-            return BreakBook(records)
+            return (BreakBook(records), version)
         }
+        seen.version.withLock { $0 = version }
+        return book
     }
 
     public func appliedNight(_ runId: String) throws -> [BreakBook.Annotation]? {
-        let text: String? = try store.sync("read the break book's night") { [store] in
+        let found: (String?, Int)? = try store.sync("read the break book's night") { [store] in
             let c = try await store.connection(0)
-            for try await text in try await c.query("SELECT annotations FROM saba_recon.break_nights WHERE run_id = \(runId)", logger: store.logger)
-                .decode(String.self) { return text }
+            for try await row in try await c.query("""
+                SELECT CASE WHEN octet_length(annotations) <= \(Self.maxNightBytes) THEN annotations END, octet_length(annotations)
+                FROM saba_recon.break_nights WHERE run_id = \(runId)
+                """, logger: store.logger).decode((String?, Int).self) { return row }
             return nil
         }
-        guard let text else { return nil }
+        guard let (stored, size) = found else { return nil }
+        guard let text = stored else {
+            throw Damaged(description: "the break book's night of run \(runId) in \(store.displayName) is \(size) bytes, more than \(Self.maxNightBytes): not what saba-recon writes")
+        }
         do {
             return try JSONDecoder().decode([BreakBookStore.StoredAnnotation].self, from: Data(text.utf8)).map { try $0.annotation }
         } catch {
@@ -77,10 +112,24 @@ public struct StoreBreakBook: BreakBookStorage {
         let annotations = String(decoding: try JSONEncoder().encode(night.annotations.map(BreakBookStore.StoredAnnotation.init)), as: UTF8.self)
         let (ids, records) = try Self.rows(night.book, only: nil)
         let events = try night.events.map(Self.row)
-        return try write("apply run \(runId)'s night to the break book", rows: ids.count) { c in
+        let loaded = seen.version.withLock { $0 }
+        return try write("apply run \(runId)'s night to the break book", rows: ids.count) { [store] c in
             var applied = false
             for try await _ in try await c.query("SELECT 1 FROM saba_recon.break_nights WHERE run_id = \(runId)", logger: store.logger).decode(Int.self) { applied = true }
             if applied { return false }
+            var records = records
+            if let loaded {
+                let now = try await Self.version(c, store: store)
+                if now.nights != loaded.nights {
+                    throw Damaged(description: "another run applied its night to the break book in \(store.displayName) while run \(runId) was publishing; its night is not applied: run --resume \(runId) applies it on the book as it is now")
+                }
+                if now.lastEvent != loaded.lastEvent {
+                    // People acknowledged or withdrew since the night was judged: their acts stay.
+                    var book = night.book
+                    book.keepAcknowledgements(of: try await Self.touched(since: loaded.lastEvent, on: c, store: store))
+                    records = try Self.rows(book, only: nil).1
+                }
+            }
             try await Self.save(ids, records, on: c, store: store)
             try await Self.insert(events, on: c, store: store)
             for try await _ in try await c.query("""
@@ -93,7 +142,11 @@ public struct StoreBreakBook: BreakBookStorage {
     public func record(_ events: [BreakEvent], book: BreakBook) throws {
         let (ids, records) = try Self.rows(book, only: Set(events.map(\.breakId)))
         let rows = try events.map(Self.row)
-        _ = try write("record acknowledgements in the break book", rows: ids.count) { c in
+        let loaded = seen.version.withLock { $0 }
+        _ = try write("record acknowledgements in the break book", rows: ids.count) { [store] c in
+            if let loaded, try await Self.version(c, store: store) != loaded {
+                throw Damaged(description: "the break book in \(store.displayName) changed while this command worked (a run's night, or another person's acknowledgement); nothing was written: run the command again")
+            }
             try await Self.save(ids, records, on: c, store: store)
             try await Self.insert(rows, on: c, store: store)
             return true
@@ -105,11 +158,14 @@ public struct StoreBreakBook: BreakBookStorage {
             let c = try await store.connection(0)
             var out: [String] = []
             let rows = if let breakId {
-                try await c.query("SELECT event FROM saba_recon.break_events WHERE break_id = \(breakId) ORDER BY id", logger: store.logger)
+                try await c.query("SELECT left(event, \(Self.maxRecordBytes)::integer) FROM saba_recon.break_events WHERE break_id = \(breakId) ORDER BY id LIMIT \(Self.maxEvents + 1)", logger: store.logger)
             } else {
-                try await c.query("SELECT event FROM saba_recon.break_events ORDER BY id", logger: store.logger)
+                try await c.query("SELECT left(event, \(Self.maxRecordBytes)::integer) FROM saba_recon.break_events ORDER BY id LIMIT \(Self.maxEvents + 1)", logger: store.logger)
             }
             for try await text in rows.decode(String.self) { out.append(text) }
+            guard out.count <= Self.maxEvents else {
+                throw Damaged(description: "the break book's trail in \(store.displayName) holds more than \(Self.maxEvents) events: not what saba-recon writes")
+            }
             return out
         }
         let decoder = JSONDecoder()
@@ -118,6 +174,22 @@ public struct StoreBreakBook: BreakBookStorage {
                 throw Damaged(description: "an event in the break book in \(store.displayName) is unreadable: \(error)")
             }
         }
+    }
+
+    /// The stored records of the breaks people's events touched after event `lastEvent`.
+    static func touched(since lastEvent: Int64, on c: PostgresConnection, store: SharedRunStore) async throws -> [BreakRecord] {
+        var out: [BreakRecord] = []
+        let decoder = JSONDecoder()
+        for try await (id, text) in try await c.query("""
+            SELECT break_id, CASE WHEN octet_length(record) <= \(maxRecordBytes) THEN record END FROM saba_recon.breaks
+            WHERE break_id IN (SELECT break_id FROM saba_recon.break_events WHERE id > \(lastEvent))
+            """, logger: store.logger).decode((String, String?).self) {
+            guard let text, let record = try? decoder.decode(BreakRecord.self, from: Data(text.utf8)), record.breakId == id else {
+                throw Damaged(description: "break \(SecretText.escapeControls(String(id.prefix(40)))) in \(store.displayName) is unreadable or not what saba-recon writes")
+            }
+            out.append(record)
+        }
+        return out
     }
 
     /// One transaction under the book's advisory lock; rolled back on any error.

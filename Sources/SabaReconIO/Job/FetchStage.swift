@@ -109,7 +109,8 @@ struct FetchStage {
                         var batch: [Ticket] = []
                         batch.reserveCapacity(Self.batchSize)
                         // A call that failed elsewhere stops this one before another attempt.
-                        let stats = try client.fetch(call, onAttempt: { _ in if queue.isCancelled { throw Stopped() } }) { ticket in
+                        let stop = { if queue.isCancelled { throw Stopped() } }
+                        let stats = try client.fetch(call, onAttempt: { _ in try stop() }, stopWaiting: stop) { ticket in
                             batch.append(ticket)
                             if batch.count == Self.batchSize {
                                 guard queue.put(.tickets(call, batch)) else { throw Stopped() }

@@ -209,7 +209,13 @@ public struct ReconcileJob: Sendable {
             // book once the reports are published (a resumed run finds its night applied).
             // The run's recorded book and rule, so every process that may publish it agrees.
             let failOn = judging.failOn ?? options.judging.failOn ?? .unacknowledged
-            let bookStore = try (judging.breakBook ?? options.judging.breakBook ?? .off).open(out: options.outRoot, store: options.runStore)
+            let location = judging.breakBook ?? options.judging.breakBook ?? .off
+            if case .file(let path) = location, options.judging.breakBook != location {
+                // A path read back from run.json or the store is trusted no further (SPEC §6):
+                // a file is written only where this process's own settings say too.
+                throw JobError("run \(folder.runId) keeps its break book at \(path) (recorded with the run), and this process's break_book is \(options.judging.breakBook?.description ?? "unset"): give --break-book \(path) to publish it there", stage: .reports)
+            }
+            let bookStore = try location.open(out: options.outRoot, store: options.runStore)
             let breaks = try bookStore.map { store in
                 try BreakNightStep.prepare(store: store, rows: result.rows, runId: folder.runId, now: now,
                                            coverage: BreakBook.Coverage(range: plan.range, sources: Self.sources(book)))

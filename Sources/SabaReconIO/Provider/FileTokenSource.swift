@@ -41,10 +41,11 @@ public final class FileTokenSource: TokenSource {
         }
     }
 
-    public func invalidate() -> Bool {
+    public func invalidate(refused: String) -> Bool {
         // Saba refused the token: worth a retry only if the file now holds another one.
         state.withLock { state in
             let before = state.seen.last
+            if before != refused { return true }
             state.stamp = nil
             guard (try? Self.refresh(&state, path: path)) != nil else { return false }
             return state.seen.last != before

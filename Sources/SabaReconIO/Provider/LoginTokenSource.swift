@@ -58,8 +58,10 @@ public final class LoginTokenSource: TokenSource {
         }
     }
 
-    public func invalidate() -> Bool {
+    public func invalidate(refused: String) -> Bool {
         state.withLock { state in
+            // Another call already replaced the refused token: use the new one.
+            if let current = state.token, current != refused { return true }
             // One fresh login per refusal; a token that was just issued and refused will not improve.
             let hadToken = state.token != nil
             state.token = nil

@@ -19,13 +19,21 @@ public final class ProviderGate: Sendable {
     public var openAt: Date { resumeAt.withLock { $0 } }
 
     /// Waits until the gate is open (again if a later pushback came meanwhile); returns the
-    /// seconds waited. A clock that does not move (tests) waits once per pushback.
+    /// seconds waited. A clock that does not move (tests) waits once per pushback. `stop` is
+    /// asked between slices of at most `slice` seconds: a call whose run has already failed
+    /// elsewhere stops waiting (it throws) instead of sitting out a long `Retry-After`.
     @discardableResult
-    public func waitTurn(clock: any WallClock, sleep: (TimeInterval) -> Void) -> TimeInterval {
+    public func waitTurn(clock: any WallClock, sleep: (TimeInterval) -> Void, slice: TimeInterval = 1, stop: () throws -> Void = {}) rethrows -> TimeInterval {
         var waited = 0.0
         var until = openAt
         while case let wait = until.timeIntervalSince(clock.now()), wait > 0 {
-            sleep(wait)
+            var left = wait
+            while left > 0 {
+                try stop()
+                let step = min(left, slice)
+                sleep(step)
+                left -= step
+            }
             waited += wait
             let later = openAt
             guard later > until else { break }

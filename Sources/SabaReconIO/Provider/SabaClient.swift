@@ -95,8 +95,9 @@ public struct SabaClient: Sendable {
     }
 
     /// Fetches one call; `onTicket` sees every ticket of the body as it is decoded.
-    /// `onAttempt` runs before each attempt (so a caller can discard a failed attempt's tickets).
-    public func fetch(_ call: FetchCall, onAttempt: (Int) throws -> Void = { _ in },
+    /// `onAttempt` runs before each attempt (so a caller can discard a failed attempt's tickets);
+    /// `stopWaiting` is asked while the call waits at the gate (it throws to give up).
+    public func fetch(_ call: FetchCall, onAttempt: (Int) throws -> Void = { _ in }, stopWaiting: () throws -> Void = {},
                       onTicket: (Ticket) throws -> Void) throws -> FetchStats {
         let started = Date()
         var attempt = 0
@@ -104,14 +105,20 @@ public struct SabaClient: Sendable {
         while true {
             attempt += 1
             // A pushback another call received holds this one too (a fixed clock in tests never moves: no wait).
-            gate?.waitTurn(clock: clock, sleep: sleep)
+            try gate?.waitTurn(clock: clock, sleep: sleep, stop: stopWaiting)
             try onAttempt(attempt)
             let outcome: Attempt
+            let token: String
             do {
-                outcome = try once(call, attempt: attempt, onTicket: onTicket)
+                token = try tokens.token(now: clock.now())
+            } catch {
+                throw SabaError(call: call, message: String(describing: error), attempts: attempt)
+            }
+            do {
+                outcome = try once(call, token: token, attempt: attempt, onTicket: onTicket)
             } catch let error as SabaError where error.httpStatus == 401 && !loggedInAgain && attempt < config.maxAttempts {
                 // A refused token (revoked, rotated) is worth one more try with a fresh one.
-                guard tokens.invalidate() else { throw error }
+                guard tokens.invalidate(refused: token) else { throw error }
                 loggedInAgain = true
                 logger.notice("GetBetDetails \(call): HTTP 401\(error.errorCode.map { " \($0)" } ?? ""); trying once more with a new token from \(tokens.origin)")
                 continue
@@ -137,13 +144,7 @@ public struct SabaClient: Sendable {
         }
     }
 
-    private func once(_ call: FetchCall, attempt: Int, onTicket: (Ticket) throws -> Void) throws -> Attempt {
-        let token: String
-        do {
-            token = try tokens.token(now: clock.now())
-        } catch {
-            throw SabaError(call: call, message: String(describing: error), attempts: attempt)
-        }
+    private func once(_ call: FetchCall, token: String, attempt: Int, onTicket: (Ticket) throws -> Void) throws -> Attempt {
         var headers = [("Authorization", "Bearer \(token)"), ("Accept", "application/json")]
         if let forwarded = config.forwardedFor { headers.append(("X-Forwarded-For", forwarded)) }
         let request = HTTPRequest(url: url(for: call), headers: headers,

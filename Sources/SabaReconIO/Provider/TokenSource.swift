@@ -5,8 +5,10 @@ import SabaReconCore
 public protocol TokenSource: Sendable {
     /// A token valid at `now`, or an error that says why there is none.
     func token(now: Date) throws -> String
-    /// Drops a token Saba refused (HTTP 401); true if asking again can give a different one.
-    func invalidate() -> Bool
+    /// Drops `refused`, a token Saba refused (HTTP 401); true if asking again can give a
+    /// different one. Calls in flight together may all be refused the same token: only the
+    /// first drops it, the others find the new one already there.
+    func invalidate(refused: String) -> Bool
     /// Removes any token this source handed out from text that might echo it.
     func redact(_ text: String) -> String
     /// Names the origin in messages (`SABA_JWT`, `--jwt-file /path`, `login`), never the token.
@@ -14,7 +16,7 @@ public protocol TokenSource: Sendable {
 }
 
 extension TokenSource {
-    public func invalidate() -> Bool { false }
+    public func invalidate(refused: String) -> Bool { false }
 }
 
 public struct TokenError: Error, Sendable, CustomStringConvertible {

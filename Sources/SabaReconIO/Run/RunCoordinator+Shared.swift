@@ -35,8 +35,12 @@ extension RunCoordinator {
         // once there is a run to work on (an idle helper stops when none is open).
         func helped<T>(_ work: () throws -> T) throws -> T {
             let helpers = try startHelpers(settings.fetchConcurrency - 1, storeURL: storeURL, client: client, published: published)
-            defer { helpers.stop() }
-            return try work()
+            let result = Result { try work() }
+            // This worker's own error first; else a helper's (a call that failed its run).
+            let helperError = helpers.stop()
+            let value = try result.get()
+            if let helperError { throw helperError }
+            return value
         }
         let metrics = RunMetrics(command: request.command, startedAt: started)
         switch request.kind {
@@ -69,7 +73,11 @@ extension RunCoordinator {
     func startHelpers(_ count: Int, storeURL: String, client: SabaClient, published: Published) throws -> WorkerHelpers {
         let helpers = WorkerHelpers()
         for k in 0..<max(0, count) {
-            let store = try openStore(storeURL, suffix: "#\(k + 2)")
+            let store: SharedRunStore
+            do { store = try openStore(storeURL, suffix: "#\(k + 2)") } catch {
+                helpers.stop()
+                throw error
+            }
             helpers.start(store: store) { [outRoot, logger, clock, poll] stop in
                 var helper = SharedRunWorker(store: store, client: client, outRoot: outRoot, logger: logger) { runId, _ in
                     throw JobError("a fetch helper does not publish (run \(runId))")
@@ -78,8 +86,9 @@ extension RunCoordinator {
                 helper.poll = poll
                 helper.fetched = { published.add(fetched: $0) }
                 do { try helper.fetchCalls(until: stop) } catch {
-                    // A call's failure is recorded in the store for the run; this process's worker reports it.
-                    logger.debug("fetch helper \(store.worker): \(error)")
+                    // Recorded in the store for the run too; thrown again by `stop()` for the exit status.
+                    logger.notice("fetch helper \(store.worker) stopped: \(error)")
+                    throw error
                 }
             }
         }

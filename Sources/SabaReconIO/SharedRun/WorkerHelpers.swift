@@ -9,25 +9,32 @@ final class WorkerHelpers: Sendable {
     private let threads = Mutex<[BackgroundThread<Void>]>([])
     private let stores = Mutex<[SharedRunStore]>([])
 
-    func start(store: SharedRunStore, _ work: @escaping @Sendable (_ stop: () -> Bool) -> Void) {
-        let thread = BackgroundThread<Void> { [self] in work { self.stopping.load(ordering: .relaxed) } }
+    /// `work` throws what stopped it (a call the provider refused fails its run in the store
+    /// too); `stop()` returns the first such error, for the process's exit status.
+    func start(store: SharedRunStore, _ work: @escaping @Sendable (_ stop: () -> Bool) throws -> Void) {
+        let thread = BackgroundThread<Void> { [self] in try work { self.stopping.load(ordering: .relaxed) } }
         threads.withLock { $0.append(thread) }
         stores.withLock { $0.append(store) }
     }
 
-    func stop() {
+    @discardableResult
+    func stop() -> (any Error)? {
         stopping.store(true, ordering: .relaxed)
         let started = threads.withLock { t -> [BackgroundThread<Void>] in
             let all = t
             t = []
             return all
         }
-        for thread in started { _ = try? thread.wait() }
+        var first: (any Error)?
+        for thread in started {
+            do { try thread.wait() } catch { first = first ?? error }
+        }
         let opened = stores.withLock { s -> [SharedRunStore] in
             let all = s
             s = []
             return all
         }
         for store in opened { store.close() }
+        return first
     }
 }
