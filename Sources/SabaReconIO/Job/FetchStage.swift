@@ -71,13 +71,18 @@ struct FetchStage {
         case done(FetchCall, FetchStats)
     }
 
-    /// Every call's failure; the one earliest in the plan is thrown, so a provider that
-    /// refuses every call is reported for the same window at any concurrency.
+    /// The calls' failures. A failure stops the calls after it in the plan; the calls before
+    /// it go on, so the failure thrown is always the earliest window's, as one at a time:
+    /// a provider that refuses every call is reported for the same window at any concurrency.
     final class Failures: Sendable {
         private let list = Mutex<[(call: FetchCall, error: any Error)]>([])
+        private let stopAfter = Mutex(Int.max)
         func add(_ call: FetchCall, _ error: any Error) -> Bool {
-            list.withLock { $0.append((call, error)); return $0.count == 1 }
+            stopAfter.withLock { $0 = min($0, call.planOrder) }
+            return list.withLock { $0.append((call, error)); return $0.count == 1 }
         }
+        /// Whether `call` comes after a call that failed.
+        func stops(_ call: FetchCall) -> Bool { call.planOrder > stopAfter.withLock { $0 } }
         var first: (any Error)? { list.withLock { l in l.min { $0.call.planOrder < $1.call.planOrder }?.error } }
     }
 
@@ -85,9 +90,10 @@ struct FetchStage {
     struct Stopped: Error {}
 
     /// Up to `concurrency` threads take the calls in plan order and fetch them; this thread
-    /// stages what they decode and commits each call once its last ticket is in. The first
-    /// failure stops every call in flight and is thrown once they have stopped; calls
-    /// committed before stay committed (a resume fetches only the others).
+    /// stages what they decode and commits each call once its last ticket is in. A failure
+    /// stops the calls after it in the plan (the ones before it finish, or fail first); the
+    /// earliest is thrown once every thread has stopped; calls committed stay committed (a
+    /// resume fetches only the others).
     func fetchTogether(_ todo: [FetchCall], into together: any ConcurrentCallStore, metrics: inout RunMetrics, tracker: inout Tracker) throws {
         var client = client
         client.gate = client.gate ?? ProviderGate()
@@ -100,19 +106,25 @@ struct FetchStage {
         for _ in 0..<threads {
             _ = BackgroundThread { [client] in
                 defer { queue.finish() }
+                // Waiting on the provider costs nothing; decoding a body that is already here
+                // is CPU, and on a small machine it must not starve the ledger read beside it
+                // (the run's longer path): these threads yield to it.
+                Self.yieldToOtherWork()
                 while !queue.isCancelled {
                     let i = next.withLock { n in defer { n += 1 }; return n }
-                    guard i < todo.count else { return }
+                    // Calls are taken in plan order: once one failed, the rest come after it.
+                    guard i < todo.count, !failures.stops(todo[i]) else { return }
                     let call = todo[i]
                     do {
                         try check()
                         var batch: [Ticket] = []
                         batch.reserveCapacity(Self.batchSize)
-                        // A call that failed elsewhere stops this one before another attempt.
-                        let stop = { if queue.isCancelled { throw Stopped() } }
+                        // An earlier call that failed stops this one (at its next ticket, attempt or wait).
+                        let stop = { if queue.isCancelled || failures.stops(call) { throw Stopped() } }
                         let stats = try client.fetch(call, onAttempt: { _ in try stop() }, stopWaiting: stop) { ticket in
                             batch.append(ticket)
                             if batch.count == Self.batchSize {
+                                try stop()
                                 guard queue.put(.tickets(call, batch)) else { throw Stopped() }
                                 batch.removeAll(keepingCapacity: true)
                             }
@@ -123,10 +135,8 @@ struct FetchStage {
                         return
                     } catch {
                         if failures.add(call, error) {
-                            logger.notice("GetBetDetails \(call) failed: stopping the other calls in flight")
+                            logger.notice("GetBetDetails \(call) failed: stopping the calls after it")
                         }
-                        // The calls finished and queued before still get committed.
-                        queue.cancel(keepingQueued: true)
                         return
                     }
                 }
@@ -158,6 +168,14 @@ struct FetchStage {
             while queue.take() != nil {}
             throw error
         }
+    }
+
+    /// Lowers the calling thread's scheduling priority (Linux: a thread's own nice value).
+    static func yieldToOtherWork() {
+        #if os(Linux)
+        // On Linux the nice value is per thread, and who = 0 names the calling thread.
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+        #endif
     }
 
     /// The progress line and the log's "window n/m": counted by windows, in plan order. The
