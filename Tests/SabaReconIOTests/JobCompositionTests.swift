@@ -75,7 +75,11 @@ struct JobScene {
                        clock: SystemWallClock(), sleep: { _ in })
         }
         return ReconcileJob(options: ReconcileOptions(outRoot: out, toolVersion: "test"), start: start, client: client,
-                            ledger: try SQLiteLedgerSource(path: ledgerPath), clock: SystemWallClock())
+                            ledger: try SQLiteLedgerSource(path: ledgerPath),
+                            // The scene's own day, not the machine's: a resume checks Saba's 180-day
+                            // history against this clock, and the real one passed the scene's range
+                            // on 2026-12-07 (this test failed that night).
+                            clock: FixedWallClock(Self.now.addingTimeInterval(3600)))
     }
 
     func reports(_ folder: URL) throws -> [String: Data] {
