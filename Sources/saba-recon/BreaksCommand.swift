@@ -37,10 +37,7 @@ struct BreaksCommand: ParsableCommand {
             if let store { flags[SettingKey.store.name] = .text(store) }
             let settings = Settings(file: try path.map { try ConfigFile.load($0) }, environment: environment, flags: flags)
             let root = try settings.value(.out, settings.text)
-            let storeURL = settings.text(.store)
-            if let storeURL, !(storeURL.hasPrefix("postgres://") || storeURL.hasPrefix("postgresql://")) {
-                throw ParsingFailure("store '\(CommandLineRedactor.redactURLPassword(storeURL))' is not a postgres:// URL")
-            }
+            let storeURL = try JobSettings.storeURL(settings)
             let location = BreakBookLocation(setting: settings.text(.breakBook), hasStore: storeURL != nil)
             guard location != .off else {
                 throw ParsingFailure("the break book is off (break_book: off): there is nothing to work on")

@@ -114,10 +114,7 @@ public struct JobSettings: Sendable {
             throw SettingError(key: SettingKey.ledgerStatementTimeout.name, source: s.source(.ledgerStatementTimeout),
                                message: "'\(s.text(.ledgerStatementTimeout) ?? "")' is not from one second to 24 days; expected \(SettingKey.ledgerStatementTimeout.expects)")
         }
-        store = s.text(.store)
-        if let store, !(store.hasPrefix("postgres://") || store.hasPrefix("postgresql://")) {
-            throw SettingError(key: SettingKey.store.name, source: s.source(.store), message: "'\(CommandLineRedactor.redactURLPassword(store))' is not a postgres:// URL")
-        }
+        store = try Self.storeURL(s)
         lease = try s.value(.lease, s.duration)
         guard lease >= 5 else {
             throw SettingError(key: SettingKey.lease.name, source: s.source(.lease), message: "'\(s.text(.lease) ?? "")' is under 5 seconds; expected \(SettingKey.lease.expects)")
@@ -200,6 +197,15 @@ public struct JobSettings: Sendable {
         }
     }
 
+
+    /// The run store's URL (`store`), checked: `run`, `worker` and `breaks` read it alike.
+    public static func storeURL(_ s: Settings) throws -> String? {
+        guard let store = s.text(.store) else { return nil }
+        guard store.hasPrefix("postgres://") || store.hasPrefix("postgresql://") else {
+            throw SettingError(key: SettingKey.store.name, source: s.source(.store), message: "'\(CommandLineRedactor.redactURLPassword(store))' is not a postgres:// URL")
+        }
+        return store
+    }
 
     /// `{"group": ["market id", ...]}` -> market id -> group.
     public static func readMarketGroups(_ path: String) throws -> [String: String] {
