@@ -42,7 +42,7 @@ struct BreaksCommand: ParsableCommand {
             guard location != .off else {
                 throw ParsingFailure("the break book is off (break_book: off): there is nothing to work on")
             }
-            var clock: any WallClock = SystemWallClock()
+            var clock = ProcessClock.current
             if let now {
                 guard let fixed = UTCTime.parse(now) else { throw ParsingFailure("--now '\(now)' is not an ISO 8601 time") }
                 clock = FixedWallClock(fixed)

@@ -16,7 +16,7 @@ extension JobOptions {
             return try JobSettings(settings, environment: environment, needsProvider: needsProvider)
         } catch {
             if !check, command != "config" {
-                let clock = SystemWallClock()
+                let clock = ProcessClock.current
                 RunObservers(unresolved: settings, transport: transport, clock: clock, logger: Logger(label: "saba-recon"))
                     .failed(error, metrics: RunMetrics(command: command, startedAt: clock.now()))
             }
@@ -41,7 +41,7 @@ extension JobOptions {
         var logger = Logger(label: "saba-recon")
         logger.logLevel = job.logLevel
         let showProgress = job.progress == .always || (job.progress == .auto && !job.logJSON && TerminalLine.standardError.isTerminal)
-        let coordinator = RunCoordinator(settings: job, transport: CurlTransport(), clock: SystemWallClock(), logger: logger,
+        let coordinator = RunCoordinator(settings: job, transport: CurlTransport(), clock: ProcessClock.current, logger: logger,
                                          progress: showProgress ? ProgressLine(terminal: .standardError) : nil,
                                          toolVersion: SabaRecon.version, say: { print($0) })
         let status = try coordinator.run(request)

@@ -28,7 +28,7 @@ struct NightlyCommand: ParsableCommand {
         let extra: [String: SettingValue] = days.map { [SettingKey.nightlyDays.name: .text($0)] } ?? [:]
         let resolved = try job.resolve(command: "nightly", environment: ProcessInfo.processInfo.environment, needsProvider: true, extraFlags: extra)
         let days = resolved.nightlyDays
-        var instant = Date()
+        var instant = ProcessClock.current.now()
         if let now {
             guard let fixed = UTCTime.parse(now) else { throw ParsingFailure("--now '\(now)' is not an ISO 8601 time") }
             instant = fixed

@@ -24,7 +24,7 @@ struct RangeOptions: ParsableArguments {
     var edgeMargin: String?
 
     func resolvedNow() throws -> Date {
-        guard let now else { return Date() }
+        guard let now else { return ProcessClock.current.now() }
         guard let date = UTCTime.parse(now) else { throw ParsingFailure("--now '\(now)' is not an ISO 8601 time") }
         return date
     }

@@ -31,16 +31,33 @@ enum CLI {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[2]
     }
 
+    /// Where the built CLI's clock stands when this test process starts: the end-to-end scenes
+    /// are dated in July 2026, and a resume checks Saba's 180-day history against the clock, so
+    /// on the real clock they would fail from mid-December 2026 with no change to the code.
+    static let clockStart = UTCTime.parse("2026-12-01T00:00:00Z")!
+    /// The same offset for every process the tests start, so their times keep real order.
+    static let clockOffset = clockStart.timeIntervalSince(Date())
+
+    /// The built CLI's clock (debug builds read `SABA_RECON_TEST_CLOCK_OFFSET`): a token that
+    /// should be expired to it is stamped on this clock, not the machine's.
+    static func now() -> Date { Date().addingTimeInterval(clockOffset) }
+
+    /// The environment of a started CLI: only the test's own settings (nothing of the
+    /// developer's shell leaks in) and the shared clock offset.
+    static func environment(_ extra: [String: String]) -> [String: String] {
+        var env = ProcessInfo.processInfo.environment.filter { key, _ in
+            !key.hasPrefix("SABA_") && !key.hasPrefix("PG")
+        }
+        env["SABA_RECON_TEST_CLOCK_OFFSET"] = String(clockOffset)
+        for (k, v) in extra { env[k] = v }
+        return env
+    }
+
     static func run(_ arguments: [String], environment: [String: String] = [:], executable: URL = CLI.executable) throws -> CLIResult {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        // Only the test's own settings: nothing of the developer's shell leaks in.
-        var env = ProcessInfo.processInfo.environment.filter { key, _ in
-            !key.hasPrefix("SABA_") && !key.hasPrefix("PG")
-        }
-        for (k, v) in environment { env[k] = v }
-        process.environment = env
+        process.environment = Self.environment(environment)
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

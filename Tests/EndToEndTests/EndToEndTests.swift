@@ -196,7 +196,7 @@ import SabaSandbox
 
     @Test func anExpiredTokenIsExitTwoBeforeAnyRequest() async throws {
         let scene = try await Scene.start()
-        let expired = SandboxToken().make(vendorId: "sandbox-vendor", expiresAt: Date().addingTimeInterval(-5))
+        let expired = SandboxToken().make(vendorId: "sandbox-vendor", expiresAt: CLI.now().addingTimeInterval(-5))
         try Data(expired.utf8).write(to: URL(fileURLWithPath: scene.tokenPath))
         let args = scene.runArguments()
         let result = try await blocking { try CLI.run(args) }
@@ -337,6 +337,7 @@ import SabaSandbox
         let p = Process()
         p.executableURL = CLI.executable
         p.arguments = arguments
+        p.environment = CLI.environment([:])
         p.standardOutput = FileHandle.nullDevice
         if let path {
             FileManager.default.createFile(atPath: path.path, contents: nil)

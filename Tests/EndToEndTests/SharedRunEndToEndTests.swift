@@ -14,9 +14,7 @@ final class RunningCLI: @unchecked Sendable {
     init(_ arguments: [String], environment: [String: String] = [:]) throws {
         process.executableURL = CLI.executable
         process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment.filter { key, _ in !key.hasPrefix("SABA_") && !key.hasPrefix("PG") }
-        for (k, v) in environment { env[k] = v }
-        process.environment = env
+        process.environment = CLI.environment(environment)
         let o = Pipe(), e = Pipe()
         process.standardOutput = o
         process.standardError = e
