@@ -52,7 +52,8 @@ struct BreaksCommand: ParsableCommand {
             let held = lock ? try RunFolder.lock(URL(fileURLWithPath: root), holder: holder, now: clock.now()) : nil
             let opened = try location.open(out: URL(fileURLWithPath: root), store: {
                 guard let storeURL else { return nil }
-                let store = try SharedRunStore(url: storeURL, worker: "breaks:\(getpid())", lease: 60)
+                let store = try SharedRunStore(url: storeURL, worker: "breaks:\(getpid())", lease: 60,
+                                                passwordFile: settings.text(.pgPasswordFile))
                 try store.migrate()
                 return store
             }, mustExist: true)

@@ -25,6 +25,8 @@ struct JobOptions: ParsableArguments {
     @Option(help: help(.ledgerTable, "Ledger table or view with the SPEC 1.3 columns (schema.table on PostgreSQL).", value: "name")) var ledgerTable: String?
     @Option(help: help(.store, "Share runs between processes through this PostgreSQL (run --store waits for its run; worker helps every open run). Password as for the ledger: PGPASSWORD, ~/.pgpass.", value: "url"))
     var store: String?
+    @Option(help: help(.pgPasswordFile, "The PostgreSQL password (ledger and store) from a file that holds only it, such as a mounted Secret, when neither the URL nor PGPASSWORD gives one (before ~/.pgpass).", value: "path"))
+    var pgPasswordFile: String?
     @Option(help: help(.lease, "How long a worker's claim on a window lasts without a heartbeat; a killed worker's window is taken over after it.", value: "duration"))
     var lease: String?
     @Option(help: help(.ledgerStatementTimeout, "Time limit of one PostgreSQL ledger statement (the session's statement_timeout).", value: "duration")) var ledgerStatementTimeout: String?
@@ -70,7 +72,7 @@ struct JobOptions: ParsableArguments {
         var flags: [String: SettingValue] = [:]
         let texts: [(SettingKey, String?)] = [
             (.apiURL, apiURL), (.apiVersion, apiVersion), (.apiUtcOffset, apiUtcOffset), (.forwardedFor, forwardedFor),
-            (.jwtFile, jwtFile), (.vendorMemberId, vendorMemberId), (.ledger, ledger), (.ledgerTable, ledgerTable), (.ledgerStatementTimeout, ledgerStatementTimeout), (.store, store), (.lease, lease), (.out, out),
+            (.jwtFile, jwtFile), (.vendorMemberId, vendorMemberId), (.ledger, ledger), (.ledgerTable, ledgerTable), (.ledgerStatementTimeout, ledgerStatementTimeout), (.store, store), (.pgPasswordFile, pgPasswordFile), (.lease, lease), (.out, out),
             (.grace, grace), (.accountingTz, accountingTz), (.tolerance, tolerance), (.stakeBasis, stakeBasis), (.betStopWindow, betStopWindow), (.refundMaxBytes, refundMaxBytes), (.fetchTimeout, fetchTimeout), (.fetchMaxBytes, fetchMaxBytes), (.refundMaxMalformed, refundMaxMalformed), (.refundMaxLines, refundMaxLines), (.marketGroups, marketGroups),
             (.csvBom, csvBom.map { $0 ? "true" : "false" }), (.xlsx, xlsx.map { $0 ? "true" : "false" }), (.html, html.map { $0 ? "true" : "false" }), (.keepRuns, keepRuns), (.maxAttempts, maxAttempts), (.fetchConcurrency, fetchConcurrency),
             (.logLevel, logLevel), (.logFormat, logFormat), (.progress, progress), (.metricsFile, metricsFile), (.deadmanURL, deadmanURL), (.breakBook, breakBook), (.failOn, failOn),

@@ -82,6 +82,48 @@ import TestSupport
         chmod(dir.appendingPathComponent(".pgpass").path, 0o600)
         #expect(try resolve("postgres://x@h/db", [:], home: dir.path).password == "homepw")
     }
+
+    /// A Secret mounted as Kubernetes mounts it: `password -> ..data/password`, group-readable.
+    static func mountedSecret(_ text: String, mode: mode_t = 0o440) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("secret-\(UUID().uuidString)")
+        let data = dir.appendingPathComponent("..2026_12_07").appendingPathComponent("password")
+        try FileManager.default.createDirectory(at: data.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: data)
+        chmod(data.path, mode)
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("..data").path, withDestinationPath: "..2026_12_07")
+        let link = dir.appendingPathComponent("password").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "..data/password")
+        return link
+    }
+
+    @Test func aPasswordFileFromASecretComesAfterPGPASSWORDAndBeforePgpass() throws {
+        let file = try Self.mountedSecret("s3cret:with$signs\n")
+        let s = try PostgresSettings.resolve(url: "postgres://recon@db.internal/wallet", environment: [:], passwordFile: file, home: "/nonexistent")
+        #expect(s.password == "s3cret:with$signs")
+        #expect(s.describedSources.contains("password = (set)  (from pg_password_file \(file))"))
+        #expect(try PostgresSettings.resolve(url: "postgres://recon@db.internal/wallet", environment: ["PGPASSWORD": "env"], passwordFile: file).password == "env")
+        #expect(try PostgresSettings.resolve(url: "postgres://recon:url@db.internal/wallet", environment: [:], passwordFile: file).password == "url")
+    }
+
+    @Test func aPasswordFileThatCannotBeTheOneIsAClearError() throws {
+        for (text, mode, why) in [("pw\n", mode_t(0o444), "lets others read it"), ("", mode_t(0o400), "it is empty"),
+                                  ("a\nb\n", mode_t(0o400), "more than one line"), ("\n", mode_t(0o400), "it is empty")] {
+            let file = try Self.mountedSecret(text, mode: mode)
+            do {
+                _ = try PostgresSettings.resolve(url: "postgres://recon@db.internal/wallet", environment: [:], passwordFile: file)
+                Issue.record("accepted \(why)")
+            } catch {
+                #expect("\(error)".contains("pg_password_file \(file): ") && "\(error)".contains(why), "\(error)")
+                #expect(!"\(error)".contains("pw"))
+            }
+        }
+        do {
+            _ = try PostgresSettings.resolve(url: "postgres://r@h/db", environment: [:], passwordFile: "/nonexistent/password")
+            Issue.record("accepted a missing file")
+        } catch {
+            #expect("\(error)".contains("pg_password_file /nonexistent/password: cannot read it"), "\(error)")
+        }
+    }
 }
 
 @Suite(.serialized) struct PostgresLoginTests {
@@ -128,6 +170,18 @@ import TestSupport
             #expect("\(error)".contains("chmod 600"), "\(error)")
             #expect(!"\(error)".contains("Pw:from"))
         }
+    }
+
+    /// The Kubernetes manifests mount the password as a Secret file (`pg_password_file`).
+    @Test func aPasswordFileMountedFromASecretLogsIn() async throws {
+        let pg = try TestPostgres.server()
+        let (_, name) = try pg.makeDatabase()
+        try pg.psql("DO $$ BEGIN CREATE ROLE recon_scram LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$; SET password_encryption = 'scram-sha-256'; ALTER ROLE recon_scram PASSWORD 'Pw:from\\pgpass';")
+        try pg.prependHBA("host all recon_scram 127.0.0.1/32 scram-sha-256")
+        try ledgerTable(pg, name)
+        let file = try PostgresSettingsTests.mountedSecret("Pw:from\\pgpass\n")
+        let source = try PostgresLedgerSource(url: "postgres://recon_scram@127.0.0.1:\(pg.port)/\(name)?sslmode=disable", environment: [:], passwordFile: file)
+        #expect(try await count(source) == 1)
     }
 
     @Test func aSocketFolderInPGHOST() async throws {

@@ -82,6 +82,7 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
     public static let logFormat = SettingKey("log_format", flag: "--log-format", default: "text", expects: "text or json")
     public static let progress = SettingKey("progress", flag: "--progress", default: "auto", expects: "auto (on a terminal only), always or never")
     public static let metricsFile = SettingKey("metrics.textfile", flag: "--metrics-file", expects: "a .prom file path for node_exporter's textfile collector")
+    public static let pgPasswordFile = SettingKey("pg_password_file", flag: "--pg-password-file", expects: "a file holding only the PostgreSQL password (a mounted Kubernetes Secret, a systemd credential), used when neither the URL nor PGPASSWORD gives one")
     public static let deadmanURL = SettingKey("metrics.deadman_url", flag: "--deadman-url", secrecy: .urlPath, expects: "an https:// ping URL, or http:// to a loopback host (start, success and fail pings)")
     public static let breakBook = SettingKey("break_book", flag: "--break-book", default: "", expects: "the break book's SQLite file (default OUT/breaks.sqlite), store (the run store's schema, the default with a store), or off")
     public static let failOn = SettingKey("fail_on", flag: "--fail-on", default: "unacknowledged", expects: "unacknowledged, new or any: which discrepancies make exit status 1 with the break book")
@@ -90,7 +91,7 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
     /// Every setting, in the order `config check` prints them.
     public static let all: [SettingKey] = [
         apiURL, apiVersion, apiUtcOffset, forwardedFor, jwtFile, vendorId, vendorMemberId, refreshBefore,
-        ledger, ledgerTable, ledgerStatementTimeout, store, lease, out, grace, accountingTz, tolerance, stakeBasis, refunds, refundMaxBytes, refundMaxLines, refundMaxMalformed, betStopWindow, marketGroups, csvBom, xlsx, html, keepRuns,
+        ledger, ledgerTable, ledgerStatementTimeout, store, pgPasswordFile, lease, out, grace, accountingTz, tolerance, stakeBasis, refunds, refundMaxBytes, refundMaxLines, refundMaxMalformed, betStopWindow, marketGroups, csvBom, xlsx, html, keepRuns,
         fetchTimeout, fetchMaxBytes, maxAttempts, fetchConcurrency, logLevel, logFormat, progress, metricsFile, deadmanURL, breakBook, failOn, nightlyDays,
     ]
 

@@ -29,10 +29,10 @@ public enum LedgerLocation: Sendable, Equatable {
     }
 
     /// The read-only source for `table`; `statementTimeout` bounds one PostgreSQL statement.
-    public func open(table: String, statementTimeout: TimeInterval = 600) throws -> any LedgerSource {
+    public func open(table: String, statementTimeout: TimeInterval = 600, passwordFile: String? = nil) throws -> any LedgerSource {
         switch self {
         case .sqlite(let path): try SQLiteLedgerSource(path: path, table: table)
-        case .postgres(let url): try PostgresLedgerSource(url: url, table: table, statementTimeout: statementTimeout)
+        case .postgres(let url): try PostgresLedgerSource(url: url, table: table, passwordFile: passwordFile, statementTimeout: statementTimeout)
         }
     }
 }

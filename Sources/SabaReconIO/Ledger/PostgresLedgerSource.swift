@@ -36,9 +36,9 @@ public final class PostgresLedgerSource: LedgerSource {
     /// `postgres://[user[:password]@][host][:port][/database][?param=value&...]` with libpq's
     /// parameters and environment (`PostgresSettings`).
     public init(url: String, table: String = "ledger", environment: [String: String] = ProcessInfo.processInfo.environment,
-                statementTimeout: TimeInterval = 600, logger: Logger = Logger(label: "saba-recon.ledger")) throws {
+                passwordFile: String? = nil, statementTimeout: TimeInterval = 600, logger: Logger = Logger(label: "saba-recon.ledger")) throws {
         for part in table.split(separator: ".", omittingEmptySubsequences: false) { try LedgerSchema.checkTableName(String(part)) }
-        settings = try PostgresSettings.resolve(url: url, environment: environment)
+        settings = try PostgresSettings.resolve(url: url, environment: environment, passwordFile: passwordFile)
         do {
             configuration = try settings.connectionConfiguration()
         } catch let e as LedgerError {

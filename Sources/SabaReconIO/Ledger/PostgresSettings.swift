@@ -42,7 +42,11 @@ public struct PostgresSettings: Sendable, Equatable {
     static let sslmodes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
 
     /// `home`: for `~/.pgpass` and `~/.postgresql/`; `osUser`: libpq's default user name.
-    public static func resolve(url: String, environment env: [String: String], home: String? = nil, osUser: String? = nil) throws -> PostgresSettings {
+    /// `passwordFile` (`pg_password_file`): a file holding only the password, read after
+    /// `PGPASSWORD` and before the password file of libpq, whose 0600 rule a mounted Secret
+    /// (group-readable by the pod's fsGroup) cannot meet.
+    public static func resolve(url: String, environment env: [String: String], passwordFile: String? = nil,
+                               home: String? = nil, osUser: String? = nil) throws -> PostgresSettings {
         let redacted = CommandLineRedactor.redactURLPassword(url)
         func fail(_ message: String) -> LedgerError { LedgerError("\(redacted): \(message)") }
         guard let components = URLComponents(string: url), components.scheme == "postgres" || components.scheme == "postgresql" else {
@@ -112,6 +116,9 @@ public struct PostgresSettings: Sendable, Equatable {
         } else if let p = env["PGPASSWORD"], !p.isEmpty {
             password = p
             sources.append(("password", "PGPASSWORD"))
+        } else if let passwordFile {
+            password = try PasswordFile.read(passwordFile)
+            sources.append(("password", "pg_password_file \(passwordFile)"))
         } else {
             let passfile = env["PGPASSFILE"].flatMap { $0.isEmpty ? nil : $0 } ?? "\(home)/.pgpass"
             switch PgPassFile.load(passfile) {

@@ -46,6 +46,8 @@ public struct JobSettings: Sendable {
     public var lease: TimeInterval
     /// libpq-style connection settings of a PostgreSQL ledger, resolved once (for `config check`).
     public var postgres: PostgresSettings?
+    /// `pg_password_file`: the PostgreSQL password (ledger and store) from a file.
+    public var pgPasswordFile: String?
     public var out: String
     public var grace: TimeInterval
     public var accountingOffset: Int
@@ -119,9 +121,10 @@ public struct JobSettings: Sendable {
         guard lease >= 5 else {
             throw SettingError(key: SettingKey.lease.name, source: s.source(.lease), message: "'\(s.text(.lease) ?? "")' is under 5 seconds; expected \(SettingKey.lease.expects)")
         }
+        pgPasswordFile = s.text(.pgPasswordFile)
         if case .postgres(let url) = ledger {
             do {
-                postgres = try PostgresSettings.resolve(url: url, environment: ProcessInfo.processInfo.environment)
+                postgres = try PostgresSettings.resolve(url: url, environment: ProcessInfo.processInfo.environment, passwordFile: pgPasswordFile)
             } catch let error as LedgerError {
                 throw SettingError(key: SettingKey.ledger.name, source: s.source(.ledger), message: error.description)
             }

@@ -102,7 +102,7 @@ extension RunCoordinator {
         let name = "\(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)):\(getpid()):\(String(UInt16.random(in: 0...UInt16.max), radix: 16))\(suffix)"
         let store: SharedRunStore
         do {
-            store = try SharedRunStore(url: storeURL, worker: name, lease: settings.lease, logger: logger)
+            store = try SharedRunStore(url: storeURL, worker: name, lease: settings.lease, passwordFile: settings.pgPasswordFile, logger: logger)
         } catch let e as LedgerError {
             throw SettingError(key: SettingKey.store.name, source: settings.settings.source(.store), message: "\(CommandLineRedactor.redactURLPassword(storeURL)): \(e.message)")
         }

@@ -135,7 +135,8 @@ public struct RunCoordinator: Sendable {
         if start.fetches, client == nil {
             (client, secrets) = try settings.makeClient(transport: transport, clock: clock, logger: logger)
         }
-        let ledgerSource = try settings.ledger.open(table: settings.ledgerTable, statementTimeout: settings.ledgerStatementTimeout)
+        let ledgerSource = try settings.ledger.open(table: settings.ledgerTable, statementTimeout: settings.ledgerStatementTimeout,
+                                                     passwordFile: settings.pgPasswordFile)
         // One connection for the whole run (a PostgreSQL ledger), closed however the run ends.
         defer { ledgerSource.close() }
         var options = ReconcileOptions(judging: settings.judging, outRoot: outRoot, currencies: settings.settings.currencies,

@@ -114,11 +114,12 @@ public final class SharedRunStore: Sendable {
 
     /// `worker`: this process's name in claims and the manifest (host:pid by default).
     public init(url: String, worker: String, lease: TimeInterval, environment: [String: String] = ProcessInfo.processInfo.environment,
+                passwordFile: String? = nil,
                 logger: Logger = Logger(label: "saba-recon.store"), migrationLockTimeout: TimeInterval = SharedRunStore.defaultMigrationLockTimeout,
                 operationTimeout: TimeInterval = 120) throws {
         self.migrationLockTimeout = migrationLockTimeout
         self.operationTimeout = operationTimeout
-        settings = try PostgresSettings.resolve(url: url, environment: environment)
+        settings = try PostgresSettings.resolve(url: url, environment: environment, passwordFile: passwordFile)
         configuration = try settings.connectionConfiguration()
         self.worker = worker
         self.lease = lease
