@@ -13,14 +13,15 @@ public struct ExternalReader: Sendable {
         public init(description: String) { self.description = description }
     }
 
-    public static func require(_ names: [String], package: String) throws -> ExternalReader {
+    /// `source`: where `package` comes from, for the reason given when it is missing.
+    public static func require(_ names: [String], package: String, source: String = "Debian package") throws -> ExternalReader {
         let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(String.init) + ["/usr/bin", "/usr/lib/chromium"]
         for name in names {
             for dir in dirs where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
                 return ExternalReader(path: "\(dir)/\(name)")
             }
         }
-        let reason = "\(names.joined(separator: " or ")) not found (Debian package \(package); scripts/test installs it)"
+        let reason = "\(names.joined(separator: " or ")) not found (\(source) \(package); scripts/test installs it)"
         if let ci = ProcessInfo.processInfo.environment["CI"], !ci.isEmpty, ci != "false" {
             throw Failure(description: "CI is set and \(reason)")
         }
