@@ -78,6 +78,38 @@ for name in sorted(os.listdir(checkouts), key=str.lower):
             texts.append((f"{name}: {notice}", open(p, encoding="utf-8", errors="replace").read()))
             break
 
+# Yams compiles libyaml's C sources into its CYaml module (its own LICENSE covers Yams only).
+if any(line.startswith("  Yams ") for line in out):
+    texts.append(("libyaml (in Yams's CYaml module): License", """Copyright (c) 2017-2020 Ingy döt Net
+Copyright (c) 2006-2016 Kirill Simonov
+
+Permission is hereby granted, free of charge, to any person obtaining a copy of
+this software and associated documentation files (the "Software"), to deal in
+the Software without restriction, including without limitation the rights to
+use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies
+of the Software, and to permit persons to whom the Software is furnished to do
+so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE."""))
+# The Swift runtime and Foundation, linked statically: the toolchain's own licence file
+# (Apache 2.0 with the Runtime Library Exception).
+swiftc = subprocess.run(["sh", "-c", "command -v swiftc"], capture_output=True, text=True).stdout.strip()
+toolchain_licence = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(swiftc))), "share", "swift", "LICENSE.txt") if swiftc else ""
+if toolchain_licence and os.path.isfile(toolchain_licence):
+    text = open(toolchain_licence, encoding="utf-8", errors="replace").read()
+    # The Apache 2.0 terms are in common-licenses (Policy 12.5); the exception follows them.
+    exception = text[text.find("## Runtime Library Exception"):] if "## Runtime Library Exception" in text else ""
+    texts.append(("Swift runtime and Foundation: Apache License 2.0 (/usr/share/common-licenses/Apache-2.0) with this exception", exception or "see https://swift.org/LICENSE.txt"))
+
 for title, text in texts:
     out.append("\n" + "-" * 72)
     out.append(title)

@@ -232,7 +232,7 @@ extension SharedRunStoreTests {
             // PostgreSQL's text refuses NUL (22021): one outsider's field failed the whole run.
             try a.commit(call, tickets: [t, Self.ticket("t2")], stats: FetchStats(tickets: 2, bytes: 1, attempts: 1, seconds: 0))
             var out: [Ticket] = []
-            try a.forEachTicket(of: "20260720T120000Z-0001") { out.append($0) }
+            try a.forEachTicketBatch(of: "20260720T120000Z-0001") { out.append(contentsOf: $0) }
             return out
         }
         #expect(Set(back.map(\.transId)) == ["t\u{0}1", "t2"])
@@ -278,11 +278,32 @@ extension SharedRunStoreTests {
                 return FetchStats(tickets: 4_500, bytes: 1, attempts: 1, seconds: 0)
             }
             var back: [String: Ticket] = [:]
-            try a.forEachTicket(of: "20260720T120000Z-0001") { back[$0.transId] = $0 }
+            try a.forEachTicketBatch(of: "20260720T120000Z-0001") { for t in $0 { back[t.transId] = t } }
             #expect(back.count == 4_497)
             #expect(back["d"]?.status == TicketStatus("lose"))
             #expect(back["w"]?.status == TicketStatus("won"))
             #expect(back["e"]?.memberId == "second")
+            // Read back in small pages and batches: each ticket once, whatever the paging.
+            var paged: [String] = []
+            var sizes: [Int] = []
+            try a.forEachTicketBatch(of: "20260720T120000Z-0001", batchSize: 300, pageSize: 1_000) { batch in
+                sizes.append(batch.count)
+                paged.append(contentsOf: batch.map(\.transId))
+            }
+            #expect(paged.count == 4_497 && Set(paged).count == 4_497)
+            #expect(sizes.allSatisfy { $0 <= 300 } && sizes.count >= 15)
+            // The consumer's failure stops the reader and is what the caller sees.
+            struct Stop: Error {}
+            var seen = 0
+            #expect(throws: Stop.self) {
+                try a.forEachTicketBatch(of: "20260720T120000Z-0001", batchSize: 100, pageSize: 500) { batch in
+                    seen += batch.count
+                    if seen >= 1_000 { throw Stop() }
+                }
+            }
+            #expect(seen == 1_000)
+            // The work connection is free again once it returns.
+            #expect(try a.state(of: "20260720T120000Z-0001") != nil)
         }
         #expect(try pg.psqlValue("SELECT count(*) FROM saba_recon.calls WHERE done", database: db) == "1")
     }

@@ -173,6 +173,11 @@ public struct ReconcileJob: Sendable {
                                    concurrency: options.fetchConcurrency, check: { try ledgerStage.checkFailed() })
                         .run(plan.calls, metrics: &metrics)
                 }
+                if let copyTickets = options.copyTickets {
+                    stage = .fetch
+                    try copyTickets(runStore)
+                    try ledgerStage.checkFailed()
+                }
             } catch {
                 ledgerStage.stop()
                 _ = try? ledgerStage.wait()

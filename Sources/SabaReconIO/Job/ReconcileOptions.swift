@@ -24,6 +24,9 @@ public struct ReconcileOptions: Sendable {
     /// Set when this process publishes a run fetched by several (SPEC §7): the run is
     /// finished like a resumed one, but it is its first and only publication.
     public var sharedRun: Manifest.SharedRun?
+    /// The shared run's tickets, copied from the store into run.sqlite by its publisher: run
+    /// where the fetch runs, so the ledger is read on the other core meanwhile.
+    public var copyTickets: (@Sendable (RunStore) throws -> Void)?
     /// The run store this process works with, for a break book kept there (opened when asked).
     public var runStore: @Sendable () throws -> SharedRunStore? = { nil }
     /// GetBetDetails calls in flight together.

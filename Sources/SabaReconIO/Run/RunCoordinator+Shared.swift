@@ -17,9 +17,9 @@ extension RunCoordinator {
         var redacted = request
         redacted.commandLine = CommandLineRedactor.redact(request.commandLine, secrets: secrets)
         let published = Published()
-        var worker = SharedRunWorker(store: store, client: client, outRoot: outRoot, logger: logger) { runId, shared in
+        var worker = SharedRunWorker(store: store, client: client, outRoot: outRoot, logger: logger) { runId, shared, copyTickets in
             // SharedRunWorker holds the report root's lock while this runs.
-            let finished = try reconcile(.resume(runId: runId), request: redacted, sharedRun: shared, client: client, store: store)
+            let finished = try reconcile(.resume(runId: runId), request: redacted, sharedRun: shared, copyTickets: copyTickets, client: client, store: store)
             if let metrics = finished.metrics { published.set(metrics, for: runId) }
             if let keep = settings.keepRuns {
                 // The run being published is still open: it is never among the pruned.
@@ -79,7 +79,7 @@ extension RunCoordinator {
                 throw error
             }
             helpers.start(store: store) { [outRoot, logger, clock, poll] stop in
-                var helper = SharedRunWorker(store: store, client: client, outRoot: outRoot, logger: logger) { runId, _ in
+                var helper = SharedRunWorker(store: store, client: client, outRoot: outRoot, logger: logger) { runId, _, _ in
                     throw JobError("a fetch helper does not publish (run \(runId))")
                 }
                 helper.clock = clock

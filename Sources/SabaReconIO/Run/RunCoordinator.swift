@@ -128,7 +128,8 @@ public struct RunCoordinator: Sendable {
     /// One run through `ReconcileJob`, then `keep_runs`. `sharedRun`: this process
     /// publishes a run the store's workers fetched.
     /// `store`: the run store a shared run's publisher works with (its break book may be there).
-    func reconcile(_ start: JobStart, request: RunRequest, sharedRun: Manifest.SharedRun? = nil, client shared: SabaClient? = nil,
+    func reconcile(_ start: JobStart, request: RunRequest, sharedRun: Manifest.SharedRun? = nil, copyTickets: (@Sendable (RunStore) throws -> Void)? = nil,
+                   client shared: SabaClient? = nil,
                    store: SharedRunStore? = nil) throws -> Finished {
         var client = shared
         var secrets: [String] = []
@@ -145,6 +146,7 @@ public struct RunCoordinator: Sendable {
         options.judgingOverrides = settings.judgingFlags
         options.command = request.command
         options.sharedRun = sharedRun
+        options.copyTickets = copyTickets
         options.marketGroups = settings.marketGroups
         options.fetchConcurrency = settings.fetchConcurrency
         // A break book in the store, for a run made with --store that this process finishes

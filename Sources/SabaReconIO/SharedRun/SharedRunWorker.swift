@@ -19,10 +19,14 @@ public struct SharedRunWorker {
     public var fetched: (RunMetrics) -> Void = { _ in }
     /// Finishes a run whose folder holds all its tickets; returns the exit status, the lines
     /// a run prints and its findings for the waiting processes (the CLI's `run --resume` path).
-    public var publish: (_ runId: String, _ shared: Manifest.SharedRun) throws -> (status: Int32, lines: [String], result: RunMetrics.Result?)
+    /// Publishes a run whose calls are all done: `copyTickets` copies its tickets from the store
+    /// into the run folder's run.sqlite, and is run by the job beside its ledger read.
+    public var publish: (_ runId: String, _ shared: Manifest.SharedRun, _ copyTickets: @escaping @Sendable (RunStore) throws -> Void) throws
+        -> (status: Int32, lines: [String], result: RunMetrics.Result?)
 
     public init(store: SharedRunStore, client: SabaClient, outRoot: URL, logger: Logger,
-                publish: @escaping (_ runId: String, _ shared: Manifest.SharedRun) throws -> (status: Int32, lines: [String], result: RunMetrics.Result?)) {
+                publish: @escaping (_ runId: String, _ shared: Manifest.SharedRun, _ copyTickets: @escaping @Sendable (RunStore) throws -> Void) throws
+                    -> (status: Int32, lines: [String], result: RunMetrics.Result?)) {
         self.store = store
         self.client = client
         self.outRoot = outRoot
@@ -129,26 +133,27 @@ public struct SharedRunWorker {
                 _ = try local.stage(call.fetch) { _ in stats }
                 shares.append(.init(window_start: UTCTime.iso(call.window.start), window_end: UTCTime.iso(call.window.end), is_settled: call.settled, fetched_by: by))
             }
-            var batch: [Ticket] = []
-            try store.forEachTicket(of: runId) { t in
-                batch.append(t)
-                if batch.count == 10_000 {
-                    try local.stage(batch)
-                    batch.removeAll(keepingCapacity: true)
-                }
-            }
-            try local.stage(batch)
             // Reports are written only while the claim is held: a publisher whose lease ran out
             // (it stalled) leaves the run to the one that took it over.
             guard !keeper.lost, try store.holdsPublishing(runId) else {
                 throw StoreFailure.ClaimLost(description: "lost the publishing claim on run \(runId) before writing its reports: another process publishes it")
             }
-            let (status, lines, result) = try publish(runId, Manifest.SharedRun(store: store.displayName, published_by: store.worker, calls: shares))
+            let (status, lines, result) = try publish(runId, Manifest.SharedRun(store: store.displayName, published_by: store.worker, calls: shares)) { [store] local in
+                try store.forEachTicketBatch(of: runId) { try local.stage($0) }
+                // Checked again before the job matches and writes: the copy and the ledger
+                // read are the long part of publishing.
+                guard !keeper.lost, try store.holdsPublishing(runId) else {
+                    throw StoreFailure.ClaimLost(description: "lost the publishing claim on run \(runId) before writing its reports: another process publishes it")
+                }
+            }
             guard try store.finish(runId, state: .done, exitStatus: status, summary: lines.joined(separator: "\n"), result: result) else {
                 throw StoreFailure.ClaimLost(description: "lost the publishing claim on run \(runId) while writing its reports: another process took it over and writes the same reports")
             }
         } catch let lost as StoreFailure.ClaimLost {
             logger.warning("worker \(store.worker): \(lost)")
+        } catch let error as JobError where error.underlying is StoreFailure.ClaimLost {
+            // Lost while the job copied the tickets: the job says so in its own error.
+            logger.warning("worker \(store.worker): \(error.underlying.map { "\($0)" } ?? "\(error)")")
         } catch {
             _ = try? store.finish(runId, state: .failed, exitStatus: 2, summary: "\(error)")
             throw error
