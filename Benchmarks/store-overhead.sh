@@ -37,11 +37,11 @@ echo "tickets $TICKETS, no delay, fetch_concurrency default"
 printf "%-8s %-22s %8s %10s  %s\n" round variant "wall s" "peak MB" csv
 for round in $(seq 1 "$ROUNDS"); do
   /usr/bin/time -f "%e %M" -o "$WORK/t-single-$round" $BIN/saba-recon run "${RANGE[@]}" "${COMMON[@]}" --out "$WORK/single-$round" > /dev/null 2>&1 || true
-  printf "%-8s %-22s %8.2f %10.1f  %s\n" "$round" "one process" "$(cut -d' ' -f1 "$WORK/t-single-$round")" \
-    "$(awk '{print $2/1024}' "$WORK/t-single-$round")" "$(csv "$WORK/single-$round")"
+  printf "%-8s %-22s %8.2f %10.1f  %s\n" "$round" "one process" "$(tail -1 "$WORK/t-single-$round" | cut -d' ' -f1)" \
+    "$(tail -1 "$WORK/t-single-$round" | awk '{print $2/1024}')" "$(csv "$WORK/single-$round")"
   psql -X -q -h 127.0.0.1 -p "$PGBENCH_PORT" -U postgres -c "CREATE DATABASE r$round"
   /usr/bin/time -f "%e %M" -o "$WORK/t-store-$round" $BIN/saba-recon run "${RANGE[@]}" "${COMMON[@]}" --out "$WORK/store-$round" \
     --store "postgres://postgres@127.0.0.1:$PGBENCH_PORT/r$round?sslmode=disable" > /dev/null 2>&1 || true
-  printf "%-8s %-22s %8.2f %10.1f  %s\n" "$round" "one process, --store" "$(cut -d' ' -f1 "$WORK/t-store-$round")" \
-    "$(awk '{print $2/1024}' "$WORK/t-store-$round")" "$(csv "$WORK/store-$round")"
+  printf "%-8s %-22s %8.2f %10.1f  %s\n" "$round" "one process, --store" "$(tail -1 "$WORK/t-store-$round" | cut -d' ' -f1)" \
+    "$(tail -1 "$WORK/t-store-$round" | awk '{print $2/1024}')" "$(csv "$WORK/store-$round")"
 done
