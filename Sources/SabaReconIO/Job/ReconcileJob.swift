@@ -174,7 +174,7 @@ public struct ReconcileJob: Sendable {
                         .run(plan.calls, metrics: &metrics)
                 }
                 if let copyTickets = options.copyTickets {
-                    stage = .fetch
+                    stage = .store
                     try copyTickets(runStore)
                     try ledgerStage.checkFailed()
                 }

@@ -3,8 +3,9 @@ import Logging
 import SabaReconCore
 
 /// One process's share of the runs in a `SharedRunStore` (SPEC §7): it claims calls and
-/// fetches them, and when a run's calls are all done, claims its publishing step: the run's
-/// tickets are copied into a local run folder under the shared `OUT`, which is then finished
+/// fetches them, and when a run's calls are all done, claims its publishing step: a local run
+/// folder under the shared `OUT` gets the calls' statistics and, in the job, the run's
+/// tickets (beside the ledger read), and is then finished
 /// exactly as `run --resume` finishes a killed run (ledger, match, reports, `latest`), so the
 /// reports are byte for byte a single process's.
 public struct SharedRunWorker {
@@ -17,10 +18,11 @@ public struct SharedRunWorker {
     public var clock: any WallClock = SystemWallClock()
     /// Told what each call this worker fetched moved (the invocation's metrics).
     public var fetched: (RunMetrics) -> Void = { _ in }
-    /// Finishes a run whose folder holds all its tickets; returns the exit status, the lines
-    /// a run prints and its findings for the waiting processes (the CLI's `run --resume` path).
-    /// Publishes a run whose calls are all done: `copyTickets` copies its tickets from the store
-    /// into the run folder's run.sqlite, and is run by the job beside its ledger read.
+    /// Finishes a run whose calls are all done (its folder holds their statistics); returns the
+    /// exit status, the lines a run prints and its findings for the waiting processes (the
+    /// CLI's `run --resume` path). `copyTickets` copies the run's tickets from the store into
+    /// the folder's run.sqlite and checks the publishing claim is still held: the job runs it
+    /// where a fetch runs, beside its ledger read.
     public var publish: (_ runId: String, _ shared: Manifest.SharedRun, _ copyTickets: @escaping @Sendable (RunStore) throws -> Void) throws
         -> (status: Int32, lines: [String], result: RunMetrics.Result?)
 
