@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup
 [ -x /usr/bin/time ] || { echo "needs GNU time as /usr/bin/time (apt-get install time)" >&2; exit 2; }
 source Benchmarks/private-postgres.sh
+source Benchmarks/sandbox-serve.sh
 [ -n "$PGBIN" ] || { echo "needs PostgreSQL server binaries (apt-get install postgresql)" >&2; exit 2; }
 TICKETS=${1:-300000}
 ROUNDS=${2:-2}
@@ -20,14 +21,9 @@ WORK=$(mktemp -d /tmp/saba-store.XXXXXX)
 chmod 755 "$WORK"
 NOW=2026-11-20T12:00:00Z
 trap 'kill $(jobs -p) 2>/dev/null || true; pg_stop' EXIT
-port=$((20000 + RANDOM % 20000))
-$BIN/saba-sandbox serve --port $port --tickets "$TICKETS" --span-days 170 --now $NOW --cache-bodies \
-    --token-file "$WORK/token" --ledger "$WORK/ledger.sqlite" > "$WORK/sandbox.log" 2>&1 &
-for _ in $(seq 1 600); do [ -s "$WORK/token" ] && [ -s "$WORK/ledger.sqlite" ] && break; sleep 0.5; done
-sleep 2
+sandbox_serve "$WORK" "$TICKETS"
+port=$SANDBOX_PORT
 pg_start "$WORK/pg"
-export SABA_JWT
-SABA_JWT=$(cat "$WORK/token")
 COMMON=(--api-url "http://127.0.0.1:$port" --ledger "sqlite:$WORK/ledger.sqlite" --no-html --no-xlsx)
 RANGE=(--from 2026-06-04 --to 2026-11-20 --now $NOW)
 # The sandbox renders each body on its first request: one untimed pass renders them all.
