@@ -38,7 +38,7 @@ import SabaSandbox
         }
         // No temp files are left behind.
         let files = try FileManager.default.contentsOfDirectory(atPath: run.path).sorted()
-        #expect(files == ["breaks.csv", "daily.csv", "discrepancies.csv", "discrepancies.json", "discrepancies.xlsx", "ledger.sqlite", "manifest.json",
+        #expect(files == ["breaks.csv", "daily.csv", "discrepancies.csv", "discrepancies.json", "discrepancies.xlsx", "ledger.spool", "ledger.sqlite", "manifest.json",
                           "report.html", "run.json", "run.sqlite", "summary.csv"])
         // The page names every kind the CSV reports, with its count.
         let html = try scene.read("report.html")

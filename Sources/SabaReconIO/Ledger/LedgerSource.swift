@@ -23,6 +23,11 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
+
+    /// Two ledger rows with one entry_id.
+    public static func repeated(_ entryId: String) -> LedgerError {
+        LedgerError("ledger entry_id \(entryId) appears twice; entry_id must be unique")
+    }
 }
 
 /// The columns every ledger table or view must have.

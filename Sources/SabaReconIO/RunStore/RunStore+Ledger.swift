@@ -21,9 +21,12 @@ public struct StagedLedger: Sendable, Equatable {
 }
 
 extension RunStore {
-    /// Replaces the staged ledger with the entries of `reads`, in one transaction. Indexes
-    /// are built after the load; `entry_id` must be unique across the whole ledger.
-    /// `shouldStop` is polled between rows, so a failed fetch can end the read early.
+    /// Replaces the staged ledger with the entries of `reads`. Saba's entries go to the
+    /// `LedgerSpool` when the source hands them over in the walk's order (it does with the
+    /// index docs/ledger.md names); the refund providers' entries, and Saba's when they
+    /// come in another order, go to the `ledger` table, in one transaction, indexed after
+    /// the load. `entry_id` must be unique across the whole ledger. `shouldStop` is polled
+    /// between rows, so a failed fetch can end the read early.
     @discardableResult
     public func stageLedger(from source: any LedgerSource, reads: [LedgerRead], indexForRefunds: Bool = true,
                             shouldStop: () -> Bool = { false }) throws -> StagedLedger {
@@ -32,42 +35,48 @@ extension RunStore {
                 DROP INDEX IF EXISTS ledger_entry_id; DROP INDEX IF EXISTS ledger_by_ref; DROP INDEX IF EXISTS ledger_by_event;
                 DELETE FROM ledger;
                 """)
-            let insert = try RawStatement(db, sql: """
-                INSERT INTO ledger (provider, ticket_id, entry_id, member_id, kind, amount, currency, created_at, ref, event_id, market_id, specifiers)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+            let table = try LedgerTableWriter(db)
             var digest = RowDigest()
             var count = 0
+            var ids = EntryIdFilter()
+            var candidates = Set<String>()
+            spool.reset()
             for read in reads {
+                var spooling = read.provider == "saba" ? try LedgerSpoolWriter(spool) : nil
                 try source.forEachEntry(provider: read.provider, since: read.since) { e in
                     if shouldStop() { throw StagingStopped() }
-                    insert.bind(1, read.provider)
-                    insert.bind(2, e.ticketId)
-                    insert.bind(3, e.entryId)
-                    insert.bind(4, e.memberId)
-                    insert.bind(5, e.kind)
-                    insert.bind(6, e.amount)
-                    insert.bind(7, e.currency)
-                    insert.bind(8, e.createdAt.timeIntervalSince1970)
-                    insert.bind(9, e.ref)
-                    insert.bind(10, e.eventId)
-                    insert.bind(11, e.marketId)
-                    insert.bind(12, e.specifiers)
-                    do {
-                        try insert.execute(db)
-                    } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                        throw LedgerError("ledger entry_id \(e.entryId) appears twice; entry_id must be unique")
+                    var e = e
+                    e.provider = read.provider
+                    if let writer = spooling {
+                        if try !writer.append(e) {
+                            // Out of the walk's order: what was spooled moves to the table, which sorts.
+                            try writer.finish()
+                            try spool.entries { try table.insert($0) }
+                            spool.abandon()
+                            spooling = nil
+                            try table.insert(e)
+                        }
+                    } else {
+                        try table.insert(e)
+                    }
+                    if ids.insert(e.entryId) {
+                        candidates.insert(e.entryId)
+                        guard candidates.count <= 100_000 else {
+                            throw LedgerError("more than 100,000 ledger entry_ids look repeated; entry_id must be unique")
+                        }
                     }
                     digest.add(e)
                     count += 1
                 }
+                try spooling?.finish()
             }
             do {
                 try db.execute(sql: "CREATE UNIQUE INDEX ledger_entry_id ON ledger(entry_id)")
             } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
                 let id = try String.fetchOne(db, sql: "SELECT entry_id FROM ledger GROUP BY entry_id HAVING COUNT(*) > 1 ORDER BY entry_id LIMIT 1") ?? "?"
-                throw LedgerError("ledger entry_id \(id) appears twice; entry_id must be unique")
+                throw LedgerError.repeated(id)
             }
+            if !candidates.isEmpty { try checkUnique(candidates, db) }
             if indexForRefunds {
                 // The refund judge's lookups: by a refund's seqNo, and feed bets by event and time.
                 try db.execute(sql: """
@@ -76,6 +85,53 @@ extension RunStore {
                     """)
             }
             return StagedLedger(entries: count, sha256: digest.finish())
+        }
+    }
+
+    /// Counts the ids the filter called repeated, in the spool and the table: the first
+    /// (in byte order) seen twice is the error.
+    private func checkUnique(_ candidates: Set<String>, _ db: Database) throws {
+        var seen: [String: Int] = [:]
+        func count(_ id: String) { if candidates.contains(id) { seen[id, default: 0] += 1 } }
+        try spool.entryIds { count($0) }
+        let ids = try RawStatement(db, sql: "SELECT entry_id FROM ledger")
+        while try ids.next(db) { count(ids.string(0)) }
+        if let id = seen.filter({ $0.value > 1 }).keys.min(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            throw LedgerError.repeated(id)
+        }
+    }
+}
+
+/// The `ledger` table's one prepared insert.
+struct LedgerTableWriter {
+    let db: Database
+    let insert: RawStatement
+
+    init(_ db: Database) throws {
+        self.db = db
+        insert = try RawStatement(db, sql: """
+            INSERT INTO ledger (provider, ticket_id, entry_id, member_id, kind, amount, currency, created_at, ref, event_id, market_id, specifiers)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+    }
+
+    func insert(_ e: LedgerEntry) throws {
+        insert.bind(1, e.provider)
+        insert.bind(2, e.ticketId)
+        insert.bind(3, e.entryId)
+        insert.bind(4, e.memberId)
+        insert.bind(5, e.kind)
+        insert.bind(6, e.amount)
+        insert.bind(7, e.currency)
+        insert.bind(8, e.createdAt.timeIntervalSince1970)
+        insert.bind(9, e.ref)
+        insert.bind(10, e.eventId)
+        insert.bind(11, e.marketId)
+        insert.bind(12, e.specifiers)
+        do {
+            try insert.execute(db)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw LedgerError.repeated(e.entryId)
         }
     }
 }

@@ -42,59 +42,69 @@ extension RunStore {
     }
 
     /// Walks the staged tickets and the staged Saba ledger entries together in ticket order
-    /// (two sequential reads of the two files, no query per ticket) and hands each group to
-    /// `body`; with bounds, only ticket ids in [from, below). Returns a SHA-256 over the walked
-    /// tickets (transId, settlement order, status, stake).
+    /// (sequential reads of the tickets and of the spool, or of the `ledger` table when the
+    /// entries went there; no query per ticket) and hands each group to `body`; with bounds,
+    /// only ticket ids in [from, below). Returns a SHA-256 over the walked tickets (transId,
+    /// settlement order, status, stake).
     @discardableResult
     public func forEachGroup(from lower: String? = nil, below upper: String? = nil, _ body: (Ticket?, [LedgerEntry]) throws -> Void) throws -> String {
+        if let index = spool.index {
+            let reader = try LedgerSpoolReader(spool, index: index, from: lower, below: upper)
+            return try forEachGroup(from: lower, below: upper, entries: { try reader.next() }, body)
+        }
+        return try ledger.read { ldb in
+            let entryRows = try RawStatement(ldb, sql: """
+                SELECT \(Self.ledgerColumns) FROM ledger WHERE provider = 'saba' AND ticket_id >= ?1 AND (?2 IS NULL OR ticket_id < ?2)
+                ORDER BY ticket_id, entry_id
+                """)
+            entryRows.bind(1, lower ?? "")
+            entryRows.bind(2, upper)
+            return try forEachGroup(from: lower, below: upper, entries: {
+                guard try entryRows.next(ldb) else { return nil }
+                return try Self.entry(entryRows)
+            }, body)
+        }
+    }
+
+    /// The walk over the staged tickets and `entries` (in ticket order, within the bounds).
+    private func forEachGroup(from lower: String?, below upper: String?, entries nextEntry: () throws -> LedgerEntry?,
+                              _ body: (Ticket?, [LedgerEntry]) throws -> Void) throws -> String {
         try tickets.read { tdb in
-            try ledger.read { ldb in
-                let ticketRows = try RawStatement(tdb, sql: "SELECT \(Self.ticketColumns) FROM tickets WHERE trans_id >= ?1 AND (?2 IS NULL OR trans_id < ?2) ORDER BY trans_id")
-                let entryRows = try RawStatement(ldb, sql: """
-                    SELECT \(Self.ledgerColumns) FROM ledger WHERE provider = 'saba' AND ticket_id >= ?1 AND (?2 IS NULL OR ticket_id < ?2)
-                    ORDER BY ticket_id, entry_id
-                    """)
-                for s in [ticketRows, entryRows] {
-                    s.bind(1, lower ?? "")
-                    s.bind(2, upper)
-                }
-                var hasher = RowDigest()
-                func nextTicket() throws -> Ticket? {
-                    guard try ticketRows.next(tdb) else { return nil }
-                    let t = try Self.ticket(ticketRows)
-                    hasher.add(t, order: ticketRows.int(19))
-                    return t
-                }
-                func nextEntry() throws -> LedgerEntry? {
-                    guard try entryRows.next(ldb) else { return nil }
-                    return try Self.entry(entryRows)
-                }
-                var ticket = try nextTicket()
-                var entry = try nextEntry()
-                var group: [LedgerEntry] = []
-                while ticket != nil || entry != nil {
-                    // Byte order, as SQLite's BINARY collation sorted both sides.
-                    let key: String
-                    switch (ticket, entry) {
-                    case let (t?, e?): key = e.ticketId.utf8.lexicographicallyPrecedes(t.transId.utf8) ? e.ticketId : t.transId
-                    case let (t?, nil): key = t.transId
-                    case let (nil, e?): key = e.ticketId
-                    default: key = ""
-                    }
-                    var current: Ticket?
-                    if let t = ticket, t.transId == key {
-                        current = t
-                        ticket = try nextTicket()
-                    }
-                    group.removeAll(keepingCapacity: true)
-                    while let e = entry, e.ticketId == key {
-                        group.append(e)
-                        entry = try nextEntry()
-                    }
-                    try body(current, group)
-                }
-                return hasher.finish()
+            let ticketRows = try RawStatement(tdb, sql: "SELECT \(Self.ticketColumns) FROM tickets WHERE trans_id >= ?1 AND (?2 IS NULL OR trans_id < ?2) ORDER BY trans_id")
+            ticketRows.bind(1, lower ?? "")
+            ticketRows.bind(2, upper)
+            var hasher = RowDigest()
+            func nextTicket() throws -> Ticket? {
+                guard try ticketRows.next(tdb) else { return nil }
+                let t = try Self.ticket(ticketRows)
+                hasher.add(t, order: ticketRows.int(19))
+                return t
             }
+            var ticket = try nextTicket()
+            var entry = try nextEntry()
+            var group: [LedgerEntry] = []
+            while ticket != nil || entry != nil {
+                // Byte order, as SQLite's BINARY collation sorted the tickets (and the spool was checked to be).
+                let key: String
+                switch (ticket, entry) {
+                case let (t?, e?): key = e.ticketId.utf8.lexicographicallyPrecedes(t.transId.utf8) ? e.ticketId : t.transId
+                case let (t?, nil): key = t.transId
+                case let (nil, e?): key = e.ticketId
+                default: key = ""
+                }
+                var current: Ticket?
+                if let t = ticket, t.transId == key {
+                    current = t
+                    ticket = try nextTicket()
+                }
+                group.removeAll(keepingCapacity: true)
+                while let e = entry, e.ticketId == key {
+                    group.append(e)
+                    entry = try nextEntry()
+                }
+                try body(current, group)
+            }
+            return hasher.finish()
         }
     }
 }

@@ -4,8 +4,9 @@ import SabaReconCore
 
 /// The run's staged data, kept beside its reports as evidence: the tickets (de-duplicated
 /// by transId, the most settled version winning) and which calls finished, in `run.sqlite`;
-/// the ledger entries the run read, in `ledger.sqlite`. Two files, two connections, so the
-/// ledger is staged on one core while the windows are fetched on the other.
+/// the ledger entries the run read, in `ledger.spool` (Saba's) and `ledger.sqlite` (the
+/// refund providers'). Separate files and connections, so the ledger is staged on one core
+/// while the windows are fetched on the other.
 ///
 /// Rows are compact: money as INTEGER millionths (exact text only for an amount that is
 /// not a whole number of them), times as Unix seconds, the "most settled" order as one
@@ -13,8 +14,11 @@ import SabaReconCore
 public struct RunStore: Sendable, CallStore {
     /// Tickets and windows (`run.sqlite`).
     public let tickets: any DatabaseWriter
-    /// The ledger as this run read it (`ledger.sqlite`).
+    /// The ledger as this run read it (`ledger.sqlite`): the refund providers' entries, and
+    /// Saba's when the source did not hand them over in the walk's order.
     public let ledger: any DatabaseWriter
+    /// Saba's entries in the walk's order (`ledger.spool`), the usual case.
+    public let spool: LedgerSpool
     /// The folder of a file-backed store (nil in memory): more readers can open its files.
     public private(set) var folder: URL?
 
@@ -22,8 +26,13 @@ public struct RunStore: Sendable, CallStore {
     public static let ledgerFile = "ledger.sqlite"
 
     public init(tickets: any DatabaseWriter, ledger: any DatabaseWriter) throws {
+        try self.init(tickets: tickets, ledger: ledger, spool: LedgerSpool())
+    }
+
+    init(tickets: any DatabaseWriter, ledger: any DatabaseWriter, spool: LedgerSpool) throws {
         self.tickets = tickets
         self.ledger = ledger
+        self.spool = spool
         try Self.checkNotLegacy(tickets)
         try Self.ticketMigrator.migrate(tickets)
         try Self.ledgerMigrator.migrate(ledger)
@@ -34,6 +43,8 @@ public struct RunStore: Sendable, CallStore {
     public static func files(in folder: URL) throws -> RunStore {
         let ledgerPath = folder.appendingPathComponent(ledgerFile).path
         for suffix in ["", "-journal", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: ledgerPath + suffix) }
+        let spoolPath = folder.appendingPathComponent(LedgerSpool.fileName).path
+        try? FileManager.default.removeItem(atPath: spoolPath)
         var ticketConfig = Configuration()
         ticketConfig.label = ticketsFile
         ticketConfig.prepareDatabase { db in
@@ -48,7 +59,7 @@ public struct RunStore: Sendable, CallStore {
             try db.execute(sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -16000")
         }
         var store = try RunStore(tickets: DatabaseQueue(path: folder.appendingPathComponent(ticketsFile).path, configuration: ticketConfig),
-                                 ledger: DatabaseQueue(path: ledgerPath, configuration: ledgerConfig))
+                                 ledger: DatabaseQueue(path: ledgerPath, configuration: ledgerConfig), spool: LedgerSpool(path: spoolPath))
         store.folder = folder
         return store
     }
@@ -62,14 +73,15 @@ public struct RunStore: Sendable, CallStore {
         config.label = "run-store-reader"
         let tickets = try DatabaseQueue(path: folder.appendingPathComponent(Self.ticketsFile).path, configuration: config)
         let ledger = try DatabaseQueue(path: folder.appendingPathComponent(Self.ledgerFile).path, configuration: config)
-        var store = RunStore(readOnlyTickets: tickets, ledger: ledger)
+        var store = RunStore(readOnlyTickets: tickets, ledger: ledger, spool: spool)
         store.folder = folder
         return store
     }
 
-    private init(readOnlyTickets: any DatabaseWriter, ledger: any DatabaseWriter) {
+    private init(readOnlyTickets: any DatabaseWriter, ledger: any DatabaseWriter, spool: LedgerSpool) {
         self.tickets = readOnlyTickets
         self.ledger = ledger
+        self.spool = spool
     }
 
     public static func inMemory() throws -> RunStore {

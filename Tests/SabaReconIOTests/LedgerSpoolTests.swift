@@ -1,0 +1,158 @@
+import Foundation
+import GRDB
+import Testing
+import SabaReconCore
+@testable import SabaReconIO
+
+/// A ledger source handing over a fixed list, in the order given.
+private struct ListLedger: LedgerSource {
+    var entries: [LedgerEntry]
+    var displayName: String { "list" }
+    func validate() throws {}
+    func forEachEntry(provider: String, since: Date, _ body: (LedgerEntry) throws -> Void) throws {
+        for e in entries where e.provider == provider { try body(e) }
+    }
+}
+
+private func entry(_ id: String, ticket: String, provider: String = "saba", amount: Money = -10) -> LedgerEntry {
+    LedgerEntry(entryId: id, provider: provider, ticketId: ticket, memberId: "m", kind: "bet", amount: amount,
+                currency: "USD", createdAt: Date(timeIntervalSince1970: 1_785_000_000))
+}
+
+private let everSince = [LedgerRead(provider: "saba", since: .distantPast)]
+
+@Suite struct LedgerSpoolTests {
+    func folder() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("saba-recon-spool-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// Tickets "t00000".."t(n-1)", each with two entries, in the walk's order.
+    func orderedLedger(_ n: Int) -> [LedgerEntry] {
+        (0..<n).flatMap { i -> [LedgerEntry] in
+            let t = String(format: "t%05d", i)
+            return [entry("\(t)-a", ticket: t), entry("\(t)-b", ticket: t, amount: 25)]
+        }
+    }
+
+    @Test func entriesComeBackExactlyAsRead() throws {
+        let odd = LedgerEntry(entryId: "é-1", provider: "saba", ticketId: "７", memberId: "", kind: "resettle",
+                              amount: Money(units: Int128(Int64.max) * 1_000 + 7), currency: "VND",
+                              createdAt: Date(timeIntervalSince1970: -1.5), ref: "", eventId: "e\u{0301}<,", marketId: nil,
+                              specifiers: String(repeating: "x", count: 70_000))
+        let plain = entry("z", ticket: "８", amount: Money(units: -Int128(Int64.max) * 3))
+        for store in [try RunStore.inMemory(), try RunStore.files(in: folder())] {
+            try store.stageLedger(from: ListLedger(entries: [odd, plain]), reads: everSince)
+            #expect(store.spool.index != nil)
+            var seen: [LedgerEntry] = []
+            try store.spool.entries { seen.append($0) }
+            #expect(seen == [odd, plain])
+        }
+    }
+
+    @Test func anOrderedLedgerIsSpooledAndNotCopiedIntoTheTable() throws {
+        let store = try RunStore.files(in: folder())
+        let staged = try store.stageLedger(from: ListLedger(entries: orderedLedger(3000)), reads: everSince)
+        #expect(staged.entries == 6000)
+        #expect(store.spool.index?.records == 6000)
+        #expect(try store.ledger.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM ledger") } == 0)
+        var groups = 0, entries = 0
+        try store.forEachGroup { _, list in
+            groups += 1
+            entries += list.count
+        }
+        #expect(groups == 3000 && entries == 6000)
+    }
+
+    @Test func theSameLedgerGivesTheSameDigestSpooledOrSorted() throws {
+        let ordered = orderedLedger(50)
+        let spooled = try RunStore.inMemory().stageLedger(from: ListLedger(entries: ordered), reads: everSince)
+        // Reversed, the entries go to the table; the digest is over the order read, so it
+        // differs, but the walk's groups are the same.
+        let sortedStore = try RunStore.inMemory()
+        try sortedStore.stageLedger(from: ListLedger(entries: ordered.reversed()), reads: everSince)
+        #expect(sortedStore.spool.index == nil)
+        let spooledStore = try RunStore.inMemory()
+        #expect(try spooledStore.stageLedger(from: ListLedger(entries: ordered), reads: everSince) == spooled)
+        func groups(_ s: RunStore) throws -> [String] {
+            var out: [String] = []
+            try s.forEachGroup { _, list in out.append(list.map(\.entryId).joined(separator: ",")) }
+            return out
+        }
+        #expect(try groups(sortedStore) == groups(spooledStore))
+    }
+
+    @Test func entriesOutOfOrderPartWayMoveToTheTable() throws {
+        var list = orderedLedger(2000)
+        list.append(entry("late", ticket: "t00010"))  // after t01999: out of order
+        list.append(entry("later", ticket: "t02500"))
+        let store = try RunStore.files(in: folder())
+        let staged = try store.stageLedger(from: ListLedger(entries: list), reads: everSince)
+        #expect(staged.entries == 4002)
+        #expect(store.spool.index == nil)
+        var tenth: [String] = []
+        try store.forEachGroup { _, es in if es.first?.ticketId == "t00010" { tenth = es.map(\.entryId) } }
+        #expect(tenth == ["late", "t00010-a", "t00010-b"])
+    }
+
+    @Test func halvesFromTheIndexCoverTheWalkOnce() throws {
+        let store = try RunStore.files(in: folder())
+        try store.stageLedger(from: ListLedger(entries: orderedLedger(5000)), reads: everSince)
+        var whole: [String] = []
+        try store.forEachGroup { _, es in whole += es.map(\.entryId) }
+        for pivot in ["t00000", "t01024", "t02047", "t03333", "t04999", "t9"] {
+            var halves: [String] = []
+            try store.forEachGroup(below: pivot) { _, es in halves += es.map(\.entryId) }
+            try store.forEachGroup(from: pivot) { _, es in halves += es.map(\.entryId) }
+            #expect(halves == whole, "pivot \(pivot)")
+        }
+    }
+
+    @Test func anEntryIdOnTwoTicketsIsAnError() throws {
+        var list = orderedLedger(1000)
+        list.append(entry("t00003-a", ticket: "t99999"))
+        let error = #expect(throws: LedgerError.self) {
+            try RunStore.inMemory().stageLedger(from: ListLedger(entries: list), reads: everSince)
+        }
+        #expect(error?.description == "ledger entry_id t00003-a appears twice; entry_id must be unique")
+    }
+
+    @Test func anEntryIdInTheSpoolAndInARefundProviderIsAnError() throws {
+        let list = orderedLedger(10) + [entry("t00004-b", ticket: "round-1", provider: "ebet")]
+        let reads = everSince + [LedgerRead(provider: "ebet", since: .distantPast)]
+        #expect(throws: LedgerError.self) { try RunStore.inMemory().stageLedger(from: ListLedger(entries: list), reads: reads) }
+        // Without the repeat, the refund provider's entries are in the table for the judge.
+        let store = try RunStore.inMemory()
+        try store.stageLedger(from: ListLedger(entries: orderedLedger(10) + [entry("r1", ticket: "round-1", provider: "ebet")]), reads: reads)
+        #expect(try store.entries(provider: "ebet", ticketId: "round-1").map(\.entryId) == ["r1"])
+        #expect(store.spool.index?.records == 20)
+    }
+
+    @Test func aDamagedSpoolIsAnErrorNotAShortWalk() throws {
+        let dir = try folder()
+        let store = try RunStore.files(in: dir)
+        try store.stageLedger(from: ListLedger(entries: orderedLedger(100)), reads: everSince)
+        let path = dir.appendingPathComponent(LedgerSpool.fileName).path
+        let size = try #require(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        #expect(truncate(path, off_t(size - 10)) == 0)
+        let error = #expect(throws: RunStoreError.self) { try store.forEachGroup { _, _ in } }
+        #expect(error?.description.contains("ledger.spool is damaged") == true)
+        // A length word that is not a record's is refused before it is read.
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.write(contentsOf: [0xFF, 0xFF, 0xFF, 0x7F])
+        try handle.close()
+        #expect(throws: RunStoreError.self) { try store.forEachGroup { _, _ in } }
+    }
+
+    @Test func theIdFilterNeverMissesAnIdAndRarelyCriesWolf() {
+        var filter = EntryIdFilter()
+        var wolves = 0
+        for i in 0..<600_000 where filter.insert("w-\(i)") { wolves += 1 }
+        #expect(wolves < 3_000)  // under 0.5%
+        for i in stride(from: 0, to: 600_000, by: 997) {
+            let again = filter.insert("w-\(i)")
+            #expect(again)
+        }
+    }
+}
