@@ -156,3 +156,43 @@ private let everSince = [LedgerRead(provider: "saba", since: .distantPast)]
         }
     }
 }
+
+@Suite struct SQLiteLedgerOrderTests {
+    func ledgerFile(_ entries: [LedgerEntry]) throws -> SQLiteLedgerSource {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("saba-recon-order-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("ledger.sqlite").path
+        try SQLiteLedgerWriter.write(entries, to: path)
+        return try SQLiteLedgerSource(path: path)
+    }
+
+    /// Rows stored in the reverse of the walk's order: SQLite orders by ticket_id, the source
+    /// puts each ticket's entries in entry_id byte order, and they are spooled.
+    @Test func eachTicketsEntriesComeInEntryIdOrder() throws {
+        let wanted = ["B", "a", "a2", "b"]  // byte order: uppercase first
+        var rows: [LedgerEntry] = []
+        for t in ["t2", "t1"] { for id in wanted.reversed() { rows.append(entry("\(t)-\(id)", ticket: t)) } }
+        let source = try ledgerFile(rows)
+        var read: [String] = []
+        try source.forEachEntry(provider: "saba", since: .distantPast) { read.append($0.entryId) }
+        #expect(read == ["t1-B", "t1-a", "t1-a2", "t1-b", "t2-B", "t2-a", "t2-a2", "t2-b"])
+        let store = try RunStore.inMemory()
+        try store.stageLedger(from: source, reads: everSince)
+        #expect(store.spool.index?.records == 8)
+    }
+
+    /// A ticket with more entries than the source holds to sort is handed over as stored;
+    /// the staging then sorts the whole ledger in the table, and the walk is still in order.
+    @Test func aTicketWithThousandsOfEntriesIsSortedByTheTable() throws {
+        let count = SQLiteLedgerSource.maxGroup + 100
+        let rows = (0..<count).reversed().map { entry(String(format: "big-%05d", $0), ticket: "t1") } + [entry("z", ticket: "t0")]
+        let store = try RunStore.inMemory()
+        let staged = try store.stageLedger(from: try ledgerFile(rows), reads: everSince)
+        #expect(staged.entries == count + 1)
+        #expect(store.spool.index == nil)
+        var groups: [[String]] = []
+        try store.forEachGroup { _, es in groups.append(es.map(\.entryId)) }
+        #expect(groups.count == 2)
+        #expect(groups.last == (0..<count).map { String(format: "big-%05d", $0) })
+    }
+}

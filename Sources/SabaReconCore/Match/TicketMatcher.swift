@@ -86,8 +86,10 @@ public struct TicketMatcher: Sendable {
         // SPEC §2: the stake at risk, not the nominal stake, is what the wallet debits.
         let atRisk = StakeAtRisk.of(t, basis: policy.stakeBasis)
         let risk = ((try? atRisk.get())?.amount ?? t.stake) * scale
-        let oddsNote = (try? atRisk.get())?.odds.map { "stake \(Money.format(t.stake * scale)) at \($0)" }
-        let riskNote = oddsNote.map { "stake at risk \(Money.format(risk)): \($0)" }
+        let odds = (try? atRisk.get())?.odds
+        // Texts built only for a row that shows them: most tickets agree, and this runs once per ticket.
+        func oddsNote() -> String? { odds.map { "stake \(Money.format(t.stake * scale)) at \($0)" } }
+        func riskNote() -> String? { oddsNote().map { "stake at risk \(Money.format(risk)): \($0)" } }
         let expected = atRisk.flatMap { ExpectedNet.of(t, risk: $0.amount) }.map { $0 * scale }
         let providerNet = try? expected.get()
         let ledgerNet = entries.reduce(Money.zero) { $0 + $1.amount }
@@ -99,7 +101,7 @@ public struct TicketMatcher: Sendable {
                 ledgerEntryIds: entryIds ?? entries.map(\.entryId).sorted()).occurred(t.transTime)
         }
         /// The stake-at-risk explanation appended to a row whose amounts depend on it.
-        func explained(_ detail: String) -> String { riskNote.map { "\(detail) (\($0))" } ?? detail }
+        func explained(_ detail: String) -> String { riskNote().map { "\(detail) (\($0))" } ?? detail }
 
         var control = ControlTotals(currency: code, tickets: 1, providerStake: risk, providerNet: providerNet ?? 0,
                                     ledgerStake: -bets.reduce(Money.zero) { $0 + $1.amount }, ledgerNet: ledgerNet)
@@ -173,7 +175,7 @@ public struct TicketMatcher: Sendable {
         let stakeWrong = !betRows.isEmpty && !rule.matches(debit, -risk)
         if stakeWrong {
             let shown = betRows.count == 1 ? "ledger bet \(Money.format(debit))" : "ledger bets \(betRows.map { Money.format($0.amount) }.joined(separator: " + ")) = \(Money.format(debit))"
-            rows.append(row(.stakeMismatch, "\(shown), provider stake at risk \(Money.format(risk))\(oddsNote.map { " (\($0))" } ?? "")",
+            rows.append(row(.stakeMismatch, "\(shown), provider stake at risk \(Money.format(risk))\(oddsNote().map { " (\($0))" } ?? "")",
                             fields: [FieldDifference(field: "stake", provider: Money.format(-risk), ledger: Money.format(debit))],
                             entryIds: betRows.map(\.entryId).sorted()))
             // The rows already net to what is owed (a voided bet refunded what was debited): the

@@ -24,7 +24,7 @@ struct FetchStage {
     /// Tickets handed from a call's thread to the writer at a time, and batches queued at
     /// most: memory stays bounded whatever the calls' sizes.
     static let batchSize = 1_000
-    static let queuedBatches = 16
+    static let queuedBatches = 4
 
     func run(_ calls: [FetchCall], metrics: inout RunMetrics) throws {
         let done = try store.committedCalls()

@@ -50,7 +50,7 @@ public struct RunStore: Sendable, CallStore {
         ticketConfig.prepareDatabase { db in
             // WAL with synchronous NORMAL: a commit is not flushed to disk at once, but the file
             // stays consistent after any crash; a window lost that way is fetched again on resume.
-            try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16000")
+            try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -4000")
         }
         var ledgerConfig = Configuration()
         ledgerConfig.label = ledgerFile
