@@ -5,6 +5,8 @@
 #      wall time, peak RSS, and the two runs' discrepancies.csv compared;
 #   2. the ledger read's throughput: every `saba` row of the big table (saba-bench ledger).
 # Usage: bash Benchmarks/postgres-ledger.sh [tickets] [history rows]   (default: 20000 3000000)
+# SABA_RECON_BIN=path/to/saba-recon times another build (an earlier commit's, for a before
+# and after on the same day); the sandbox and saba-bench are this tree's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup
@@ -18,6 +20,7 @@ swift build -c release --product saba-recon
 swift build -c release --product saba-sandbox
 swift build -c release --product saba-bench
 BIN=$PWD/.build/release
+RECON=${SABA_RECON_BIN:-$BIN/saba-recon}
 WORK=$(mktemp -d /tmp/saba-pgbench.XXXXXX)
 chmod 755 "$WORK"
 NOW=2026-11-20T12:00:00Z
@@ -50,9 +53,9 @@ range_rows=$($PSQL -At -c "SELECT count(*) FROM ledger_range")
 total_rows=$($PSQL -At -c "SELECT count(*) FROM ledger_history")
 echo "ledger_range: $range_rows rows; ledger_history: $total_rows rows (the same range inside older history)"
 
-run() {  # table, label
-  local out=$WORK/out-$1
-  /usr/bin/time -f "%e %M" -o "$WORK/time-$1" env SABA_JWT="$(cat "$WORK/token")" $BIN/saba-recon run \
+run() {  # table, label [, out folder name: the table's by default]
+  local out=$WORK/out-${3:-$1}
+  /usr/bin/time -f "%e %M" -o "$WORK/time-$1" env SABA_JWT="$(cat "$WORK/token")" "$RECON" run \
       --from 2026-10-12 --to 2026-11-20 --now $NOW --api-url "http://127.0.0.1:$port" \
       --ledger "postgres://postgres@127.0.0.1:$pgport/postgres?sslmode=disable" --ledger-table "$1" \
       --out "$out" --no-html --no-xlsx --metrics-file "$WORK/$1.prom" > "$WORK/run-$1.out" 2>&1 || true
@@ -63,12 +66,20 @@ run() {  # table, label
   printf "%-40s wall %6.2f s  peak RSS %6.1f MB  ledger stage %s s\n" "$2" "$wall" "$(echo "$rss / 1024" | bc -l)" "$ledger_s"
 }
 echo "== 1. saba-recon run, $TICKETS tickets (warm-up run first, untimed)"
-run ledger_range "warm-up" > /dev/null
+# The warm-up writes elsewhere: in the timed run's root it would make the timed run a
+# second night, whose breaks are "open" where the other table's are "new".
+run ledger_range "warm-up" warm > /dev/null
 run ledger_range "range alone ($range_rows rows)"
 run ledger_history "range inside history ($total_rows rows)"
 a=$(sed "s/$(basename "$(readlink "$WORK/out-ledger_range/latest")")/RUN/" "$WORK/out-ledger_range/latest/discrepancies.csv" | md5sum)
 b=$(sed "s/$(basename "$(readlink "$WORK/out-ledger_history/latest")")/RUN/" "$WORK/out-ledger_history/latest/discrepancies.csv" | md5sum)
-[ "$a" = "$b" ] && echo "discrepancies.csv: identical (run id aside)" || echo "discrepancies.csv: DIFFERENT"
+if [ "$a" = "$b" ]; then
+  echo "discrepancies.csv: identical (run id aside)"
+else
+  echo "discrepancies.csv: DIFFERENT"
+  diff <(sed "s/$(basename "$(readlink "$WORK/out-ledger_range/latest")")/RUN/" "$WORK/out-ledger_range/latest/discrepancies.csv") \
+       <(sed "s/$(basename "$(readlink "$WORK/out-ledger_history/latest")")/RUN/" "$WORK/out-ledger_history/latest/discrepancies.csv") | head -10
+fi
 head -1 "$WORK/run-ledger_history.out"
 
 echo "== 2. ledger read throughput (every saba row, binary cells, one connection)"

@@ -119,9 +119,11 @@ for N in "${COUNTS[@]}"; do
   if [ -z "$peer_note" ]; then
     printf ", peer %.1f MB in %s calls" "$(echo "$peer_bytes / 1048576" | bc -l)" "$peer_calls"
   fi
-  printf "\n%-34s %10s %9s %9s %12s  %s\n" "client" "tickets" "wall s" "MB/s" "peak RSS MB" "exit"
+  printf "\n%-34s %10s %9s %9s %9s %12s  %s\n" "client" "tickets" "wall s" "cpu s" "MB/s" "peak RSS MB" "exit"
   recon_wall=""
+  recon_cpu=""
   best_py=""
+  best_py_cpu=""
   best_py_name=""
   for c in "${clients[@]}"; do
     case $c in
@@ -134,13 +136,17 @@ for N in "${COUNTS[@]}"; do
     status=$(timed "$dir/$c.time" 'Exit status')
     # GNU time says "Exit status: 0" for a process a signal killed (the OOM killer, say).
     ! grep -q 'terminated by signal' "$dir/$c.time" || status="killed"
-    printf "%-34s %10s %9.2f %9.1f %12.1f  %s\n" "$name" "${tickets:-?}" "$wall" \
+    # CPU: user + system seconds (every thread), the issue-23 measure of work per ticket.
+    cpu=$(echo "$(timed "$dir/$c.time" 'User time (seconds)') + $(timed "$dir/$c.time" 'System time (seconds)')" | bc -l)
+    printf "%-34s %10s %9.2f %9.2f %9.1f %12.1f  %s\n" "$name" "${tickets:-?}" "$wall" "$cpu" \
         "$(echo "$bytes / 1048576 / $wall" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$status"
     # saba-recon exits 1 when it reports discrepancies (the sandbox's seeded mistakes); the peer 0.
     if [ "$c" = recon ]; then
       recon_wall=$wall
+      recon_cpu=$cpu
     elif [ "$status" = 0 ] && { [ -z "$best_py" ] || (( $(echo "$wall < $best_py" | bc -l) )); }; then
       best_py=$wall
+      best_py_cpu=$cpu
       best_py_name=$name
     fi
     [ "$c" = recon ] || [ "$status" = 0 ] || tail -3 "$dir/$c.err"
@@ -148,6 +154,8 @@ for N in "${COUNTS[@]}"; do
   if [ -n "$best_py" ]; then
     printf "speed: faster python wall / saba-recon wall = %.2f / %.2f = %.2fx (%s)\n" \
         "$best_py" "$recon_wall" "$(echo "$best_py / $recon_wall" | bc -l)" "$best_py_name"
+    printf "cpu: saba-recon cpu / faster python cpu = %.2f / %.2f = %.2f\n" \
+        "$recon_cpu" "$best_py_cpu" "$(echo "$recon_cpu / $best_py_cpu" | bc -l)"
   fi
   # Where saba-recon's time went (its metrics textfile): the peer has no run store, reports or refund checks.
   printf "saba-recon stages:"

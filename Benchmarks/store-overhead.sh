@@ -17,6 +17,9 @@ ROUNDS=${2:-2}
 swift build -c release --product saba-recon
 swift build -c release --product saba-sandbox
 BIN=$PWD/.build/release
+# SABA_RECON_BIN=path/to/saba-recon times another build (an earlier commit's, for a before
+# and after on the same day); the sandbox is this tree's.
+RECON=${SABA_RECON_BIN:-$BIN/saba-recon}
 WORK=$(mktemp -d /tmp/saba-store.XXXXXX)
 chmod 755 "$WORK"
 NOW=2026-11-20T12:00:00Z
@@ -27,16 +30,16 @@ pg_start "$WORK/pg"
 COMMON=(--api-url "http://127.0.0.1:$port" --ledger "sqlite:$WORK/ledger.sqlite" --no-html --no-xlsx)
 RANGE=(--from 2026-06-04 --to 2026-11-20 --now $NOW)
 # The sandbox renders each body on its first request: one untimed pass renders them all.
-$BIN/saba-recon run "${RANGE[@]}" "${COMMON[@]}" --out "$WORK/warm" > /dev/null 2>&1 || true
+"$RECON" run "${RANGE[@]}" "${COMMON[@]}" --out "$WORK/warm" > /dev/null 2>&1 || true
 csv() { local d=$1; local id; id=$(basename "$(readlink "$d/latest")"); sed "s/$id/RUN/" "$d/latest/discrepancies.csv" | md5sum | cut -c1-12; }
 echo "tickets $TICKETS, no delay, fetch_concurrency default"
 printf "%-8s %-22s %8s %10s  %s\n" round variant "wall s" "peak MB" csv
 for round in $(seq 1 "$ROUNDS"); do
-  /usr/bin/time -f "%e %M" -o "$WORK/t-single-$round" $BIN/saba-recon run "${RANGE[@]}" "${COMMON[@]}" --out "$WORK/single-$round" > /dev/null 2>&1 || true
+  /usr/bin/time -f "%e %M" -o "$WORK/t-single-$round" "$RECON" run "${RANGE[@]}" "${COMMON[@]}" --out "$WORK/single-$round" > /dev/null 2>&1 || true
   printf "%-8s %-22s %8.2f %10.1f  %s\n" "$round" "one process" "$(tail -1 "$WORK/t-single-$round" | cut -d' ' -f1)" \
     "$(tail -1 "$WORK/t-single-$round" | awk '{print $2/1024}')" "$(csv "$WORK/single-$round")"
   psql -X -q -h 127.0.0.1 -p "$PGBENCH_PORT" -U postgres -c "CREATE DATABASE r$round"
-  /usr/bin/time -f "%e %M" -o "$WORK/t-store-$round" $BIN/saba-recon run "${RANGE[@]}" "${COMMON[@]}" --out "$WORK/store-$round" \
+  /usr/bin/time -f "%e %M" -o "$WORK/t-store-$round" "$RECON" run "${RANGE[@]}" "${COMMON[@]}" --out "$WORK/store-$round" \
     --store "postgres://postgres@127.0.0.1:$PGBENCH_PORT/r$round?sslmode=disable" > /dev/null 2>&1 || true
   printf "%-8s %-22s %8.2f %10.1f  %s\n" "$round" "one process, --store" "$(tail -1 "$WORK/t-store-$round" | cut -d' ' -f1)" \
     "$(tail -1 "$WORK/t-store-$round" | awk '{print $2/1024}')" "$(csv "$WORK/store-$round")"

@@ -36,11 +36,7 @@ final class LedgerSpoolReader {
     /// The next entry in range, or nil at the end of the spool or of the range.
     func next() throws -> LedgerEntry? {
         while !finished {
-            guard try available(4) else { return nil }
-            let length = Int(word(at: position))
-            // 24 bytes of amount and time, then ten field lengths at least.
-            guard length >= 24 + 40, length <= LedgerSpool.maxRecordBytes else { throw damaged("a record length of \(length)") }
-            guard try available(4 + length) else { throw damaged("a record cut short") }
+            guard let length = try nextRecord() else { return nil }
             let entry: LedgerEntry?
             do {
                 entry = try decode(length)
@@ -59,10 +55,7 @@ final class LedgerSpoolReader {
 
     /// The next record's entry id only (the uniqueness check's pass), or nil at the end.
     func nextEntryId() throws -> String? {
-        guard try available(4) else { return nil }
-        let length = Int(word(at: position))
-        guard length >= 24 + 40, length <= LedgerSpool.maxRecordBytes else { throw damaged("a record length of \(length)") }
-        guard try available(4 + length) else { throw damaged("a record cut short") }
+        guard let length = try nextRecord() else { return nil }
         let id = try block.withUnsafeBytes { b -> String in
             let end = position + 4 + length
             let ticketLength = Int(b.loadUnaligned(fromByteOffset: position + 28, as: UInt32.self).littleEndian)
@@ -74,6 +67,16 @@ final class LedgerSpoolReader {
         }
         position += 4 + length
         return id
+    }
+
+    /// The length of the record at `position`, whole in the block, or nil at the end.
+    private func nextRecord() throws -> Int? {
+        guard try available(4) else { return nil }
+        let length = Int(word(at: position))
+        // 24 bytes of amount and time, then ten field lengths at least.
+        guard length >= 24 + 40, length <= LedgerSpool.maxRecordBytes else { throw damaged("a record length of \(length)") }
+        guard try available(4 + length) else { throw damaged("a record cut short") }
+        return length
     }
 
     /// The record at `position` (nil when below the lower bound; `Done` at the upper one).
