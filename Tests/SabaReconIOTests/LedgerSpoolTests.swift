@@ -196,3 +196,32 @@ private let everSince = [LedgerRead(provider: "saba", since: .distantPast)]
         #expect(groups.last == (0..<count).map { String(format: "big-%05d", $0) })
     }
 }
+
+@Suite struct ByteOrderTests {
+    @Test func textsCompareByTheirBytesNotByCanonicalEquivalence() {
+        let composed = "\u{e9}", decomposed = "e\u{301}"
+        #expect(composed == decomposed)  // String's own ==
+        #expect(!ByteOrder.equal(composed, decomposed))
+        #expect(ByteOrder.precedes(decomposed, composed))  // 0x65 before 0xC3
+        #expect(ByteOrder.precedes("B", "a") && ByteOrder.precedes("a", "a2") && !ByteOrder.precedes("a", "a"))
+        #expect(ByteOrder.precedes("", "a") && ByteOrder.equal("", ""))
+        let long = String(repeating: "x", count: 40)
+        #expect(ByteOrder.precedes(long, long + "y") && ByteOrder.compare(long + "z", long + "y") > 0)
+    }
+
+    /// A ledger row's ticket id that only looks like the ticket's (other bytes) is not the
+    /// ticket's: the walk groups by bytes, the order both sides are sorted in.
+    @Test func theWalkGroupsByBytes() throws {
+        let store = try RunStore.inMemory()
+        let window = FetchWindow(index: 0, start: Date(timeIntervalSince1970: 0), end: Date(timeIntervalSince1970: 1))
+        _ = try store.stage(FetchCall(window: window, kind: .settled)) { stage in
+            try stage(Ticket(transId: "\u{e9}", memberId: "m", stake: 10, transTime: Date(timeIntervalSince1970: 1_785_000_000),
+                             status: TicketStatus("running"), currency: 3))
+            return FetchStats(tickets: 1)
+        }
+        try store.stageLedger(from: ListLedger(entries: [entry("x", ticket: "e\u{301}"), entry("y", ticket: "\u{e9}")]), reads: everSince)
+        var groups: [String] = []
+        try store.forEachGroup { t, es in groups.append("\(t == nil ? "-" : "t"):\(es.map(\.entryId).joined())") }
+        #expect(groups == ["-:x", "t:y"])
+    }
+}

@@ -61,7 +61,7 @@ public struct SQLiteLedgerSource: LedgerSource {
             """
         var group: [LedgerEntry] = []
         func handOver() throws {
-            if group.count > 1 { group.sort { $0.entryId.utf8.lexicographicallyPrecedes($1.entryId.utf8) } }
+            if group.count > 1 { group.sort { ByteOrder.precedes($0.entryId, $1.entryId) } }
             for e in group { try body(e) }
             group.removeAll(keepingCapacity: true)
         }
@@ -85,7 +85,7 @@ public struct SQLiteLedgerSource: LedgerSource {
                     kind: Self.lowercased(s.bytes(4)), amount: try LedgerSchema.parseAmount(s.bytes(5), entryId: entryId),
                     currency: s.string(6), createdAt: createdAt, ref: s.text(9), eventId: s.text(10),
                     marketId: s.text(11), specifiers: s.text(12))
-                if let last = group.last, !last.ticketId.utf8.elementsEqual(e.ticketId.utf8) || group.count >= Self.maxGroup {
+                if let last = group.last, !ByteOrder.equal(last.ticketId, e.ticketId) || group.count >= Self.maxGroup {
                     try handOver()
                 }
                 group.append(e)

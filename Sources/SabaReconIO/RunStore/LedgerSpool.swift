@@ -88,7 +88,7 @@ struct SpoolIndex: Sendable {
         var lo = 0, hi = ticketIds.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if ticketIds[mid].utf8.lexicographicallyPrecedes(lower.utf8) { lo = mid + 1 } else { hi = mid }
+            if ByteOrder.precedes(ticketIds[mid], lower) { lo = mid + 1 } else { hi = mid }
         }
         return lo == 0 ? 0 : offsets[lo - 1]
     }

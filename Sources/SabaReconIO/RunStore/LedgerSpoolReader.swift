@@ -99,8 +99,8 @@ final class LedgerSpoolReader {
                 return String(decoding: UnsafeRawBufferPointer(rebasing: b[at..<(at + Int(n))]), as: UTF8.self)
             }
             let ticketId = try text() ?? ""
-            if let lower, ticketId.utf8.lexicographicallyPrecedes(lower.utf8) { return nil }
-            if let upper, !ticketId.utf8.lexicographicallyPrecedes(upper.utf8) { throw Done() }
+            if let lower, ByteOrder.precedes(ticketId, lower) { return nil }
+            if let upper, !ByteOrder.precedes(ticketId, upper) { throw Done() }
             let entryId = try text() ?? "", provider = try text() ?? "", memberId = try text() ?? ""
             let kind = try text() ?? "", currency = try text() ?? ""
             let ref = try text(), eventId = try text(), marketId = try text(), specifiers = try text()

@@ -38,11 +38,12 @@ final class LedgerSpoolWriter {
     func append(_ e: LedgerEntry) throws -> Bool {
         if let last {
             // Bytes, not String's ==, which equates canonically equivalent texts.
-            if e.ticketId.utf8.elementsEqual(last.ticketId.utf8) {
-                if e.entryId.utf8.elementsEqual(last.entryId.utf8) { throw LedgerError.repeated(e.entryId) }
-                if e.entryId.utf8.lexicographicallyPrecedes(last.entryId.utf8) { return false }
-            } else if e.ticketId.utf8.lexicographicallyPrecedes(last.ticketId.utf8) {
-                return false
+            let ticket = ByteOrder.compare(e.ticketId, last.ticketId)
+            if ticket < 0 { return false }
+            if ticket == 0 {
+                let entry = ByteOrder.compare(e.entryId, last.entryId)
+                if entry == 0 { throw LedgerError.repeated(e.entryId) }
+                if entry < 0 { return false }
             }
         }
         last = (e.ticketId, e.entryId)

@@ -96,7 +96,7 @@ extension RunStore {
         try spool.entryIds { count($0) }
         let ids = try RawStatement(db, sql: "SELECT entry_id FROM ledger")
         while try ids.next(db) { count(ids.string(0)) }
-        if let id = seen.filter({ $0.value > 1 }).keys.min(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+        if let id = seen.filter({ $0.value > 1 }).keys.min(by: ByteOrder.precedes) {
             throw LedgerError.repeated(id)
         }
     }

@@ -87,18 +87,18 @@ extension RunStore {
                 // Byte order, as SQLite's BINARY collation sorted the tickets (and the spool was checked to be).
                 let key: String
                 switch (ticket, entry) {
-                case let (t?, e?): key = e.ticketId.utf8.lexicographicallyPrecedes(t.transId.utf8) ? e.ticketId : t.transId
+                case let (t?, e?): key = ByteOrder.precedes(e.ticketId, t.transId) ? e.ticketId : t.transId
                 case let (t?, nil): key = t.transId
                 case let (nil, e?): key = e.ticketId
                 default: key = ""
                 }
                 var current: Ticket?
-                if let t = ticket, t.transId == key {
+                if let t = ticket, ByteOrder.equal(t.transId, key) {
                     current = t
                     ticket = try nextTicket()
                 }
                 group.removeAll(keepingCapacity: true)
-                while let e = entry, e.ticketId == key {
+                while let e = entry, ByteOrder.equal(e.ticketId, key) {
                     group.append(e)
                     entry = try nextEntry()
                 }
