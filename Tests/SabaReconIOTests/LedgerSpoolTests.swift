@@ -225,3 +225,62 @@ private let everSince = [LedgerRead(provider: "saba", since: .distantPast)]
         #expect(groups == ["-:x", "t:y"])
     }
 }
+
+@Suite struct LedgerStagingFailureTests {
+    private func folder() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("saba-recon-spoolfail-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    private func ordered(_ n: Int) -> [LedgerEntry] {
+        (0..<n).map { entry(String(format: "e%05d", $0), ticket: String(format: "t%05d", $0)) }
+    }
+
+    /// Past the filter's candidate limit every id is counted exactly, on disk: a repeat is
+    /// still found and a clean ledger still passes (limit 0 forces that path).
+    @Test func everyIdIsCountedExactlyPastTheCandidateLimit() throws {
+        let store = try RunStore.inMemory()
+        let clean = ordered(3000) + [entry("r1", ticket: "round-1", provider: "ebet")]
+        let reads = everSince + [LedgerRead(provider: "ebet", since: .distantPast)]
+        #expect(try store.stageLedger(from: ListLedger(entries: clean), reads: reads, candidateLimit: 0).entries == 3001)
+        let repeated = ordered(3000) + [entry("e01234", ticket: "round-1", provider: "ebet")]
+        let error = #expect(throws: LedgerError.self) {
+            try store.stageLedger(from: ListLedger(entries: repeated), reads: reads, candidateLimit: 0)
+        }
+        #expect(error?.description == "ledger entry_id e01234 appears twice; entry_id must be unique")
+        // The temporary table went with the failed staging's transaction: a third one works.
+        #expect(try store.stageLedger(from: ListLedger(entries: clean), reads: reads, candidateLimit: 0).entries == 3001)
+    }
+
+    /// A staging that stops part-way leaves no walk to make, and no partial spool on disk.
+    @Test func aStoppedStagingCannotBeWalked() throws {
+        let dir = try folder()
+        let store = try RunStore.files(in: dir)
+        try store.stageLedger(from: ListLedger(entries: ordered(5000)), reads: everSince)
+        var rows = 0
+        #expect(throws: StagingStopped.self) {
+            try store.stageLedger(from: ListLedger(entries: ordered(5000)), reads: everSince, shouldStop: {
+                rows += 1
+                return rows > 2500
+            })
+        }
+        let error = #expect(throws: RunStoreError.self) { try store.forEachGroup { _, _ in } }
+        #expect(error?.description.contains("staging failed") == true)
+        let size = try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent(LedgerSpool.fileName).path)[.size] as? Int
+        #expect(size == 0)
+    }
+
+    /// Entries that fall back to the table leave the spool file empty, not half a ledger.
+    @Test func aFallbackEmptiesTheSpoolFile() throws {
+        let dir = try folder()
+        let store = try RunStore.files(in: dir)
+        try store.stageLedger(from: ListLedger(entries: ordered(3000) + [entry("late", ticket: "t00001")]), reads: everSince)
+        #expect(store.spool.index == nil)
+        let size = try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent(LedgerSpool.fileName).path)[.size] as? Int
+        #expect(size == 0)
+        var entries = 0
+        try store.forEachGroup { _, es in entries += es.count }
+        #expect(entries == 3001)
+    }
+}

@@ -5,7 +5,7 @@ import Synchronization
 /// The run's Saba ledger entries as the ledger source handed them over, already in the
 /// walk's order (ticket_id, entry_id in byte order), appended to one flat file
 /// (`ledger.spool`) and read back once by the match walk. A source gives that order when
-/// its table has the index docs/ledger.md names; copying the entries into an indexed
+/// its table has the index docs/postgresql-ledger.md names; copying the entries into an indexed
 /// SQLite table instead cost most of the ledger stage (inserts, two index builds) and a
 /// third of the walk. A source that hands entries over in another order makes the staging
 /// fall back to that table (`RunStore.stageLedger`), which sorts them.
@@ -22,6 +22,8 @@ public final class LedgerSpool: Sendable {
         case empty
         case ordered(SpoolIndex)
         case unordered
+        /// The last staging failed part-way: nothing may be walked (the table may be partial too).
+        case failed
     }
 
     /// Where records live: a file of the run folder, or memory for a store in memory.
@@ -71,8 +73,27 @@ public final class LedgerSpool: Sendable {
     }
 
     func finish(_ index: SpoolIndex) { state.withLock { $0 = .ordered(index) } }
-    func abandon() { state.withLock { $0 = .unordered } }
     func reset() { state.withLock { $0 = .empty } }
+
+    /// The entries went to the table: the file is emptied, so the run folder never shows a
+    /// partial spool as if it were the ledger.
+    func abandon() {
+        discard()
+        state.withLock { $0 = .unordered }
+    }
+
+    /// The staging failed: emptied, and marked so a walk refuses to start.
+    func fail() {
+        discard()
+        state.withLock { $0 = .failed }
+    }
+
+    private func discard() {
+        switch storage {
+        case .file(let path): _ = truncate(path, 0)
+        case .memory(let bytes): bytes.value.withLock { $0.removeAll() }
+        }
+    }
 }
 
 /// Every `LedgerSpool.indexStride`-th record: its ticket id and byte offset.

@@ -12,9 +12,10 @@ public struct LedgerRead: Sendable, Equatable {
     }
 }
 
-/// The staged ledger: how many entries and a SHA-256 over them in staging order
-/// (provider, ticket_id, entry_id), so the same ledger gives the same digest whatever
-/// its physical row order.
+/// The staged ledger: how many entries and a SHA-256 over them in the order the source
+/// sent them, (ticket_id, entry_id) by bytes for both sources, so the same ledger gives the
+/// same digest whatever its physical row order (a SQLite ledger's ticket with more than
+/// `SQLiteLedgerSource.maxGroup` entries aside: it comes in stored order).
 public struct StagedLedger: Sendable, Equatable {
     public var entries: Int
     public var sha256: String
@@ -23,13 +24,26 @@ public struct StagedLedger: Sendable, Equatable {
 extension RunStore {
     /// Replaces the staged ledger with the entries of `reads`. Saba's entries go to the
     /// `LedgerSpool` when the source hands them over in the walk's order (it does with the
-    /// index docs/ledger.md names); the refund providers' entries, and Saba's when they
+    /// index docs/postgresql-ledger.md names); the refund providers' entries, and Saba's when they
     /// come in another order, go to the `ledger` table, in one transaction, indexed after
     /// the load. `entry_id` must be unique across the whole ledger. `shouldStop` is polled
     /// between rows, so a failed fetch can end the read early.
+    /// `candidateLimit`: ids the filter may flag before the check counts every id exactly in
+    /// a temporary table instead (a very large ledger; bounded memory either way).
     @discardableResult
     public func stageLedger(from source: any LedgerSource, reads: [LedgerRead], indexForRefunds: Bool = true,
-                            shouldStop: () -> Bool = { false }) throws -> StagedLedger {
+                            candidateLimit: Int = 100_000, shouldStop: () -> Bool = { false }) throws -> StagedLedger {
+        do {
+            return try stageLedgerOnce(from: source, reads: reads, indexForRefunds: indexForRefunds, candidateLimit: candidateLimit,
+                                       shouldStop: shouldStop)
+        } catch {
+            spool.fail()
+            throw error
+        }
+    }
+
+    private func stageLedgerOnce(from source: any LedgerSource, reads: [LedgerRead], indexForRefunds: Bool, candidateLimit: Int,
+                                 shouldStop: () -> Bool) throws -> StagedLedger {
         try ledger.write { db in
             try db.execute(sql: """
                 DROP INDEX IF EXISTS ledger_entry_id; DROP INDEX IF EXISTS ledger_by_ref; DROP INDEX IF EXISTS ledger_by_event;
@@ -40,6 +54,7 @@ extension RunStore {
             var count = 0
             var ids = EntryIdFilter()
             var candidates = Set<String>()
+            var tooManyCandidates = false
             spool.reset()
             for read in reads {
                 var spooling = read.provider == "saba" ? try LedgerSpoolWriter(spool) : nil
@@ -59,10 +74,14 @@ extension RunStore {
                     } else {
                         try table.insert(e)
                     }
-                    if ids.insert(e.entryId) {
-                        candidates.insert(e.entryId)
-                        guard candidates.count <= 100_000 else {
-                            throw LedgerError("more than 100,000 ledger entry_ids look repeated; entry_id must be unique")
+                    if !tooManyCandidates && ids.insert(e.entryId) {
+                        if candidates.count < candidateLimit {
+                            candidates.insert(e.entryId)
+                        } else {
+                            // The filter's layers add up their false alarms on a ledger of many
+                            // millions: count every id exactly instead.
+                            tooManyCandidates = true
+                            candidates = []
                         }
                     }
                     digest.add(e)
@@ -76,7 +95,11 @@ extension RunStore {
                 let id = try String.fetchOne(db, sql: "SELECT entry_id FROM ledger GROUP BY entry_id HAVING COUNT(*) > 1 ORDER BY entry_id LIMIT 1") ?? "?"
                 throw LedgerError.repeated(id)
             }
-            if !candidates.isEmpty { try checkUnique(candidates, db) }
+            if tooManyCandidates {
+                try checkEveryIdUnique(db)
+            } else if !candidates.isEmpty {
+                try checkUnique(candidates, db)
+            }
             if indexForRefunds {
                 // The refund judge's lookups: by a refund's seqNo, and feed bets by event and time.
                 try db.execute(sql: """
@@ -86,6 +109,25 @@ extension RunStore {
             }
             return StagedLedger(entries: count, sha256: digest.finish())
         }
+    }
+
+    /// Every id of the spool and the table through a temporary table's primary key (on
+    /// disk, so memory stays bounded): the first id seen twice is the error.
+    private func checkEveryIdUnique(_ db: Database) throws {
+        try db.execute(sql: "CREATE TEMP TABLE entry_ids (entry_id TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID")
+        defer { try? db.execute(sql: "DROP TABLE temp.entry_ids") }
+        let insert = try RawStatement(db, sql: "INSERT INTO temp.entry_ids VALUES (?)")
+        func add(_ id: String) throws {
+            insert.bind(1, id)
+            do {
+                try insert.execute(db)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                throw LedgerError.repeated(id)
+            }
+        }
+        try spool.entryIds { try add($0) }
+        let rows = try RawStatement(db, sql: "SELECT entry_id FROM main.ledger")
+        while try rows.next(db) { try add(rows.string(0)) }
     }
 
     /// Counts the ids the filter called repeated, in the spool and the table: the first

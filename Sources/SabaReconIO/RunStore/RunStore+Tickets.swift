@@ -64,8 +64,7 @@ extension RunStore {
     /// Runs one call's fetch in a transaction: its tickets and its `windows` row land
     /// together, so a killed run never counts a half-staged call as done.
     public func stage(_ call: FetchCall, fetch: (_ stage: (Ticket) throws -> Void) throws -> FetchStats) throws -> FetchStats {
-        let window = call.window
-        return try tickets.write { db in
+        try tickets.write { db in
             let stager = try TicketStager(db)
             let order = call.planOrder
             let stats = try fetch { try stager.stage($0, order: order, in: db) }

@@ -48,9 +48,14 @@ extension RunStore {
     /// settlement order, status, stake).
     @discardableResult
     public func forEachGroup(from lower: String? = nil, below upper: String? = nil, _ body: (Ticket?, [LedgerEntry]) throws -> Void) throws -> String {
-        if let index = spool.index {
+        switch spool.current {
+        case .ordered(let index):
             let reader = try LedgerSpoolReader(spool, index: index, from: lower, below: upper)
             return try forEachGroup(from: lower, below: upper, entries: { try reader.next() }, body)
+        case .failed:
+            throw RunStoreError("run store: the ledger's staging failed part-way; there is no ledger to match against")
+        case .empty, .unordered:
+            break
         }
         return try ledger.read { ldb in
             let entryRows = try RawStatement(ldb, sql: """
