@@ -17,7 +17,6 @@ final class LedgerSpoolWriter {
 
     init(_ spool: LedgerSpool) throws {
         self.spool = spool
-        spool.reset()
         buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         switch spool.storage {
         case .file(let path):

@@ -125,9 +125,14 @@ extension RunStore {
                 throw LedgerError.repeated(id)
             }
         }
-        try spool.entryIds { try add($0) }
+        try forEachStagedId(db, add)
+    }
+
+    /// Every staged entry id: the spool's (when it holds the entries), then the table's.
+    private func forEachStagedId(_ db: Database, _ body: (String) throws -> Void) throws {
+        try spool.entryIds(body)
         let rows = try RawStatement(db, sql: "SELECT entry_id FROM main.ledger")
-        while try rows.next(db) { try add(rows.string(0)) }
+        while try rows.next(db) { try body(rows.string(0)) }
     }
 
     /// Counts the ids the filter called repeated, in the spool and the table: the first
@@ -135,9 +140,7 @@ extension RunStore {
     private func checkUnique(_ candidates: Set<String>, _ db: Database) throws {
         var seen: [String: Int] = [:]
         func count(_ id: String) { if candidates.contains(id) { seen[id, default: 0] += 1 } }
-        try spool.entryIds { count($0) }
-        let ids = try RawStatement(db, sql: "SELECT entry_id FROM ledger")
-        while try ids.next(db) { count(ids.string(0)) }
+        try forEachStagedId(db, count)
         if let id = seen.filter({ $0.value > 1 }).keys.min(by: ByteOrder.precedes) {
             throw LedgerError.repeated(id)
         }
