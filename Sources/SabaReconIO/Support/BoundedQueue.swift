@@ -6,7 +6,9 @@ import Foundation
 /// messages whatever the provider's speed; after `cancel` every `put` returns false at once.
 final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
-    private var items: [Element] = []
+    /// Taken slots are emptied at once: a message (a batch of a thousand tickets) must not
+    /// live on in the array until the next compaction.
+    private var items: [Element?] = []
     private var head = 0
     private var producers: Int
     private var cancelled = false
@@ -44,6 +46,7 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
         while items.count == head && producers > 0 { condition.wait() }
         guard head < items.count else { return nil }
         let item = items[head]
+        items[head] = nil
         head += 1
         if head > 64 && head * 2 > items.count {
             items.removeFirst(head)
