@@ -115,6 +115,28 @@ enum Fixture {
         #expect(F.kinds(won, [F.entry("bet", "-100"), F.entry("settle", "185", n: 1, ref: "s1"), F.entry("settle", "185", n: 2, ref: "s1")]) == ["duplicate_entry"])
     }
 
+    /// The judge sorts a group by (created_at, entry_id) only when it is out of order, and
+    /// drops a repeated ref's later movement: the rows are the same in any order handed in.
+    @Test func aGroupIsJudgedTheSameInAnyOrder() {
+        let later = F.placed.addingTimeInterval(60)
+        let groups: [[LedgerEntry]] = [
+            [F.entry("bet", "-100", n: 1), F.entry("settle", "185", n: 2, at: later, ref: "s1"), F.entry("settle", "185", n: 3, ref: "s1")],
+            [F.entry("bet", "-100", n: 1, at: later), F.entry("bet", "-100", n: 2), F.entry("settle", "185", n: 3)],
+            [F.entry("bet", "-100", n: 1), F.entry("settle", "85", n: 2, ref: "a"), F.entry("settle", "100", n: 3, at: later, ref: "b"), F.entry("settle", "100", n: 4, ref: "b")],
+        ]
+        let matcher = TicketMatcher(policy: F.policy())
+        for group in groups {
+            let forward = matcher.match(ticket: won, entries: group)
+            #expect(!forward.rows.isEmpty)
+            #expect(matcher.match(ticket: won, entries: group.reversed()) == forward)
+            #expect(matcher.match(ticket: won, entries: [group[1], group[0]] + group.dropFirst(2)) == forward)
+        }
+        // The earlier of two movements with one ref is kept; the later one is the duplicate.
+        let rows = matcher.match(ticket: won, entries: groups[0].reversed()).rows
+        #expect(rows.map(\.kind) == [.duplicateEntry])
+        #expect(rows.first?.ledgerEntryIds == [groups[0][1].entryId])
+    }
+
     @Test func duplicatePlusAnotherGapReportsBoth() {
         let rows = F.kinds(won, [F.entry("bet", "-100", n: 1), F.entry("bet", "-100", n: 2)])
         #expect(rows == ["duplicate_entry", "payout_missing"])

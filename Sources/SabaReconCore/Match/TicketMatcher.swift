@@ -69,10 +69,11 @@ public struct TicketMatcher: Sendable {
     }
 
     func judge(ticket: Ticket?, entries: [LedgerEntry]) -> GroupOutcome {
-        let bets = entries.filter { $0.kind == "bet" }
-        guard let t = ticket else { return matchOrphan(entries: entries, bets: bets) }
+        guard let t = ticket else { return matchOrphan(entries: entries) }
         let range = policy.plan.range
-        let betInRange = bets.first { range.contains($0.createdAt) }
+        // No filtered copies of `entries` on the way of a group that agrees (most of them):
+        // each copy of a LedgerEntry retains its nine texts, and this runs once per ticket.
+        let betInRange = entries.first { $0.kind == "bet" && range.contains($0.createdAt) }
         guard range.contains(t.transTime) || betInRange != nil else { return .notJudged }
         let when = range.contains(t.transTime) ? t.transTime : (betInRange?.createdAt ?? t.transTime)
         guard let window = policy.plan.window(for: when) else { return .notJudged }
@@ -104,7 +105,7 @@ public struct TicketMatcher: Sendable {
         func explained(_ detail: String) -> String { riskNote().map { "\(detail) (\($0))" } ?? detail }
 
         var control = ControlTotals(currency: code, tickets: 1, providerStake: risk, providerNet: providerNet ?? 0,
-                                    ledgerStake: -bets.reduce(Money.zero) { $0 + $1.amount }, ledgerNet: ledgerNet)
+                                    ledgerStake: -entries.reduce(Money.zero) { $1.kind == "bet" ? $0 + $1.amount : $0 }, ledgerNet: ledgerNet)
         if case .unknown(let s) = t.status {
             return GroupOutcome(rows: [row(.unknownStatus, "status '\(s)' is not a documented Saba status; the ticket was not judged")], controls: [control])
         }
@@ -142,14 +143,22 @@ public struct TicketMatcher: Sendable {
         let rule = RoundingRule(decimals: info.decimals, tolerance: policy.tolerances[info.code])
 
         // Duplicates: a second movement with the same provider ref, or the whole debit twice.
-        var effective = entries.sorted { ($0.createdAt, $0.entryId) < ($1.createdAt, $1.entryId) }
+        // Sorted (and copied) only when out of order: entry ids are unique, so the order is
+        // the same either way.
+        func inOrder(_ a: LedgerEntry, _ b: LedgerEntry) -> Bool { (a.createdAt, a.entryId) < (b.createdAt, b.entryId) }
+        var effective = entries
+        if entries.indices.dropFirst().contains(where: { !inOrder(entries[$0 - 1], entries[$0]) }) { effective.sort(by: inOrder) }
         var duplicates: [LedgerEntry] = []
         var seenRefs: [String] = []  // a handful per ticket: a scan beats hashing
-        effective.removeAll { e in
-            guard let ref = e.ref, !ref.isEmpty else { return false }
-            if seenRefs.contains(ref) { duplicates.append(e); return true }
-            seenRefs.append(ref)
-            return false
+        var repeated: [Int] = []
+        for i in effective.indices {
+            guard let ref = effective[i].ref, !ref.isEmpty else { continue }
+            if seenRefs.contains(ref) { repeated.append(i) } else { seenRefs.append(ref) }
+        }
+        if !repeated.isEmpty {
+            duplicates = repeated.map { effective[$0] }
+            let drop = Set(repeated)
+            effective = effective.indices.filter { !drop.contains($0) }.map { effective[$0] }
         }
         var betRows = effective.filter { $0.kind == "bet" }
         if betRows.count > 1, !rule.matches(betRows.reduce(Money.zero) { $0 + $1.amount }, -risk) {
@@ -252,9 +261,9 @@ public struct TicketMatcher: Sendable {
     }
 
     /// Ledger entries for a Saba ticket that no window returned.
-    func matchOrphan(entries: [LedgerEntry], bets: [LedgerEntry]) -> GroupOutcome {
+    func matchOrphan(entries: [LedgerEntry]) -> GroupOutcome {
         let range = policy.plan.range
-        guard let bet = bets.filter({ range.contains($0.createdAt) }).min(by: { $0.createdAt < $1.createdAt }),
+        guard let bet = entries.filter({ $0.kind == "bet" && range.contains($0.createdAt) }).min(by: { $0.createdAt < $1.createdAt }),
               let window = policy.plan.window(for: bet.createdAt) else { return .notJudged }
         if policy.isPending(bet.createdAt) {
             return GroupOutcome(pending: PendingItem(provider: "saba", transId: bet.ticketId, currency: bet.currency, since: bet.createdAt))
