@@ -91,6 +91,8 @@ public struct SQLiteLedgerSource: LedgerSource {
                 group.append(e)
             }
             try handOver()
+            // The page cache is not read again: its memory goes back for the stages after.
+            db.releaseMemory()
         }
     }
 

@@ -11,6 +11,8 @@ extension RunStore: ConcurrentCallStore {
             do {
                 try body(RollingSink(db: db, stager: try TicketStager(db)))
                 try db.execute(sql: "COMMIT")
+                // The walk reads the tickets in another order: the staging's page cache goes back.
+                db.releaseMemory()
             } catch {
                 if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK") }
                 throw error

@@ -109,6 +109,8 @@ extension RunStore {
                 }
                 try body(current, group)
             }
+            // Walked once: the page cache's memory goes back for the reports.
+            tdb.releaseMemory()
             return hasher.finish()
         }
     }
