@@ -22,8 +22,9 @@ struct FetchStage {
     var check: @Sendable () throws -> Void = {}
 
     /// Tickets handed from a call's thread to the writer at a time, and batches queued at
-    /// most: memory stays bounded whatever the calls' sizes.
-    static let batchSize = 1_000
+    /// most: memory stays bounded whatever the calls' sizes. Up to (queued + calls in flight
+    /// + 1) batches are alive at once, about 170 bytes a ticket: 250 keeps that near 0.4 MB.
+    static let batchSize = 250
     static let queuedBatches = 4
 
     func run(_ calls: [FetchCall], metrics: inout RunMetrics) throws {
