@@ -44,17 +44,25 @@ struct ReportPublisher {
         if workbook || html {
             let context = Self.context(manifest, record: record)
             let tables = ReportTables(runId: folder.runId, annotations: annotations)
+            // The page is built and rendered on the other core while the workbook is (both
+            // pure, and of about the same length); it is written after the workbook, as before.
+            var page: BackgroundThread<String>?
+            if html {
+                let history = folder.history(limit: HTMLReport.trendRuns - 1)
+                let (workbook, breakReport) = (workbook, breaks?.report)
+                page = BackgroundThread {
+                    try HTMLReportRenderer().render(HTMLReport(context: context, result: result, tables: tables, trend: history.points,
+                                                               unreadableRuns: history.unreadable, workbook: workbook, breaks: breakReport))
+                }
+            }
             if workbook {
                 let book = WorkbookBuilder(context: context).build(
                     discrepancies: tables.discrepancies(result), summary: tables.summary(result), daily: tables.daily(result), pending: tables.pending(result),
                     breaks: breaks?.report.table)
                 manifest.reports["discrepancies.xlsx"] = try folder.write(WorkbookWriter.data(book, scratch: folder.url), as: "discrepancies.xlsx")
             }
-            if html {
-                let history = folder.history(limit: HTMLReport.trendRuns - 1)
-                let page = HTMLReport(context: context, result: result, tables: tables, trend: history.points, unreadableRuns: history.unreadable,
-                                      workbook: workbook, breaks: breaks?.report)
-                manifest.reports["report.html"] = try folder.write(Data(HTMLReportRenderer().render(page).utf8), as: "report.html")
+            if let page {
+                manifest.reports["report.html"] = try folder.write(Data(try page.wait().utf8), as: "report.html")
             }
         }
         manifest.finished_at = UTCTime.iso(finishedAt())
