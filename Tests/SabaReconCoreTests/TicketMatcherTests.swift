@@ -135,6 +135,14 @@ enum Fixture {
         let rows = matcher.match(ticket: won, entries: groups[0].reversed()).rows
         #expect(rows.map(\.kind) == [.duplicateEntry])
         #expect(rows.first?.ledgerEntryIds == [groups[0][1].entryId])
+        // Handed in already in order (the sort is skipped): the same rows.
+        let ordered = groups[0].sorted { ($0.createdAt, $0.entryId) < ($1.createdAt, $1.entryId) }
+        #expect(matcher.match(ticket: won, entries: ordered) == matcher.match(ticket: won, entries: groups[0]))
+        // Two movements with one ref at the same time: the entry id decides which is kept.
+        let tie = [F.entry("bet", "-100", n: 1), F.entry("settle", "185", n: 3, ref: "s1"), F.entry("settle", "185", n: 2, ref: "s1")]
+        for order in [tie, tie.reversed(), [tie[1], tie[0], tie[2]]] {
+            #expect(matcher.match(ticket: won, entries: order).rows.first?.ledgerEntryIds == [tie[1].entryId])
+        }
     }
 
     @Test func duplicatePlusAnotherGapReportsBoth() {

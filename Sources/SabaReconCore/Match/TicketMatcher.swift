@@ -71,8 +71,8 @@ public struct TicketMatcher: Sendable {
     func judge(ticket: Ticket?, entries: [LedgerEntry]) -> GroupOutcome {
         guard let t = ticket else { return matchOrphan(entries: entries) }
         let range = policy.plan.range
-        // No filtered copies of `entries` on the way of a group that agrees (most of them):
-        // each copy of a LedgerEntry retains its nine texts, and this runs once per ticket.
+        // As few copies of `entries` as can be on the way of a group that agrees (most of
+        // them): each copy of a LedgerEntry retains its ten texts, and this runs per ticket.
         let betInRange = entries.first { $0.kind == "bet" && range.contains($0.createdAt) }
         guard range.contains(t.transTime) || betInRange != nil else { return .notJudged }
         let when = range.contains(t.transTime) ? t.transTime : (betInRange?.createdAt ?? t.transTime)
@@ -143,8 +143,8 @@ public struct TicketMatcher: Sendable {
         let rule = RoundingRule(decimals: info.decimals, tolerance: policy.tolerances[info.code])
 
         // Duplicates: a second movement with the same provider ref, or the whole debit twice.
-        // Sorted (and copied) only when out of order: entry ids are unique, so the order is
-        // the same either way.
+        // Sorted (and copied) only when not already in strictly ascending order: a group in
+        // order comes out of the sort unchanged, and a tie still goes through the sort.
         func inOrder(_ a: LedgerEntry, _ b: LedgerEntry) -> Bool { (a.createdAt, a.entryId) < (b.createdAt, b.entryId) }
         var effective = entries
         if entries.indices.dropFirst().contains(where: { !inOrder(entries[$0 - 1], entries[$0]) }) { effective.sort(by: inOrder) }

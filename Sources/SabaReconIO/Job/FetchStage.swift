@@ -23,7 +23,7 @@ struct FetchStage {
 
     /// Tickets handed from a call's thread to the writer at a time, and batches queued at
     /// most: memory stays bounded whatever the calls' sizes. Up to (queued + calls in flight
-    /// + 1) batches are alive at once, about 170 bytes a ticket: 250 keeps that near 0.4 MB.
+    /// + 1) batches are alive at once: at 250 tickets each, under a megabyte.
     static let batchSize = 250
     static let queuedBatches = 4
 

@@ -91,7 +91,8 @@ public struct SQLiteLedgerSource: LedgerSource {
                 group.append(e)
             }
             try handOver()
-            // The page cache is not read again: its memory goes back for the stages after.
+            // The cached pages go back for the stages after (a read for another provider
+            // reads what it needs again).
             db.releaseMemory()
         }
     }

@@ -56,10 +56,16 @@ struct ReportPublisher {
                 }
             }
             if workbook {
-                let book = WorkbookBuilder(context: context).build(
-                    discrepancies: tables.discrepancies(result), summary: tables.summary(result), daily: tables.daily(result), pending: tables.pending(result),
-                    breaks: breaks?.report.table)
-                manifest.reports["discrepancies.xlsx"] = try folder.write(WorkbookWriter.data(book, scratch: folder.url), as: "discrepancies.xlsx")
+                do {
+                    let book = WorkbookBuilder(context: context).build(
+                        discrepancies: tables.discrepancies(result), summary: tables.summary(result), daily: tables.daily(result), pending: tables.pending(result),
+                        breaks: breaks?.report.table)
+                    manifest.reports["discrepancies.xlsx"] = try folder.write(WorkbookWriter.data(book, scratch: folder.url), as: "discrepancies.xlsx")
+                } catch {
+                    // The page's thread is joined before the failure goes up: nothing outlives the step.
+                    _ = try? page?.wait()
+                    throw error
+                }
             }
             if let page {
                 manifest.reports["report.html"] = try folder.write(Data(try page.wait().utf8), as: "report.html")

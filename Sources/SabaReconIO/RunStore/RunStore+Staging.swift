@@ -11,7 +11,7 @@ extension RunStore: ConcurrentCallStore {
             do {
                 try body(RollingSink(db: db, stager: try TicketStager(db)))
                 try db.execute(sql: "COMMIT")
-                // The walk reads the tickets in another order: the staging's page cache goes back.
+                // The staging's cached pages go back: the walk reads the table once, in key order.
                 db.releaseMemory()
             } catch {
                 if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK") }

@@ -64,10 +64,12 @@ extension RunStore {
                 """)
             entryRows.bind(1, lower ?? "")
             entryRows.bind(2, upper)
-            return try forEachGroup(from: lower, below: upper, entries: {
+            let digest = try forEachGroup(from: lower, below: upper, entries: {
                 guard try entryRows.next(ldb) else { return nil }
                 return try Self.entry(entryRows)
             }, body)
+            ldb.releaseMemory()
+            return digest
         }
     }
 

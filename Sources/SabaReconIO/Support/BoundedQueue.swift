@@ -6,8 +6,8 @@ import Foundation
 /// messages whatever the provider's speed; after `cancel` every `put` returns false at once.
 final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
-    /// Taken slots are emptied at once: a message (a batch of a thousand tickets) must not
-    /// live on in the array until the next compaction.
+    /// Taken slots are emptied at once: a message (a batch of tickets) must not live on in
+    /// the array until the next compaction.
     private var items: [Element?] = []
     private var head = 0
     private var producers: Int
