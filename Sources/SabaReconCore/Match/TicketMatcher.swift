@@ -155,11 +155,8 @@ public struct TicketMatcher: Sendable {
             guard let ref = effective[i].ref, !ref.isEmpty else { continue }
             if seenRefs.contains(ref) { repeated.append(i) } else { seenRefs.append(ref) }
         }
-        if !repeated.isEmpty {
-            duplicates = repeated.map { effective[$0] }
-            let drop = Set(repeated)
-            effective = effective.indices.filter { !drop.contains($0) }.map { effective[$0] }
-        }
+        duplicates = repeated.map { effective[$0] }
+        for i in repeated.reversed() { effective.remove(at: i) }
         var betRows = effective.filter { $0.kind == "bet" }
         if betRows.count > 1, !rule.matches(betRows.reduce(Money.zero) { $0 + $1.amount }, -risk) {
             // Several bet rows that add up to the stake at risk are one debit (a bet and its
