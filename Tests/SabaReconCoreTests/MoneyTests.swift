@@ -42,6 +42,10 @@ import Testing
         #expect(Money.format(try #require(Money.parse("-1e-12"))) == "-0.000000000001")
         #expect(try #require(Money.parse("-12.50")).compact == "-12.5")
         #expect(try #require(Money.parse("3")).plain(minFractionDigits: 0) == "3")
+        // A sum's whole part past 64 bits (a hundred million rows of the largest amount).
+        let sum = Money(units: -(Int128(99_999_999_999_999_999) * 1_000_000 * 1_000_000_000_000 + 5 * 100_000_000_000))
+        #expect(sum.plain() == "-99999999999999999000000.50")
+        #expect(Money(units: 7).plain(minFractionDigits: 14) == "0.00000000000700")
     }
 
     @Test func thousandUnitScalingAndStorageRoundTrip() throws {

@@ -180,6 +180,14 @@ public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConver
 
     /// A plain decimal with at least `minFractionDigits` digits after the point.
     public func plain(minFractionDigits: Int = 2) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(40)
+        appendPlain(minFractionDigits: minFractionDigits, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `plain(minFractionDigits:)`'s bytes appended to `out` (a line built byte by byte).
+    public func appendPlain(minFractionDigits: Int = 2, to out: inout [UInt8]) {
         let negative = units < 0
         let m = negative ? UInt128(-units) : UInt128(units)
         let whole = m / UInt128(Self.one)
@@ -187,21 +195,31 @@ public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConver
         var fractionCount = Self.fractionDigits
         let keep = max(0, min(minFractionDigits, Self.fractionDigits))
         while fractionCount > keep, fraction % 10 == 0 { fraction /= 10; fractionCount -= 1 }
-        var out: [UInt8] = []
-        out.reserveCapacity(40)
         if negative { out.append(0x2D) }
-        out.append(contentsOf: String(whole).utf8)
+        // A parsed amount's whole part fits 64 bits; a sum's may not.
+        if let w = UInt64(exactly: whole) { Self.appendDigits(w, count: nil, to: &out) } else { out.append(contentsOf: String(whole).utf8) }
         if fractionCount > 0 {
             out.append(0x2E)
-            var digits = [UInt8](repeating: 0x30, count: fractionCount)
-            var f = fraction
-            var k = fractionCount - 1
-            while f > 0 && k >= 0 { digits[k] = 0x30 + UInt8(f % 10); f /= 10; k -= 1 }
-            out.append(contentsOf: digits)
+            Self.appendDigits(fraction, count: fractionCount, to: &out)
         }
         // Fractions wider than requested but needed: minFractionDigits beyond 12 pads zeros.
-        if minFractionDigits > Self.fractionDigits { out.append(contentsOf: [UInt8](repeating: 0x30, count: minFractionDigits - Self.fractionDigits)) }
-        return String(decoding: out, as: UTF8.self)
+        if minFractionDigits > Self.fractionDigits { out.append(contentsOf: repeatElement(0x30, count: minFractionDigits - Self.fractionDigits)) }
+    }
+
+    /// The decimal digits of `value`, left-padded with zeros to `count` when given.
+    private static func appendDigits(_ value: UInt64, count: Int?, to out: inout [UInt8]) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
+        withUnsafeMutableBytes(of: &digits) { buf in
+            var v = value
+            var k = buf.count
+            repeat {
+                k -= 1
+                buf[k] = 0x30 + UInt8(v % 10)
+                v /= 10
+            } while v > 0
+            if let count { while buf.count - k < count { k -= 1; buf[k] = 0x30 } }
+            out.append(contentsOf: buf[k...])
+        }
     }
 
     /// At least two fraction digits, as the reports show money.
