@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SabaReconCore
 import Testing
 import TestSupport
@@ -122,7 +123,7 @@ extension SharedRunStoreTests {
             #expect(taken == call)
             var message = ""
             do { try a.commit(call, tickets: [Self.ticket("stale")], stats: FetchStats(tickets: 1, bytes: 1, attempts: 1, seconds: 0)) } catch { message = "\(error)" }
-            let left = try pg.psqlValue("SELECT count(*) FROM saba_recon.tickets", database: db)
+            let left = try pg.storedTransIds(database: db)
             let heartbeat = try a.heartbeat(call)
             try b.commit(taken, tickets: [Self.ticket("fresh")], stats: FetchStats(tickets: 1, bytes: 1, attempts: 1, seconds: 0))
             // b's answer lost with its connection: committing again is harmless, not a second write.
@@ -131,8 +132,8 @@ extension SharedRunStoreTests {
         }
         #expect(lost.contains("lost the claim") && lost.contains("its lease ran out"), "\(lost)")
         // What a fetched for the call it lost is not stored.
-        #expect(leftBehind == "0" && !heartbeat)
-        #expect(try pg.psqlValue("SELECT string_agg(trans_id, ',') FROM saba_recon.tickets", database: db) == "fresh")
+        #expect(leftBehind == "" && !heartbeat)
+        #expect(try pg.storedTransIds(database: db) == "fresh")
         #expect(try pg.psqlValue("SELECT done_by FROM saba_recon.calls WHERE done", database: db) == "b")
     }
 
@@ -215,7 +216,7 @@ extension SharedRunStoreTests {
         #expect(cut, "the insert was never cut")
         #expect(count == 1)
         #expect(try pg.psqlValue("SELECT count(*) FROM saba_recon.calls WHERE done", database: db) == "1")
-        #expect(try pg.psqlValue("SELECT string_agg(trans_id, ',') FROM saba_recon.tickets", database: db) == "t1")
+        #expect(try pg.storedTransIds(database: db) == "t1")
     }
 
     @Test func aNULInATicketTextIsStoredAndReadBack() async throws {
@@ -232,7 +233,7 @@ extension SharedRunStoreTests {
             // PostgreSQL's text refuses NUL (22021): one outsider's field failed the whole run.
             try a.commit(call, tickets: [t, Self.ticket("t2")], stats: FetchStats(tickets: 2, bytes: 1, attempts: 1, seconds: 0))
             var out: [Ticket] = []
-            try a.forEachTicketBatch(of: "20260720T120000Z-0001") { out.append(contentsOf: $0) }
+            try a.forEachTicketBatch(of: "20260720T120000Z-0001") { batch, _ in out.append(contentsOf: batch) }
             return out
         }
         #expect(Set(back.map(\.transId)) == ["t\u{0}1", "t2"])
@@ -266,7 +267,7 @@ extension SharedRunStoreTests {
             _ = try a.createOrJoin(try record("20260720T120000Z-0001"))
             let call = try #require(try a.claimCall())
             _ = try a.stage(call) { stage in
-                // 4,500 tickets: three batches. "d" first running, settled two batches later; "e"
+                // 4,500 tickets: three chunks. "d" first running, settled two batches later; "e"
                 // twice at the same rank in one call (the last staged wins), "w" settled then running (settled stays).
                 var settled = Self.ticket("w"); settled.status = TicketStatus("won")
                 var later = Self.ticket("d"); later.status = TicketStatus("lose")
@@ -278,7 +279,7 @@ extension SharedRunStoreTests {
                 return FetchStats(tickets: 4_500, bytes: 1, attempts: 1, seconds: 0)
             }
             var back: [String: Ticket] = [:]
-            try a.forEachTicketBatch(of: "20260720T120000Z-0001") { for t in $0 { back[t.transId] = t } }
+            try a.forEachTicketBatch(of: "20260720T120000Z-0001") { batch, _ in for t in batch { back[t.transId] = t } }
             #expect(back.count == 4_497)
             #expect(back["d"]?.status == TicketStatus("lose"))
             #expect(back["w"]?.status == TicketStatus("won"))
@@ -286,7 +287,7 @@ extension SharedRunStoreTests {
             // Read back in small pages and batches: each ticket once, whatever the paging.
             var paged: [String] = []
             var sizes: [Int] = []
-            try a.forEachTicketBatch(of: "20260720T120000Z-0001", batchSize: 300, pageSize: 1_000) { batch in
+            try a.forEachTicketBatch(of: "20260720T120000Z-0001", batchSize: 300, chunksPerPage: 1) { batch, _ in
                 sizes.append(batch.count)
                 paged.append(contentsOf: batch.map(\.transId))
             }
@@ -296,7 +297,7 @@ extension SharedRunStoreTests {
             struct Stop: Error {}
             var seen = 0
             #expect(throws: Stop.self) {
-                try a.forEachTicketBatch(of: "20260720T120000Z-0001", batchSize: 100, pageSize: 500) { batch in
+                try a.forEachTicketBatch(of: "20260720T120000Z-0001", batchSize: 100, chunksPerPage: 1) { batch, _ in
                     seen += batch.count
                     if seen >= 1_000 { throw Stop() }
                 }
@@ -306,5 +307,93 @@ extension SharedRunStoreTests {
             #expect(try a.state(of: "20260720T120000Z-0001") != nil)
         }
         #expect(try pg.psqlValue("SELECT count(*) FROM saba_recon.calls WHERE done", database: db) == "1")
+    }
+}
+
+/// Tickets stored as chunks of lines per call (issue 23): a transId two calls stored is
+/// reduced by the publisher's copy, as in one process.
+extension SharedRunStoreTests {
+    static func copied(_ store: SharedRunStore, runId: String) throws -> [String: (status: String, member: String, order: Int)] {
+        let local = try RunStore.inMemory()
+        try store.forEachTicketBatch(of: runId) { try local.stage($0, order: $1) }
+        return try local.tickets.read { db in
+            var out: [String: (String, String, Int)] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT trans_id, status, member_id, call_order FROM tickets") {
+                out[row["trans_id"]] = (row["status"], row["member_id"], row["call_order"])
+            }
+            return out
+        }
+    }
+
+    @Test func aTicketTwoCallsStoredIsTheMoreSettledOneOnceCopied() async throws {
+        let pg = try TestPostgres.server()
+        let (url, _) = try pg.makeDatabase()
+        let (copied, early, late): ([String: (status: String, member: String, order: Int)], Int, Int) = try await blocking {
+            let a = try SharedRunStore(url: url, worker: "a", lease: 30)
+            defer { a.close() }
+            try a.migrate()
+            _ = try a.createOrJoin(try record("20260720T120000Z-0001"))
+            let first = try #require(try a.claimCall()), second = try #require(try a.claimCall())
+            let (early, late) = first.fetch.planOrder < second.fetch.planOrder ? (first, second) : (second, first)
+            func t(_ id: String, _ status: String, _ member: String) -> Ticket {
+                var t = Self.ticket(id); t.status = TicketStatus(status); t.memberId = member; return t
+            }
+            // Committed in either order, the same tickets come out: "s" settled by the later call,
+            // "r" settled by the earlier, "e" as settled in both (the earlier call's stays).
+            try a.commit(late, tickets: [t("s", "won", "late"), t("r", "running", "late"), t("e", "running", "late"), t("only", "running", "late")],
+                         stats: FetchStats(tickets: 4, bytes: 1, attempts: 1, seconds: 0))
+            try a.commit(early, tickets: [t("s", "running", "early"), t("r", "lose", "early"), t("e", "running", "early")],
+                         stats: FetchStats(tickets: 3, bytes: 1, attempts: 1, seconds: 0))
+            return (try Self.copied(a, runId: "20260720T120000Z-0001"), early.fetch.planOrder, late.fetch.planOrder)
+        }
+        #expect(copied.count == 4)
+        #expect(copied["s"]?.status == "won" && copied["s"]?.member == "late" && copied["s"]?.order == late)
+        #expect(copied["r"]?.status == "lose" && copied["r"]?.member == "early" && copied["r"]?.order == early)
+        #expect(copied["e"]?.member == "early" && copied["e"]?.order == early)
+        #expect(copied["only"]?.order == late)
+    }
+
+    @Test func ticketsAnEarlierVersionStoredRowByRowMoveIntoChunks() async throws {
+        let pg = try TestPostgres.server()
+        let (url, db) = try pg.makeDatabase()
+        var won = Self.ticket("2")
+        won.status = TicketStatus("won")
+        let lines = [("1", Self.ticket("1"), 3), ("2", won, 3), ("3", Self.ticket("3"), 5)]
+        let copied: [String: (status: String, member: String, order: Int)] = try await blocking {
+            let a = try SharedRunStore(url: url, worker: "a", lease: 30)
+            defer { a.close() }
+            try a.migrate(through: SharedRunStore.migrations.count - 1)
+            _ = try a.createOrJoin(try record("20260720T120000Z-0001"))
+            for (id, t, order) in lines {
+                try pg.psql("INSERT INTO saba_recon.tickets (run_id, trans_id, settlement_rank, body, call_order) VALUES ('20260720T120000Z-0001', '\(id)', \(t.settlementOrder), '\(TicketLine.encode(t))', \(order))", database: db)
+            }
+            try a.migrate()
+            return try Self.copied(a, runId: "20260720T120000Z-0001")
+        }
+        #expect(copied.count == 3)
+        #expect(copied["1"]?.order == 3 && copied["2"]?.status == "won" && copied["3"]?.order == 5)
+        #expect(try pg.psqlValue("SELECT to_regclass('saba_recon.tickets') IS NULL", database: db) == "t")
+        #expect(try pg.psqlValue("SELECT string_agg(call_order || ':' || chunk || ':' || cardinality(lines), ',' ORDER BY call_order) FROM saba_recon.ticket_chunks", database: db) == "3:0:2,5:0:1")
+    }
+
+    @Test func aStoredChunkPastTheLimitIsRefusedNotRead() async throws {
+        let pg = try TestPostgres.server()
+        let (url, _) = try pg.makeDatabase()
+        let message: String = try await blocking {
+            let a = try SharedRunStore(url: url, worker: "a", lease: 30)
+            defer { a.close() }
+            try a.migrate()
+            _ = try a.createOrJoin(try record("20260720T120000Z-0001"))
+            let call = try #require(try a.claimCall())
+            try a.commit(call, tickets: (0..<50).map { Self.ticket("t\($0)") }, stats: FetchStats(tickets: 50, bytes: 1, attempts: 1, seconds: 0))
+            var seen = 0
+            do {
+                try a.forEachTicketBatch(of: "20260720T120000Z-0001", maxChunkBytes: 1_000) { batch, _ in seen += batch.count }
+            } catch {
+                return "\(error) (\(seen) seen)"
+            }
+            return "read \(seen)"
+        }
+        #expect(message.contains("more than the 1000 a chunk may hold") && message.contains("(0 seen)"), "\(message)")
     }
 }

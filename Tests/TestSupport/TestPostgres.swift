@@ -218,12 +218,21 @@ public final class TestPostgres: Sendable {
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// The trans ids the shared store holds (each stored line's first field), sorted and
+    /// joined by commas ("" for none).
+    public func storedTransIds(database: String) throws -> String {
+        try psqlValue("""
+            SELECT coalesce(string_agg(substr(split_part(line, chr(31), 1), 2), ',' ORDER BY 1), '')
+            FROM saba_recon.ticket_chunks, unnest(lines) AS line
+            """, database: database)
+    }
+
     /// Makes every insert into the shared store's tickets take a second (a trigger), so a
     /// test can end the session while one is in flight.
     public func slowTicketInserts(database: String) throws {
         try psql("""
             CREATE FUNCTION public.slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$;
-            CREATE TRIGGER slow AFTER INSERT ON saba_recon.tickets FOR EACH STATEMENT EXECUTE FUNCTION public.slow();
+            CREATE TRIGGER slow AFTER INSERT ON saba_recon.ticket_chunks FOR EACH STATEMENT EXECUTE FUNCTION public.slow();
             """, database: database)
     }
 
@@ -232,7 +241,7 @@ public final class TestPostgres: Sendable {
     public func terminateTicketInserts(database: String) -> Bool {
         let ended = (try? psqlValue("""
             SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-            WHERE datname = '\(database)' AND state = 'active' AND query LIKE 'INSERT INTO saba_recon.tickets%' AND pid <> pg_backend_pid()) t
+            WHERE datname = '\(database)' AND state = 'active' AND query LIKE 'INSERT INTO saba_recon.ticket_chunks%' AND pid <> pg_backend_pid()) t
             """)) ?? "0"
         return (Int(ended) ?? 0) > 0
     }

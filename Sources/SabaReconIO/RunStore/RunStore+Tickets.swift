@@ -53,11 +53,12 @@ extension RunStore {
         }
     }
 
-    /// Stages tickets outside a fetch (tests, fixtures), in one transaction.
-    public func stage(_ list: [Ticket]) throws {
+    /// Stages tickets outside a fetch (a publisher's copy from the shared store, tests), in one
+    /// transaction; `order`: the plan order of the call they came from.
+    public func stage(_ list: [Ticket], order: Int = 0) throws {
         try tickets.write { db in
             let stager = try TicketStager(db)
-            for t in list { try stager.stage(t, in: db) }
+            for t in list { try stager.stage(t, order: order, in: db) }
         }
     }
 

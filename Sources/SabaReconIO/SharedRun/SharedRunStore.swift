@@ -66,6 +66,28 @@ public final class SharedRunStore: Sendable {
         """
         ALTER TABLE saba_recon.tickets ADD COLUMN call_order integer NOT NULL DEFAULT 0;
         """,
+        // A call's tickets as chunks of TicketLines (issue 23): a row per ticket cost the server
+        // 10 to 20 µs each (an upsert's speculative insertion, the primary key's b-tree, the
+        // foreign key's check), more than the rest of a worker's commit. Repeats across calls are
+        // reduced by the publisher's run.sqlite (MoreSettledWins with each chunk's call order).
+        // Stored without compression, as the rows were. Tickets stored by an earlier version
+        // move over, each under the call order it was kept with.
+        """
+        CREATE TABLE saba_recon.ticket_chunks (
+            run_id text NOT NULL REFERENCES saba_recon.runs ON DELETE CASCADE,
+            call_order integer NOT NULL,
+            chunk integer NOT NULL,
+            lines text[] NOT NULL,
+            PRIMARY KEY (run_id, call_order, chunk)
+        );
+        ALTER TABLE saba_recon.ticket_chunks ALTER COLUMN lines SET STORAGE EXTERNAL;
+        INSERT INTO saba_recon.ticket_chunks (run_id, call_order, chunk, lines)
+            SELECT run_id, call_order, (n / 2000)::integer, array_agg(body ORDER BY n) FROM (
+                SELECT run_id, call_order, body, row_number() OVER (PARTITION BY run_id, call_order ORDER BY trans_id) - 1 AS n
+                FROM saba_recon.tickets) t
+            GROUP BY run_id, call_order, n / 2000;
+        DROP TABLE saba_recon.tickets;
+        """,
     ]
 
     /// A call of one of the store's runs.
@@ -194,7 +216,10 @@ public final class SharedRunStore: Sendable {
 
     /// Creates the schema and applies the migrations not yet applied, under an advisory lock
     /// so two processes starting together do not both migrate.
-    public func migrate() throws {
+    public func migrate() throws { try migrate(through: Self.migrations.count) }
+
+    /// `through`: the last version to apply (tests build an earlier schema with it).
+    func migrate(through last: Int) throws {
         try sync("migrate") { [self] in
             let c = try await connection(0)
             // Bounded: a process that holds the lock and hangs must not hang every other one.
@@ -221,7 +246,7 @@ public final class SharedRunStore: Sendable {
                 guard version <= Self.migrations.count else {
                     throw JobError("run store \(displayName): schema version \(version) is newer than this saba-recon knows (\(Self.migrations.count)); upgrade saba-recon")
                 }
-                for (i, sql) in Self.migrations.enumerated() where i + 1 > version {
+                for (i, sql) in Self.migrations.enumerated() where i + 1 > version && i + 1 <= last {
                     _ = try await c.query("BEGIN", logger: logger)
                     for statement in sql.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }) where !statement.isEmpty {
                         _ = try await c.query(PostgresQuery(unsafeSQL: statement), logger: logger)
@@ -325,10 +350,8 @@ public final class SharedRunStore: Sendable {
     }
 
     /// A call's tickets as `fetch` decodes them, then stored with the call's `done` mark in one
-    /// transaction (`commit`). They are held in memory until then: streaming them into the
-    /// store as they arrive measured 1.9 times slower for one process (`Benchmarks/workers.sh`,
-    /// 190 s against 102 s), so bounded memory for a worker's call waits for a faster way in
-    /// (COPY, issue 23). A repeated transId is reduced by `MoreSettledWins` as in one process.
+    /// transaction (`commit`). They are held in memory until then: a worker's memory grows
+    /// with its call's size (SPEC §7), and a kill loses only what was in flight.
     public func stage(_ call: Call, fetch: (_ stage: (Ticket) throws -> Void) throws -> FetchStats) throws -> FetchStats {
         var tickets: [Ticket] = []
         let stats = try fetch { tickets.append($0) }
@@ -336,17 +359,22 @@ public final class SharedRunStore: Sendable {
         return stats
     }
 
-    /// Tickets per statement.
+    /// Rows per statement (the break book's).
     static let batchSize = 2000
+    /// Tickets per stored chunk (one row; about 600 KB of lines).
+    static let chunkSize = 2000
+    /// The largest chunk a reader accepts (`pg_column_size`): the store is trusted no further
+    /// than the files (SPEC §6), and a chunk is held whole in memory.
+    public static let maxChunkBytes = 64 << 20
 
-    /// A call's tickets and its `done` mark, in one transaction: the more settled version of a
-    /// ticket wins, as in a single process; a call fetched twice is harmless.
+    /// A call's tickets and its `done` mark, in one transaction, as chunks of lines under the
+    /// call's plan order. A transId repeated within the call is reduced here as in a single
+    /// process (`MoreSettledWins`); one repeated across calls, by the publisher. A call
+    /// fetched twice is harmless: only its first commit is stored.
     public func commit(_ call: Call, tickets: [Ticket], stats: FetchStats) throws {
-        // One row per trans_id in a statement (a statement may not touch a row twice).
-        let kept = MoreSettledWins.reduce(tickets)
-        let (allIds, allRanks, allBodies) = (kept.map { TicketLine.key($0.transId) }, kept.map(\.settlementOrder), kept.map(TicketLine.encode))
-        // Ten seconds per 2,000 tickets on top is far more than storing them takes.
-        try sync("store a window's tickets", timeout: operationTimeout + Double(allIds.count / Self.batchSize) * 10) { [self] in
+        let lines = MoreSettledWins.reduce(tickets).map(TicketLine.encode)
+        // Ten seconds per chunk on top is far more than storing one takes.
+        try sync("store a window's tickets", timeout: operationTimeout + Double(lines.count / Self.chunkSize) * 10) { [self] in
             let c = try await connection(0)
             _ = try await c.query("BEGIN", logger: logger)
             do {
@@ -367,16 +395,12 @@ public final class SharedRunStore: Sendable {
                 guard !found.done, found.held else {
                     throw StoreFailure.ClaimLost(description: "lost the claim on window \(call.window.index) settled=\(call.settled) of run \(call.runId): \(found.done ? "\(found.doneBy ?? "another worker") stored it" : "its lease ran out and another worker took it"); its tickets are not stored")
                 }
-                var start = 0
-                while start < allIds.count {
-                    let end = min(allIds.count, start + Self.batchSize)
+                for (chunk, start) in stride(from: 0, to: lines.count, by: Self.chunkSize).enumerated() {
+                    let part = Array(lines[start..<min(lines.count, start + Self.chunkSize)])
                     for try await _ in try await c.query("""
-                        INSERT INTO saba_recon.tickets (run_id, trans_id, settlement_rank, body, call_order)
-                        SELECT \(call.runId), u.*, \(call.fetch.planOrder) FROM unnest(\(Array(allIds[start..<end]))::text[], \(Array(allRanks[start..<end]))::bigint[], \(Array(allBodies[start..<end]))::text[]) AS u
-                        ON CONFLICT (run_id, trans_id) DO UPDATE SET settlement_rank = excluded.settlement_rank, body = excluded.body, call_order = excluded.call_order
-                        \(unescaped: MoreSettledWins.condition(table: "saba_recon.tickets"))
+                        INSERT INTO saba_recon.ticket_chunks (run_id, call_order, chunk, lines)
+                        VALUES (\(call.runId), \(call.fetch.planOrder), \(chunk), \(part)::text[])
                         """, logger: logger) {}
-                    start = end
                 }
                 for try await _ in try await c.query("""
                     UPDATE saba_recon.calls SET done = true, done_by = \(worker), lease_until = NULL, tickets = \(stats.tickets),
@@ -476,47 +500,48 @@ public final class SharedRunStore: Sendable {
     }
 
     /// Streams the run's tickets to `body` on the calling thread, in batches of at most
-    /// `batchSize`, read a page at a time along the primary key (a "C"-collated order here
-    /// re-sorted the rest of the run for every page: 40 s of a million-ticket run). A reader
-    /// thread of its own fetches and decodes the next pages while `body` stages the last
-    /// ones (the publisher's copy into run.sqlite), a few batches ahead at most. Their order
-    /// does not matter: each trans_id is there once. The store's work connection is the
-    /// reader's until this returns.
-    public func forEachTicketBatch(of runId: String, batchSize: Int = 10_000, pageSize: Int = SharedRunStore.pageSize,
-                                   _ body: ([Ticket]) throws -> Void) throws {
-        let queue = BoundedQueue<[Ticket]>(capacity: 4, producers: 1)
+    /// `batchSize` with the plan order of the call they came from, a few chunks per query in
+    /// key order. A reader thread of its own fetches and decodes the next chunks while `body`
+    /// stages the last ones (the publisher's copy into run.sqlite, whose upsert keeps the more
+    /// settled version of a transId stored by two calls), a few batches ahead at most. The
+    /// store's work connection is the reader's until this returns.
+    public func forEachTicketBatch(of runId: String, batchSize: Int = 10_000, chunksPerPage: Int = 8, maxChunkBytes: Int = SharedRunStore.maxChunkBytes,
+                                   _ body: (_ tickets: [Ticket], _ callOrder: Int) throws -> Void) throws {
+        let queue = BoundedQueue<([Ticket], Int)>(capacity: 4, producers: 1)
         let reader = BackgroundThread<Void> { [self] in
             defer { queue.finish() }
             do {
-                var after = ""
+                var after = (order: Int.min, chunk: Int.min)
                 // A consumer that stopped stops the reader before its next page.
                 while !queue.isCancelled {
                     let from = after
-                    // A page is one row (an array and its last key): row by row, the client's
-                    // per-row work was most of the read.
-                    let (page, last): ([String], String?) = try sync("read the tickets") { [self] in
+                    let page: [(order: Int, chunk: Int, size: Int, lines: [String]?)] = try sync("read the tickets") { [self] in
                         let c = try await connection(0)
-                        for try await (bodies, last) in try await c.query("""
-                            SELECT array_agg(body ORDER BY trans_id), max(trans_id) FROM (
-                                SELECT trans_id, body FROM saba_recon.tickets WHERE run_id = \(runId) AND trans_id > \(from)
-                                ORDER BY trans_id LIMIT \(pageSize)) page
-                            """, logger: logger).decode(([String]?, String?).self) { return (bodies ?? [], last) }
-                        return ([], nil)
+                        var rows: [(order: Int, chunk: Int, size: Int, lines: [String]?)] = []
+                        for try await row in try await c.query("""
+                            SELECT call_order, chunk, pg_column_size(lines), CASE WHEN pg_column_size(lines) <= \(maxChunkBytes) THEN lines END
+                            FROM saba_recon.ticket_chunks WHERE run_id = \(runId) AND (call_order, chunk) > (\(from.order), \(from.chunk))
+                            ORDER BY call_order, chunk LIMIT \(chunksPerPage)
+                            """, logger: logger).decode((Int, Int, Int, [String]?).self) { rows.append(row) }
+                        return rows
                     }
-                    guard let last, !page.isEmpty else { return }
-                    after = last
-                    var batch: [Ticket] = []
-                    batch.reserveCapacity(batchSize)
-                    for text in page {
-                        batch.append(try TicketLine.decode(text))
-                        if batch.count == batchSize {
-                            guard queue.put(batch) else { return }
-                            batch = []
-                            batch.reserveCapacity(batchSize)
+                    for (order, chunk, size, lines) in page {
+                        guard let lines else {
+                            throw JobError("run store \(displayName): run \(runId)'s stored tickets (call \(order), chunk \(chunk)) are \(size) bytes, more than the \(maxChunkBytes) a chunk may hold; refusing to read them")
                         }
+                        after = (order, chunk)
+                        var batch: [Ticket] = []
+                        batch.reserveCapacity(min(batchSize, lines.count))
+                        for text in lines {
+                            batch.append(try TicketLine.decode(text))
+                            if batch.count == batchSize {
+                                guard queue.put((batch, order)) else { return }
+                                batch = []
+                            }
+                        }
+                        if !batch.isEmpty { guard queue.put((batch, order)) else { return } }
                     }
-                    if !batch.isEmpty { guard queue.put(batch) else { return } }
-                    if page.count < pageSize { return }
+                    if page.count < chunksPerPage { return }
                 }
             } catch {
                 // The consumer's take returns nil at once; the error is the reader's wait().
@@ -525,7 +550,7 @@ public final class SharedRunStore: Sendable {
             }
         }
         do {
-            while let batch = queue.take() { try body(batch) }
+            while let (batch, order) = queue.take() { try body(batch, order) }
         } catch {
             queue.cancel()
             _ = try? reader.wait()
@@ -533,9 +558,6 @@ public final class SharedRunStore: Sendable {
         }
         try reader.wait()
     }
-
-    /// Rows per page of the tickets read back.
-    public static let pageSize = 50_000
 
     /// The run's outcome, once published (or failed), for every process waiting on it. `done`
     /// is recorded only by the process that holds the publishing claim, checked in the same

@@ -141,7 +141,7 @@ public struct SharedRunWorker {
                 throw StoreFailure.ClaimLost(description: "lost the publishing claim on run \(runId) before writing its reports: another process publishes it")
             }
             let (status, lines, result) = try publish(runId, Manifest.SharedRun(store: store.displayName, published_by: store.worker, calls: shares)) { [store] local in
-                try store.forEachTicketBatch(of: runId) { try local.stage($0) }
+                try store.forEachTicketBatch(of: runId) { try local.stage($0, order: $1) }
                 // Checked again before the job matches and writes: the copy and the ledger
                 // read are the long part of publishing.
                 guard !keeper.lost, try store.holdsPublishing(runId) else {
