@@ -183,7 +183,7 @@ import TestSupport
             var cut = false
             var slowed = false
             for _ in 0..<400 where !cut {
-                if !slowed, (try? pg.psqlValue("SELECT count(*) FROM pg_tables WHERE schemaname = 'saba_recon' AND tablename = 'tickets'", database: db)) == "1" {
+                if !slowed, (try? pg.psqlValue("SELECT count(*) FROM pg_tables WHERE schemaname = 'saba_recon' AND tablename = 'ticket_chunks'", database: db)) == "1" {
                     try pg.slowTicketInserts(database: db)
                     slowed = true
                 }

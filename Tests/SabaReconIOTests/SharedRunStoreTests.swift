@@ -325,7 +325,8 @@ extension SharedRunStoreTests {
         }
     }
 
-    @Test func aTicketTwoCallsStoredIsTheMoreSettledOneOnceCopied() async throws {
+    @Test(arguments: [false, true])
+    func aTicketTwoCallsStoredIsTheMoreSettledOneOnceCopied(laterFirst: Bool) async throws {
         let pg = try TestPostgres.server()
         let (url, _) = try pg.makeDatabase()
         let (copied, early, late): ([String: (status: String, member: String, order: Int)], Int, Int) = try await blocking {
@@ -340,10 +341,11 @@ extension SharedRunStoreTests {
             }
             // Committed in either order, the same tickets come out: "s" settled by the later call,
             // "r" settled by the earlier, "e" as settled in both (the earlier call's stays).
-            try a.commit(late, tickets: [t("s", "won", "late"), t("r", "running", "late"), t("e", "running", "late"), t("only", "running", "late")],
-                         stats: FetchStats(tickets: 4, bytes: 1, attempts: 1, seconds: 0))
-            try a.commit(early, tickets: [t("s", "running", "early"), t("r", "lose", "early"), t("e", "running", "early")],
-                         stats: FetchStats(tickets: 3, bytes: 1, attempts: 1, seconds: 0))
+            let commits = [(late, [t("s", "won", "late"), t("r", "running", "late"), t("e", "running", "late"), t("only", "running", "late")]),
+                           (early, [t("s", "running", "early"), t("r", "lose", "early"), t("e", "running", "early")])]
+            for (call, tickets) in laterFirst ? commits : commits.reversed() {
+                try a.commit(call, tickets: tickets, stats: FetchStats(tickets: tickets.count, bytes: 1, attempts: 1, seconds: 0))
+            }
             return (try Self.copied(a, runId: "20260720T120000Z-0001"), early.fetch.planOrder, late.fetch.planOrder)
         }
         #expect(copied.count == 4)
@@ -358,22 +360,23 @@ extension SharedRunStoreTests {
         let (url, db) = try pg.makeDatabase()
         var won = Self.ticket("2")
         won.status = TicketStatus("won")
-        let lines = [("1", Self.ticket("1"), 3), ("2", won, 3), ("3", Self.ticket("3"), 5)]
+        // 2,001 rows kept from one call (two chunks), one from another, one stored before call orders (0).
+        let lines = [("1", Self.ticket("1"), 3), ("2", won, 3), ("3", Self.ticket("3"), 5), ("0", Self.ticket("0"), 0)]
+            + (0..<1_999).map { ("b\($0)", Self.ticket("b\($0)"), 3) }
         let copied: [String: (status: String, member: String, order: Int)] = try await blocking {
             let a = try SharedRunStore(url: url, worker: "a", lease: 30)
             defer { a.close() }
             try a.migrate(through: SharedRunStore.migrations.count - 1)
             _ = try a.createOrJoin(try record("20260720T120000Z-0001"))
-            for (id, t, order) in lines {
-                try pg.psql("INSERT INTO saba_recon.tickets (run_id, trans_id, settlement_rank, body, call_order) VALUES ('20260720T120000Z-0001', '\(id)', \(t.settlementOrder), '\(TicketLine.encode(t))', \(order))", database: db)
-            }
+            let values = lines.map { id, t, order in "('20260720T120000Z-0001', '\(id)', \(t.settlementOrder), '\(TicketLine.encode(t))', \(order))" }
+            try pg.psql("INSERT INTO saba_recon.tickets (run_id, trans_id, settlement_rank, body, call_order) VALUES \(values.joined(separator: ", "))", database: db)
             try a.migrate()
             return try Self.copied(a, runId: "20260720T120000Z-0001")
         }
-        #expect(copied.count == 3)
-        #expect(copied["1"]?.order == 3 && copied["2"]?.status == "won" && copied["3"]?.order == 5)
+        #expect(copied.count == 2_003)
+        #expect(copied["1"]?.order == 3 && copied["2"]?.status == "won" && copied["3"]?.order == 5 && copied["0"]?.order == 0 && copied["b1998"]?.order == 3)
         #expect(try pg.psqlValue("SELECT to_regclass('saba_recon.tickets') IS NULL", database: db) == "t")
-        #expect(try pg.psqlValue("SELECT string_agg(call_order || ':' || chunk || ':' || cardinality(lines), ',' ORDER BY call_order) FROM saba_recon.ticket_chunks", database: db) == "3:0:2,5:0:1")
+        #expect(try pg.psqlValue("SELECT string_agg(call_order || ':' || chunk || ':' || cardinality(lines), ',' ORDER BY call_order, chunk) FROM saba_recon.ticket_chunks", database: db) == "0:0:1,3:0:2000,3:1:1,5:0:1")
     }
 
     @Test func aStoredChunkPastTheLimitIsRefusedNotRead() async throws {
@@ -395,5 +398,50 @@ extension SharedRunStoreTests {
             return "read \(seen)"
         }
         #expect(message.contains("more than the 1000 a chunk may hold") && message.contains("(0 seen)"), "\(message)")
+    }
+
+    @Test func chunksArePagedInOrderAndABatchHoldsOneCallsTickets() async throws {
+        let pg = try TestPostgres.server()
+        let (url, db) = try pg.makeDatabase()
+        let reads: [[(count: Int, order: Int)]] = try await blocking {
+            let a = try SharedRunStore(url: url, worker: "a", lease: 30)
+            defer { a.close() }
+            try a.migrate()
+            _ = try a.createOrJoin(try record("20260720T120000Z-0001"))
+            let first = try #require(try a.claimCall()), second = try #require(try a.claimCall())
+            // 4,500 tickets: three chunks of one call, then one chunk of another.
+            try a.commit(first, tickets: (0..<4_500).map { Self.ticket("a\($0)") }, stats: FetchStats(tickets: 4_500, bytes: 1, attempts: 1, seconds: 0))
+            try a.commit(second, tickets: (0..<10).map { Self.ticket("b\($0)") }, stats: FetchStats(tickets: 10, bytes: 1, attempts: 1, seconds: 0))
+            var reads: [[(count: Int, order: Int)]] = []
+            // One chunk a page; every chunk in one page; pages cut by bytes (one and a half chunks).
+            let largest = try #require(Int(try pg.psqlValue("SELECT max(pg_column_size(lines)) FROM saba_recon.ticket_chunks", database: db)))
+            for (perPage, limit) in [(1, SharedRunStore.maxChunkBytes), (8, SharedRunStore.maxChunkBytes), (8, largest * 3 / 2)] {
+                var batches: [(count: Int, order: Int)] = []
+                var ids = Set<String>()
+                try a.forEachTicketBatch(of: "20260720T120000Z-0001", chunksPerPage: perPage, maxChunkBytes: limit) { batch, order in
+                    batches.append((batch.count, order))
+                    ids.formUnion(batch.map(\.transId))
+                }
+                #expect(ids.count == 4_510)
+                reads.append(batches)
+            }
+            let orders = [first.fetch.planOrder, second.fetch.planOrder].sorted()
+            let sizes = [first.fetch.planOrder: 4_500, second.fetch.planOrder: 10]
+            for batches in reads {
+                #expect(batches.map(\.order) == orders && batches.map(\.count) == orders.map { sizes[$0] ?? 0 })
+            }
+            return reads
+        }
+        #expect(reads.count == 3)
+    }
+}
+
+@Suite struct TicketChunkTests {
+    @Test func aCallIsCutByCountAndByBytes() {
+        let lines = (0..<5).map { String(repeating: "x", count: $0 == 2 ? 50 : 10) }
+        #expect(SharedRunStore.chunks(of: lines, count: 2, bytes: 1_000) == [0..<2, 2..<4, 4..<5])
+        // The 50-byte line does not fit beside the others under 40 bytes: it goes alone.
+        #expect(SharedRunStore.chunks(of: lines, count: 10, bytes: 40) == [0..<2, 2..<3, 3..<5])
+        #expect(SharedRunStore.chunks(of: [], count: 2, bytes: 10).isEmpty)
     }
 }

@@ -39,6 +39,15 @@ import Testing
         let bareLine = ["=1", "=", "", "", "", "", "0", "0.0", "=running", "", "3", "", "0", "0", "", "", "", "0", ""].joined(separator: "\u{1F}")
         #expect(TicketLine.encode(bare) == bareLine)
         #expect(try TicketLine.decode(bareLine) == bare)
+        // Combining marks after the escapes and the separator; an unknown escape keeps its
+        // character, a trailing backslash is dropped (as the scalar-based reader did).
+        var marked = bare
+        marked.memberId = "\\\u{301}\u{1F}\u{301}a\u{301}"
+        let markedLine = TicketLine.encode(marked)
+        #expect(markedLine.hasPrefix("=1\u{1F}=\\\\\u{301}\\x\u{301}a\u{301}\u{1F}"))
+        #expect(try TicketLine.decode(markedLine) == marked)
+        let odd = bareLine.replacingOccurrences(of: "\u{1F}=\u{1F}", with: "\u{1F}=\\q\u{301}x\\\u{1F}")
+        #expect(try TicketLine.decode(odd).memberId == "q\u{301}x")
     }
 
     /// Unix seconds read back exactly: the short decimal path and the standard parser agree
@@ -59,6 +68,12 @@ import Testing
             let parsed = Array(text.utf8).withUnsafeBufferPointer { TicketLine.seconds($0) }
             #expect(parsed?.bitPattern == v.bitPattern, "\(text)")
         }
+        // Text Swift does not print but its parser reads: the same value either way.
+        for odd in ["5.", ".5", "-.5", "+5", "-0", "007.25", "1e+16", "1E3", "inf", "-inf", "0.000000000000000000001", "123456789012345678"] {
+            let parsed = Array(odd.utf8).withUnsafeBufferPointer { TicketLine.seconds($0) }
+            #expect(parsed?.bitPattern == Double(odd)?.bitPattern, "\(odd)")
+        }
+        #expect(Array("nan".utf8).withUnsafeBufferPointer { TicketLine.seconds($0) }?.isNaN == true)
         for bad in ["", "-", ".", "1.2.3", "12a", "1e", "--1"] {
             #expect(Array(bad.utf8).withUnsafeBufferPointer { TicketLine.seconds($0) } == nil, "\(bad)")
         }

@@ -222,7 +222,7 @@ public final class TestPostgres: Sendable {
     /// joined by commas ("" for none).
     public func storedTransIds(database: String) throws -> String {
         try psqlValue("""
-            SELECT coalesce(string_agg(substr(split_part(line, chr(31), 1), 2), ',' ORDER BY 1), '')
+            SELECT coalesce(string_agg(substr(split_part(line, chr(31), 1), 2), ',' ORDER BY substr(split_part(line, chr(31), 1), 2)), '')
             FROM saba_recon.ticket_chunks, unnest(lines) AS line
             """, database: database)
     }

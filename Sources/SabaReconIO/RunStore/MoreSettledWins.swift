@@ -6,8 +6,9 @@ import SabaReconCore
 /// call earlier in the plan (`FetchCall.planOrder`) stays, and within one call the one
 /// staged last (a retried attempt's, or a resumed run's fetch over what a killed attempt
 /// left) replaces it. So the staged tickets, and the reports, are the same whatever order
-/// the calls finished in and whatever was cut short before. Both stores apply it as their upsert's condition; a batch sent in one
-/// PostgreSQL statement (which may not touch a row twice) is first reduced the same way.
+/// the calls finished in and whatever was cut short before. The run stores apply it as their upsert's condition; a shared store's
+/// worker reduces each call's tickets the same way as they arrive (`CallLines`), and its
+/// publisher's `run.sqlite` reduces those of different calls.
 enum MoreSettledWins {
     /// The upsert's condition: the incoming row replaces `table`'s only when more settled,
     /// or as settled and from the same or an earlier call.
@@ -18,20 +19,7 @@ enum MoreSettledWins {
         """
     }
 
-    /// One ticket per transId of one call's batch, as the condition would leave them, in
-    /// first-seen order.
-    static func reduce(_ tickets: [Ticket]) -> [Ticket] {
-        var at: [String: Int] = [:]
-        var kept: [Ticket] = []
-        kept.reserveCapacity(tickets.count)
-        for t in tickets {
-            if let i = at[t.transId] {
-                if t.settlementOrder >= kept[i].settlementOrder { kept[i] = t }
-            } else {
-                at[t.transId] = kept.count
-                kept.append(t)
-            }
-        }
-        return kept
-    }
+    /// Within one call (the same call order): whether a version of rank `incoming`, staged
+    /// after one of rank `kept`, replaces it, as the condition would.
+    static func withinCall(_ incoming: Int64, replaces kept: Int64) -> Bool { incoming >= kept }
 }

@@ -350,12 +350,12 @@ public final class SharedRunStore: Sendable {
     }
 
     /// A call's tickets as `fetch` decodes them, then stored with the call's `done` mark in one
-    /// transaction (`commit`). They are held in memory until then: a worker's memory grows
-    /// with its call's size (SPEC §7), and a kill loses only what was in flight.
+    /// transaction (`commit`). They are held in memory until then, as store lines: a worker's
+    /// memory grows with its call's size (SPEC §7), and a kill loses only what was in flight.
     public func stage(_ call: Call, fetch: (_ stage: (Ticket) throws -> Void) throws -> FetchStats) throws -> FetchStats {
-        var tickets: [Ticket] = []
-        let stats = try fetch { tickets.append($0) }
-        try commit(call, tickets: tickets, stats: stats)
+        var lines = CallLines()
+        let stats = try fetch { lines.add($0) }
+        try commit(call, lines: lines, stats: stats)
         return stats
     }
 
@@ -363,18 +363,48 @@ public final class SharedRunStore: Sendable {
     static let batchSize = 2000
     /// Tickets per stored chunk (one row; about 600 KB of lines).
     static let chunkSize = 2000
-    /// The largest chunk a reader accepts (`pg_column_size`): the store is trusted no further
-    /// than the files (SPEC §6), and a chunk is held whole in memory.
+    /// A chunk is closed early once its lines reach this many bytes, so that every chunk
+    /// written can be read back under `maxChunkBytes`.
+    static let chunkBytes = 16 << 20
+    /// The most a reader takes in one query (`pg_column_size` of the chunks, which are stored
+    /// uncompressed): the store is trusted no further than the files (SPEC §6), and a page is
+    /// held whole in memory. A larger chunk is refused.
     public static let maxChunkBytes = 64 << 20
 
+    /// Where a call's lines are cut into chunks: every `count` lines, or sooner once a chunk
+    /// holds `bytes`.
+    static func chunks(of lines: [String], count: Int = chunkSize, bytes: Int = chunkBytes) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var start = 0
+        var size = 0
+        for (i, line) in lines.enumerated() {
+            if i > start && (i - start == count || size + line.utf8.count > bytes) {
+                out.append(start..<i)
+                start = i
+                size = 0
+            }
+            size += line.utf8.count
+        }
+        if start < lines.count { out.append(start..<lines.count) }
+        return out
+    }
+
     /// A call's tickets and its `done` mark, in one transaction, as chunks of lines under the
-    /// call's plan order. A transId repeated within the call is reduced here as in a single
-    /// process (`MoreSettledWins`); one repeated across calls, by the publisher. A call
+    /// call's plan order. A transId repeated within the call is reduced first as in a single
+    /// process (`CallLines`); one repeated across calls, by the publisher. A call
     /// fetched twice is harmless: only its first commit is stored.
     public func commit(_ call: Call, tickets: [Ticket], stats: FetchStats) throws {
-        let lines = MoreSettledWins.reduce(tickets).map(TicketLine.encode)
+        try commit(call, lines: CallLines(tickets), stats: stats)
+    }
+
+    func commit(_ call: Call, lines reduced: CallLines, stats: FetchStats) throws {
+        let lines = reduced.lines
+        if let big = lines.first(where: { $0.utf8.count > Self.chunkBytes }) {
+            throw JobError("run store \(displayName): a ticket of window \(call.window.index) settled=\(call.settled) is \(big.utf8.count) bytes as a stored line (\(SecretText.escapeControls(String(String.UnicodeScalarView(big.unicodeScalars.prefix(60)))))...), more than the \(Self.chunkBytes) the store takes; not stored")
+        }
+        let chunks = Self.chunks(of: lines)
         // Ten seconds per chunk on top is far more than storing one takes.
-        try sync("store a window's tickets", timeout: operationTimeout + Double(lines.count / Self.chunkSize) * 10) { [self] in
+        try sync("store a window's tickets", timeout: operationTimeout + Double(chunks.count) * 10) { [self] in
             let c = try await connection(0)
             _ = try await c.query("BEGIN", logger: logger)
             do {
@@ -395,8 +425,8 @@ public final class SharedRunStore: Sendable {
                 guard !found.done, found.held else {
                     throw StoreFailure.ClaimLost(description: "lost the claim on window \(call.window.index) settled=\(call.settled) of run \(call.runId): \(found.done ? "\(found.doneBy ?? "another worker") stored it" : "its lease ran out and another worker took it"); its tickets are not stored")
                 }
-                for (chunk, start) in stride(from: 0, to: lines.count, by: Self.chunkSize).enumerated() {
-                    let part = Array(lines[start..<min(lines.count, start + Self.chunkSize)])
+                for (chunk, range) in chunks.enumerated() {
+                    let part = Array(lines[range])
                     for try await _ in try await c.query("""
                         INSERT INTO saba_recon.ticket_chunks (run_id, call_order, chunk, lines)
                         VALUES (\(call.runId), \(call.fetch.planOrder), \(chunk), \(part)::text[])
@@ -507,42 +537,56 @@ public final class SharedRunStore: Sendable {
     /// store's work connection is the reader's until this returns.
     public func forEachTicketBatch(of runId: String, batchSize: Int = 10_000, chunksPerPage: Int = 8, maxChunkBytes: Int = SharedRunStore.maxChunkBytes,
                                    _ body: (_ tickets: [Ticket], _ callOrder: Int) throws -> Void) throws {
+        precondition(batchSize > 0 && chunksPerPage > 0, "a page and a batch hold at least one")
         let queue = BoundedQueue<([Ticket], Int)>(capacity: 4, producers: 1)
         let reader = BackgroundThread<Void> { [self] in
             defer { queue.finish() }
             do {
                 var after = (order: Int.min, chunk: Int.min)
+                var batch: [Ticket] = []
+                var batchOrder = 0
                 // A consumer that stopped stops the reader before its next page.
                 while !queue.isCancelled {
                     let from = after
-                    let page: [(order: Int, chunk: Int, size: Int, lines: [String]?)] = try sync("read the tickets") { [self] in
+                    // Up to chunksPerPage chunks, as many as fit maxChunkBytes together (at least
+                    // one): the lines of the others stay on the server until the next page.
+                    let page: [(order: Int, chunk: Int, size: Int, compressed: Bool, lines: [String]?)] = try sync("read the tickets") { [self] in
                         let c = try await connection(0)
-                        var rows: [(order: Int, chunk: Int, size: Int, lines: [String]?)] = []
+                        var rows: [(order: Int, chunk: Int, size: Int, compressed: Bool, lines: [String]?)] = []
                         for try await row in try await c.query("""
-                            SELECT call_order, chunk, pg_column_size(lines), CASE WHEN pg_column_size(lines) <= \(maxChunkBytes) THEN lines END
-                            FROM saba_recon.ticket_chunks WHERE run_id = \(runId) AND (call_order, chunk) > (\(from.order), \(from.chunk))
-                            ORDER BY call_order, chunk LIMIT \(chunksPerPage)
-                            """, logger: logger).decode((Int, Int, Int, [String]?).self) { rows.append(row) }
+                            SELECT call_order, chunk, size, compressed,
+                                CASE WHEN NOT compressed AND sum(size) OVER (ORDER BY call_order, chunk) <= \(maxChunkBytes) THEN lines END
+                            FROM (
+                                SELECT call_order, chunk, pg_column_size(lines) AS size, pg_column_compression(lines) IS NOT NULL AS compressed, lines
+                                FROM saba_recon.ticket_chunks WHERE run_id = \(runId) AND (call_order, chunk) > (\(from.order), \(from.chunk))
+                                ORDER BY call_order, chunk LIMIT \(chunksPerPage)) page
+                            ORDER BY call_order, chunk
+                            """, logger: logger).decode((Int, Int, Int, Bool, [String]?).self) { rows.append(row) }
                         return rows
                     }
-                    for (order, chunk, size, lines) in page {
-                        guard let lines else {
-                            throw JobError("run store \(displayName): run \(runId)'s stored tickets (call \(order), chunk \(chunk)) are \(size) bytes, more than the \(maxChunkBytes) a chunk may hold; refusing to read them")
+                    for (n, row) in page.enumerated() {
+                        guard let lines = row.lines else {
+                            if n > 0 && !row.compressed && row.size <= maxChunkBytes { break }  // the next page's first
+                            throw JobError("run store \(displayName): run \(runId)'s stored tickets (call \(row.order), chunk \(row.chunk)) are \(row.compressed ? "compressed, which this job never stores" : "\(row.size) bytes, more than the \(maxChunkBytes) a chunk may hold"); refusing to read them")
                         }
-                        after = (order, chunk)
-                        var batch: [Ticket] = []
-                        batch.reserveCapacity(min(batchSize, lines.count))
+                        after = (row.order, row.chunk)
+                        // A batch holds one call's tickets: each is staged under its call's order.
+                        if row.order != batchOrder && !batch.isEmpty {
+                            guard queue.put((batch, batchOrder)) else { return }
+                            batch = []
+                        }
+                        batchOrder = row.order
                         for text in lines {
                             batch.append(try TicketLine.decode(text))
                             if batch.count == batchSize {
-                                guard queue.put((batch, order)) else { return }
+                                guard queue.put((batch, batchOrder)) else { return }
                                 batch = []
                             }
                         }
-                        if !batch.isEmpty { guard queue.put((batch, order)) else { return } }
                     }
-                    if page.count < chunksPerPage { return }
+                    if page.count < chunksPerPage && after == (page.last?.order ?? after.order, page.last?.chunk ?? after.chunk) { break }
                 }
+                if !batch.isEmpty { guard queue.put((batch, batchOrder)) else { return } }
             } catch {
                 // The consumer's take returns nil at once; the error is the reader's wait().
                 queue.cancel(keepingQueued: false)

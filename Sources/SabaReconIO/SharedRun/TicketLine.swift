@@ -31,14 +31,6 @@ enum TicketLine {
         }
     }
 
-    /// The store's key of a ticket: its trans id escaped as a field is (NUL-free, one
-    /// spelling per id; an ordinary id is itself).
-    static func key(_ transId: String) -> String {
-        var out: [UInt8] = []
-        appendField(transId, to: &out)
-        return String(decoding: out.dropFirst(), as: UTF8.self)
-    }
-
     /// One line per ticket, built byte by byte (a publisher decodes a million of them while
     /// the ledger is read: String pieces joined and split cost 14 µs a ticket).
     static func encode(_ t: Ticket) -> String {
