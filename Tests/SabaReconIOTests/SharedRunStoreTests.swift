@@ -418,7 +418,7 @@ extension SharedRunStoreTests {
             for (perPage, limit) in [(1, SharedRunStore.maxChunkBytes), (8, SharedRunStore.maxChunkBytes), (8, largest * 3 / 2)] {
                 var batches: [(count: Int, order: Int)] = []
                 var ids = Set<String>()
-                try a.forEachTicketBatch(of: "20260720T120000Z-0001", chunksPerPage: perPage, maxChunkBytes: limit) { batch, order in
+                try a.forEachTicketBatch(of: "20260720T120000Z-0001", batchSize: 10_000, chunksPerPage: perPage, maxChunkBytes: limit) { batch, order in
                     batches.append((batch.count, order))
                     ids.formUnion(batch.map(\.transId))
                 }

@@ -362,7 +362,7 @@ public final class SharedRunStore: Sendable {
     /// Rows per statement (the break book's).
     static let batchSize = 2000
     /// Tickets per stored chunk (one row; about 600 KB of lines).
-    static let chunkSize = 2000
+    public static let chunkSize = 2000
     /// A chunk is closed early once its lines reach this many bytes, so that every chunk
     /// written can be read back under `maxChunkBytes`.
     static let chunkBytes = 16 << 20
@@ -533,9 +533,10 @@ public final class SharedRunStore: Sendable {
     /// `batchSize` with the plan order of the call they came from, a few chunks per query in
     /// key order. A reader thread of its own fetches and decodes the next chunks while `body`
     /// stages the last ones (the publisher's copy into run.sqlite, whose upsert keeps the more
-    /// settled version of a transId stored by two calls), a few batches ahead at most. The
+    /// settled version of a transId stored by two calls), four batches ahead at most (of a
+    /// chunk each by default: batches of 10,000 cost 25 MB more at the peak and no time). The
     /// store's work connection is the reader's until this returns.
-    public func forEachTicketBatch(of runId: String, batchSize: Int = 10_000, chunksPerPage: Int = 8, maxChunkBytes: Int = SharedRunStore.maxChunkBytes,
+    public func forEachTicketBatch(of runId: String, batchSize: Int = SharedRunStore.chunkSize, chunksPerPage: Int = 8, maxChunkBytes: Int = SharedRunStore.maxChunkBytes,
                                    _ body: (_ tickets: [Ticket], _ callOrder: Int) throws -> Void) throws {
         precondition(batchSize > 0 && chunksPerPage > 0, "a page and a batch hold at least one")
         let queue = BoundedQueue<([Ticket], Int)>(capacity: 4, producers: 1)
