@@ -49,6 +49,8 @@ public struct StoreBreakBook: BreakBookStorage {
     static let maxEvents = 10_000_000
     /// pg_advisory_xact_lock key of the book's writers (the migration lock is 727172).
     static let writeLock = 727_173
+    /// Breaks per `INSERT ... unnest` statement.
+    static let rowsPerStatement = 2000
 
     public struct Damaged: Error, Sendable, CustomStringConvertible {
         public var description: String
@@ -195,7 +197,7 @@ public struct StoreBreakBook: BreakBookStorage {
     /// One transaction under the book's advisory lock; rolled back on any error.
     func write(_ what: String, rows: Int, _ body: @escaping @Sendable (PostgresConnection) async throws -> Bool) throws -> Bool {
         // Ten seconds per batch on top: far more than saving one takes.
-        try store.sync(what, timeout: store.operationTimeout + Double(rows / SharedRunStore.batchSize) * 10) { [store] in
+        try store.sync(what, timeout: store.operationTimeout + Double(rows / Self.rowsPerStatement) * 10) { [store] in
             let c = try await store.connection(0)
             _ = try await c.query("BEGIN", logger: store.logger)
             do {
@@ -228,7 +230,7 @@ public struct StoreBreakBook: BreakBookStorage {
     static func save(_ ids: [String], _ records: [String], on c: PostgresConnection, store: SharedRunStore) async throws {
         var start = 0
         while start < ids.count {
-            let end = min(ids.count, start + SharedRunStore.batchSize)
+            let end = min(ids.count, start + Self.rowsPerStatement)
             for try await _ in try await c.query("""
                 INSERT INTO saba_recon.breaks (break_id, record)
                 SELECT * FROM unnest(\(Array(ids[start..<end]))::text[], \(Array(records[start..<end]))::text[])

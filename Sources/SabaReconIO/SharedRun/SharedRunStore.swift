@@ -359,8 +359,6 @@ public final class SharedRunStore: Sendable {
         return stats
     }
 
-    /// Rows per statement (the break book's).
-    static let batchSize = 2000
     /// Tickets per stored chunk (one row; about 600 KB of lines).
     public static let chunkSize = 2000
     /// A chunk is closed early once its lines reach this many bytes, so that every chunk
