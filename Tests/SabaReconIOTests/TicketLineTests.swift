@@ -4,14 +4,17 @@ import Testing
 @testable import SabaReconIO
 
 @Suite struct TicketLineTests {
+    /// Every field set, texts with the escaped bytes, money at the bounds, a resettle.
+    static let full = Ticket(transId: "300000002121", memberId: "m\u{1F}x\\y=\u{0}", eventId: 123, betType: -1, parlayTicketNo: "", price: Money.parse("0.95"),
+                             stake: Money(units: 123_456_789_012_345_123_456_789_012), transTime: Date(timeIntervalSince1970: 1_785_000_000.123),
+                             status: TicketStatus("half won"), settlementPrice: Money.parse("-0.000000000001"), currency: 51, oddsType: 3,
+                             cashoutEnabled: true, alreadyCashout: false, cashoutPrice: Money.parse("7"), settlementTime: Date(timeIntervalSince1970: 1_785_000_100.5),
+                             maxPayOut: Money.parse("1000"), parlayLegs: 4,
+                             resettles: [Resettle(resettleDate: Date(timeIntervalSince1970: 1_785_000_050), balanceChange: true, status: TicketStatus("won"), reSettlePrice: Money(12))])
+    static let bare = Ticket(transId: "1", memberId: "", stake: .zero, transTime: Date(timeIntervalSince1970: 0), status: TicketStatus("running"), currency: 3)
+
     @Test func everyFieldRoundTripsExactly() throws {
-        let full = Ticket(transId: "300000002121", memberId: "m\u{1F}x\\y=", eventId: 123, betType: -1, parlayTicketNo: "", price: Money.parse("0.95"),
-                          stake: Money.parse("123456789012345.123456789012")!, transTime: Date(timeIntervalSince1970: 1_785_000_000.123),
-                          status: TicketStatus("half won"), settlementPrice: Money.parse("-0.000000000001"), currency: 51, oddsType: 3,
-                          cashoutEnabled: true, alreadyCashout: true, cashoutPrice: Money.parse("7"), settlementTime: Date(timeIntervalSince1970: 1_785_000_100.5),
-                          maxPayOut: Money.parse("1000"), parlayLegs: 4,
-                          resettles: [Resettle(resettleDate: Date(timeIntervalSince1970: 1_785_000_050), balanceChange: true, status: TicketStatus("won"), reSettlePrice: Money.parse("12.5")!)])
-        let bare = Ticket(transId: "1", memberId: "", stake: .zero, transTime: Date(timeIntervalSince1970: 0), status: TicketStatus("running"), currency: 3)
+        let (full, bare) = (Self.full, Self.bare)
         for t in [full, bare] {
             let line = TicketLine.encode(t)
             #expect(!line.contains("\n"))
@@ -24,18 +27,12 @@ import Testing
     /// Stores written by an earlier saba-recon hold these lines: the byte-level encoder writes
     /// exactly what the String-joining one did, and reads it back.
     @Test func theLineFormatIsUnchanged() throws {
-        let full = Ticket(transId: "300000002121", memberId: "m\u{1F}x\\y=\u{0}", eventId: 123, betType: -1, parlayTicketNo: "", price: Money.parse("0.95"),
-                          stake: Money.parse("123456789012345.123456789012")!, transTime: Date(timeIntervalSince1970: 1_785_000_000.123),
-                          status: TicketStatus("half won"), settlementPrice: Money.parse("-0.000000000001"), currency: 51, oddsType: 3,
-                          cashoutEnabled: true, alreadyCashout: false, cashoutPrice: Money.parse("7"), settlementTime: Date(timeIntervalSince1970: 1_785_000_100.5),
-                          maxPayOut: Money.parse("1000"), parlayLegs: 4,
-                          resettles: [Resettle(resettleDate: Date(timeIntervalSince1970: 1_785_000_050), balanceChange: true, status: TicketStatus("won"), reSettlePrice: Money.parse("12.5")!)])
+        let (full, bare) = (Self.full, Self.bare)
         let fields = ["=300000002121", "=m\\xx\\\\y=\\0", "123", "-1", "=", "0.95", "123456789012345.123456789012", "1785000000.123", "=half won",
                       "-0.000000000001", "51", "3", "1", "0", "7", "1785000100.5", "1000", "4", "=" + ResettleText.encode(full.resettles)]
         let line = fields.joined(separator: "\u{1F}")
         #expect(TicketLine.encode(full) == line)
         #expect(try TicketLine.decode(line) == full)
-        let bare = Ticket(transId: "1", memberId: "", stake: .zero, transTime: Date(timeIntervalSince1970: 0), status: TicketStatus("running"), currency: 3)
         let bareLine = ["=1", "=", "", "", "", "", "0", "0.0", "=running", "", "3", "", "0", "0", "", "", "", "0", ""].joined(separator: "\u{1F}")
         #expect(TicketLine.encode(bare) == bareLine)
         #expect(try TicketLine.decode(bareLine) == bare)
