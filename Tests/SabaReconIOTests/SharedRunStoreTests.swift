@@ -379,6 +379,33 @@ extension SharedRunStoreTests {
         #expect(try pg.psqlValue("SELECT string_agg(call_order || ':' || chunk || ':' || cardinality(lines), ',' ORDER BY call_order, chunk) FROM saba_recon.ticket_chunks", database: db) == "0:0:1,3:0:2000,3:1:1,5:0:1")
     }
 
+    /// A chunk the migration builds stays under the reader's limit: rows of one call are cut
+    /// at every 16 MiB of the call's bytes, not only every 2,000 rows.
+    @Test func theMigrationCutsAnOldCallsRowsAt16MiB() async throws {
+        let pg = try TestPostgres.server()
+        let (url, db) = try pg.makeDatabase()
+        let copied: [String: (status: String, member: String, order: Int)] = try await blocking {
+            let a = try SharedRunStore(url: url, worker: "a", lease: 30)
+            defer { a.close() }
+            try a.migrate(through: SharedRunStore.migrations.count - 1)
+            _ = try a.createOrJoin(try record("20260720T120000Z-0001"))
+            let values = ["1", "2", "3"].map { id in
+                var t = Self.ticket(id)
+                t.memberId = "BIGMEMBER"
+                return "('20260720T120000Z-0001', '\(id)', \(t.settlementOrder), '\(TicketLine.encode(t))', 3)"
+            }
+            // 6 MiB a row, written by the server: a command line this long would not reach psql.
+            try pg.psql("""
+                INSERT INTO saba_recon.tickets (run_id, trans_id, settlement_rank, body, call_order) VALUES \(values.joined(separator: ", "));
+                UPDATE saba_recon.tickets SET body = replace(body, 'BIGMEMBER', repeat('m', 6291456));
+                """, database: db)
+            try a.migrate()
+            return try Self.copied(a, runId: "20260720T120000Z-0001")
+        }
+        #expect(try pg.psqlValue("SELECT string_agg(call_order || ':' || chunk || ':' || cardinality(lines), ',' ORDER BY call_order, chunk) FROM saba_recon.ticket_chunks", database: db) == "3:0:2,3:1:1")
+        #expect(copied.count == 3 && copied.values.allSatisfy { $0.member.utf8.count == 6_291_456 && $0.order == 3 })
+    }
+
     @Test func aStoredChunkPastTheLimitIsRefusedNotRead() async throws {
         let pg = try TestPostgres.server()
         let (url, _) = try pg.makeDatabase()
@@ -398,6 +425,37 @@ extension SharedRunStoreTests {
             return "read \(seen)"
         }
         #expect(message.contains("more than the 1000 a chunk may hold") && message.contains("(0 seen)"), "\(message)")
+    }
+
+    /// SPEC §6: what this job never writes is refused, not read: a chunk stored compressed (its
+    /// size would not bound what it holds), a single ticket line past a chunk's budget.
+    @Test func aCompressedChunkAndAnOversizedLineAreRefused() async throws {
+        let pg = try TestPostgres.server()
+        let (url, db) = try pg.makeDatabase()
+        let (read, commit, stored): (String, String, String) = try await blocking {
+            let a = try SharedRunStore(url: url, worker: "a", lease: 30)
+            defer { a.close() }
+            try a.migrate()
+            _ = try a.createOrJoin(try record("20260720T120000Z-0001"))
+            let first = try #require(try a.claimCall()), second = try #require(try a.claimCall())
+            try a.commit(first, tickets: [Self.ticket("t1")], stats: FetchStats(tickets: 1, bytes: 1, attempts: 1, seconds: 0))
+            // An outsider's row: compressible lines, compressed by the column's default storage.
+            try pg.psql("""
+                ALTER TABLE saba_recon.ticket_chunks ALTER COLUMN lines SET STORAGE EXTENDED;
+                UPDATE saba_recon.ticket_chunks SET lines = array_fill(lines[1], ARRAY[5000]);
+                """, database: db)
+            var read = ""
+            do { try a.forEachTicketBatch(of: "20260720T120000Z-0001") { _, _ in } } catch { read = "\(error)" }
+            var big = Self.ticket("big")
+            big.memberId = String(repeating: "m", count: SharedRunStore.chunkBytes)
+            var commit = ""
+            do { try a.commit(second, tickets: [Self.ticket("small"), big], stats: FetchStats(tickets: 2, bytes: 1, attempts: 1, seconds: 0)) } catch { commit = "\(error)" }
+            return (read, commit, try pg.storedTransIds(database: db))
+        }
+        #expect(read.contains("compressed, which this job never stores"), "\(read)")
+        #expect(commit.contains("window") && commit.contains("more than the \(SharedRunStore.chunkBytes) the store takes; not stored"), "\(commit)")
+        // Nothing of the refused call was stored.
+        #expect(!stored.contains("small"))
     }
 
     @Test func chunksArePagedInOrderAndABatchHoldsOneCallsTickets() async throws {
@@ -443,5 +501,9 @@ extension SharedRunStoreTests {
         // The 50-byte line does not fit beside the others under 40 bytes: it goes alone.
         #expect(SharedRunStore.chunks(of: lines, count: 10, bytes: 40) == [0..<2, 2..<3, 3..<5])
         #expect(SharedRunStore.chunks(of: [], count: 2, bytes: 10).isEmpty)
+        // Exactly at the limit still fits; one byte past it does not.
+        let tens = [String](repeating: String(repeating: "y", count: 10), count: 5)
+        #expect(SharedRunStore.chunks(of: tens, count: 10, bytes: 20) == [0..<2, 2..<4, 4..<5])
+        #expect(SharedRunStore.chunks(of: tens, count: 10, bytes: 19) == [0..<1, 1..<2, 2..<3, 3..<4, 4..<5])
     }
 }

@@ -71,7 +71,8 @@ public final class SharedRunStore: Sendable {
         // foreign key's check), more than the rest of a worker's commit. Repeats across calls are
         // reduced by the publisher's run.sqlite (MoreSettledWins with each chunk's call order).
         // Stored without compression, as the rows were. Tickets stored by an earlier version
-        // move over, each under the call order it was kept with.
+        // move over, each under the call order it was kept with, 2,000 a chunk and none
+        // crossing a 16 MiB boundary of the call's bytes (as SharedRunStore.chunks cuts).
         """
         CREATE TABLE saba_recon.ticket_chunks (
             run_id text NOT NULL REFERENCES saba_recon.runs ON DELETE CASCADE,
@@ -82,10 +83,12 @@ public final class SharedRunStore: Sendable {
         );
         ALTER TABLE saba_recon.ticket_chunks ALTER COLUMN lines SET STORAGE EXTERNAL;
         INSERT INTO saba_recon.ticket_chunks (run_id, call_order, chunk, lines)
-            SELECT run_id, call_order, (n / 2000)::integer, array_agg(body ORDER BY n) FROM (
-                SELECT run_id, call_order, body, row_number() OVER (PARTITION BY run_id, call_order ORDER BY trans_id) - 1 AS n
-                FROM saba_recon.tickets) t
-            GROUP BY run_id, call_order, n / 2000;
+            SELECT run_id, call_order, (row_number() OVER (PARTITION BY run_id, call_order ORDER BY min(n)) - 1)::integer, array_agg(body ORDER BY n)
+            FROM (
+                SELECT run_id, call_order, body, n, sum(octet_length(body)) OVER (PARTITION BY run_id, call_order ORDER BY n) AS bytes FROM (
+                    SELECT run_id, call_order, body, row_number() OVER (PARTITION BY run_id, call_order ORDER BY trans_id) - 1 AS n
+                    FROM saba_recon.tickets) numbered) t
+            GROUP BY run_id, call_order, n / 2000, (bytes - 1) / 16777216;
         DROP TABLE saba_recon.tickets;
         """,
     ]
@@ -214,6 +217,9 @@ public final class SharedRunStore: Sendable {
     public static let defaultMigrationLockTimeout: TimeInterval = 60
     let migrationLockTimeout: TimeInterval
 
+    /// `server_version_num` of the oldest PostgreSQL the store runs on (14: `pg_column_compression`).
+    static let minimumServerVersion = 140_000
+
     /// Creates the schema and applies the migrations not yet applied, under an advisory lock
     /// so two processes starting together do not both migrate.
     public func migrate() throws { try migrate(through: Self.migrations.count) }
@@ -222,6 +228,11 @@ public final class SharedRunStore: Sendable {
     func migrate(through last: Int) throws {
         try sync("migrate") { [self] in
             let c = try await connection(0)
+            // The tickets' reader checks that a chunk is stored uncompressed (pg_column_compression).
+            for try await version in try await c.query("SELECT current_setting('server_version_num')::int", logger: logger).decode(Int.self)
+            where version < Self.minimumServerVersion {
+                throw JobError("run store \(displayName): PostgreSQL \(version / 10000) is too old for the run store; it needs PostgreSQL 14 or later")
+            }
             // Bounded: a process that holds the lock and hangs must not hang every other one.
             _ = try await c.query(PostgresQuery(unsafeSQL: "SET lock_timeout = '\(Int(migrationLockTimeout * 1000))ms'"), logger: logger)
             do {
@@ -536,7 +547,7 @@ public final class SharedRunStore: Sendable {
     /// store's work connection is the reader's until this returns.
     public func forEachTicketBatch(of runId: String, batchSize: Int = SharedRunStore.chunkSize, chunksPerPage: Int = 8, maxChunkBytes: Int = SharedRunStore.maxChunkBytes,
                                    _ body: (_ tickets: [Ticket], _ callOrder: Int) throws -> Void) throws {
-        precondition(batchSize > 0 && chunksPerPage > 0, "a page and a batch hold at least one")
+        guard batchSize > 0, chunksPerPage > 0 else { throw JobError("run store \(displayName): a batch and a page hold at least one (asked \(batchSize), \(chunksPerPage))") }
         let queue = BoundedQueue<([Ticket], Int)>(capacity: 4, producers: 1)
         let reader = BackgroundThread<Void> { [self] in
             defer { queue.finish() }
