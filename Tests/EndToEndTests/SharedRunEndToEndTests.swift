@@ -86,6 +86,44 @@ final class RunningCLI: @unchecked Sendable {
         await scene.stop()
     }
 
+    /// A process alone on its run publishes it against the ledger it read while fetching:
+    /// the same reports as without the store, the ledger files in the run folder, nothing
+    /// left in TMPDIR.
+    @Test func aProcessAloneMatchesTheLedgerItReadWhileFetching() async throws {
+        let pg = try TestPostgres.server()
+        let (store, _) = try storeURL(pg)
+        let scene = try await Scene.start(faults: SandboxFaults(delayMilliseconds: 100))
+        let single = try await blocking { [args = scene.runArguments()] in try CLI.run(args) }
+        #expect(single.status == 1, "\(single.stderr)")
+        let first = try scene.latest()
+
+        let shared = scene.folder.appendingPathComponent("Shared")
+        let tmp = scene.folder.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        let args = scene.runArguments().map { $0 == scene.out.path ? shared.path : $0 } + ["--store", store, "--log-level", "info"]
+        let run = try await blocking { try CLI.run(args, environment: ["TMPDIR": tmp.path]) }
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(run.stderr.contains("ledger: read while the calls were fetched"), "\(run.stderr)")
+        let second = shared.appendingPathComponent(try FileManager.default.destinationOfSymbolicLink(atPath: shared.appendingPathComponent("latest").path))
+        for name in ["discrepancies.csv", "summary.csv", "daily.csv", "discrepancies.json"] {
+            let a = Expected.normalise(try scene.read(name, in: first), runId: first.lastPathComponent)
+            let b = Expected.normalise(try scene.read(name, in: second), runId: second.lastPathComponent)
+            #expect(a == b, "\(name) differs from the single process's")
+        }
+        let manifest = try JSONValue.parse(scene.read("manifest.json", in: second))
+        let singleManifest = try JSONValue.parse(scene.read("manifest.json", in: first))
+        func ledgerDigest(_ m: JSONValue) -> JSONValue? {
+            guard case .array(let inputs)? = m["inputs"] else { return nil }
+            return inputs.first { $0["name"] == .string("ledger") }?["sha256"]
+        }
+        #expect(ledgerDigest(manifest) != nil && ledgerDigest(manifest) == ledgerDigest(singleManifest))
+        for name in [RunStore.ledgerFile, "ledger.spool"] {
+            #expect(FileManager.default.fileExists(atPath: second.appendingPathComponent(name).path), "\(name) not in the run folder")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).filter { $0.hasPrefix("saba-recon-ledger") } == [])
+        await scene.stop()
+    }
+
     @Test func aKilledWorkersWindowIsTakenOverAfterTheLease() async throws {
         let pg = try TestPostgres.server()
         let (store, db) = try storeURL(pg)

@@ -5,7 +5,7 @@ import SabaReconCore
 @testable import SabaReconIO
 
 /// A ledger source handing over a fixed list, in the order given.
-private struct ListLedger: LedgerSource {
+struct ListLedger: LedgerSource {
     var entries: [LedgerEntry]
     var displayName: String { "list" }
     func validate() throws {}

@@ -155,17 +155,15 @@ public struct ReconcileJob: Sendable {
         // Where the run is, for the error's stage.
         var stage = RunStage.ledger
         do {
-            let runStore = try folder.store()
-            store = runStore
             // The ledger as it is now (a resumed or re-matched run reads it afresh), read on
-            // the other core while the windows are fetched. A refund's original movements
-            // (a JDB bet, a feed bet under a cancel window) can predate the range: refund
-            // providers are read from before their earliest record.
-            let since = plan.allWindows.first?.start ?? plan.range.start
-            let refundSince = min(since, book.earliestEvidence(lookback: options.refundLookback) ?? since)
-            let reads = book.isEmpty ? [LedgerRead(provider: "saba", since: since)]
-                : [LedgerRead(provider: "saba", since: since)] + ["ebet", "jdb", "feed"].map { LedgerRead(provider: $0, since: refundSince) }
-            let ledgerStage = LedgerStage(store: runStore, source: ledger, reads: reads, indexForRefunds: !book.isEmpty, clock: clock)
+            // the other core while the windows are fetched; or, publishing a shared run this
+            // process opened, the ledger it read while the calls were fetched.
+            let reads = LedgerRead.forRun(plan: plan, book: book, lookback: options.refundLookback)
+            let ahead = options.ledgerAhead?.take(runId: folder.runId, reads: reads, indexForRefunds: !book.isEmpty)
+            let runStore = try ahead.map { try folder.store().withLedger(of: $0.store) } ?? folder.store()
+            store = runStore
+            if ahead != nil { logger.info("ledger: read while the calls were fetched") }
+            let ledgerStage = ahead?.stage ?? LedgerStage(store: runStore, source: ledger, reads: reads, indexForRefunds: !book.isEmpty, clock: clock)
             do {
                 if let client {
                     stage = .fetch
@@ -189,7 +187,7 @@ public struct ReconcileJob: Sendable {
             metrics.stageSeconds[.ledger] = ledgerSeconds
             manifest.inputs.insert(Manifest.Input(name: "ledger", description: "\(ledger.displayName) (\(reads.map(\.provider).joined(separator: ", ")))",
                                                   records: staged.entries, sha256: staged.sha256), at: 0)
-            logger.info("ledger: \(staged.entries) entries since \(UTCTime.iso(since))")
+            logger.info("ledger: \(staged.entries) entries since \(UTCTime.iso(reads[0].since))")
 
             stage = .match
             var policy = MatchPolicy(plan: plan, now: now, grace: judging.grace, tolerances: judging.tolerances,
@@ -200,6 +198,8 @@ public struct ReconcileJob: Sendable {
             manifest.inputs.insert(Manifest.Input(name: "tickets", description: "GetBetDetails \(client?.config.apiVersion ?? "(staged)")",
                                                   records: matched.ticketsStaged, sha256: matched.ticketsDigest), at: 1)
             manifest.windows = try Self.manifestWindows(runStore)
+            // The run folder keeps the ledger it was matched against, wherever it was read.
+            try ahead?.keep(in: folder.url)
             manifest.tickets_staged = matched.ticketsStaged
 
             stage = .reports

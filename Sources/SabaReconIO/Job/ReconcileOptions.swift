@@ -20,13 +20,16 @@ public struct ReconcileOptions: Sendable {
     /// Market id -> group, for `bet_stop` messages that name groups.
     public var marketGroups: [String: String] = [:]
     /// How far before a refund record its original movements are looked for.
-    public var refundLookback: TimeInterval = 86_400
+    public var refundLookback = ReconcileOptions.defaultRefundLookback
+    public static let defaultRefundLookback: TimeInterval = 86_400
     /// Set when this process publishes a run fetched by several (SPEC §7): the run is
     /// finished like a resumed one, but it is its first and only publication.
     public var sharedRun: Manifest.SharedRun?
     /// The shared run's tickets, copied from the store into run.sqlite by its publisher: run
     /// where the fetch runs, so the ledger is read on the other core meanwhile.
     public var copyTickets: (@Sendable (RunStore) throws -> Void)?
+    /// The ledger this process read ahead for the shared run it opened (taken if it publishes it).
+    var ledgerAhead: LedgerAhead?
     /// The run store this process works with, for a break book kept there (opened when asked).
     public var runStore: @Sendable () throws -> SharedRunStore? = { nil }
     /// GetBetDetails calls in flight together.

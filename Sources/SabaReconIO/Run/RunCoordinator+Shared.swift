@@ -17,9 +17,13 @@ extension RunCoordinator {
         var redacted = request
         redacted.commandLine = CommandLineRedactor.redact(request.commandLine, secrets: secrets)
         let published = Published()
+        // The ledger of the run this process opens, read while its calls are fetched.
+        let ahead = LedgerAhead()
+        defer { ahead.close() }
         var worker = SharedRunWorker(store: store, client: client, outRoot: outRoot, logger: logger) { runId, shared, copyTickets in
             // SharedRunWorker holds the report root's lock while this runs.
-            let finished = try reconcile(.resume(runId: runId), request: redacted, sharedRun: shared, copyTickets: copyTickets, client: client, store: store)
+            let finished = try reconcile(.resume(runId: runId), request: redacted, sharedRun: shared, copyTickets: copyTickets, client: client, store: store,
+                                         ledgerAhead: ahead)
             if let metrics = finished.metrics { published.set(metrics, for: runId) }
             if let keep = settings.keepRuns {
                 // The run being published is still open: it is never among the pruned.
@@ -58,13 +62,30 @@ extension RunCoordinator {
                             message: "saba-recon worker \(store.worker) published run \(runId) (exit \(last.exitStatus))")
         case .run(.fresh(let plan, let now)), .nightly(let plan, let now):
             let runId = try join(plan: plan, now: now, store: store)
+            readAhead(runId, store: store, into: ahead)
             return try helped { try waitFor(runId, worker: worker, store: store, published: published, metrics: metrics) }
         case .run(.resume(let id)):
             // A failed run is opened again (its done calls stay done); a finished one is not.
             try store.reopen(id)
+            readAhead(id, store: store, into: ahead)
             return try helped { try waitFor(id, worker: worker, store: store, published: published, metrics: metrics) }
         case .run(.rediff), .rediff:
             throw JobError("rediff works on a run folder; run it without --store", stage: .open)
+        }
+    }
+
+    /// Starts reading the ledger of `runId` as its publisher would (its recorded plan and
+    /// refund files), for the job to take over if this process publishes it. Best effort: what
+    /// stops it is logged, and the publisher reads the ledger itself (and fails on what fails).
+    func readAhead(_ runId: String, store: SharedRunStore, into ahead: LedgerAhead) {
+        do {
+            guard let record = try store.record(of: runId) else { return }
+            var book = RefundBook(maxMalformed: settings.refundMaxMalformed)
+            _ = try RefundFileReader(maxBytes: settings.refundMaxBytes, maxLines: settings.refundMaxLines).read((record.judging ?? settings.judging).refundPaths, into: &book)
+            let reads = LedgerRead.forRun(plan: record.plan, book: book, lookback: ReconcileOptions.defaultRefundLookback)
+            try ahead.start(runId: runId, reads: reads, indexForRefunds: !book.isEmpty, source: try settings.openLedger(), clock: clock)
+        } catch {
+            logger.notice("run \(runId): the ledger is read when the run is published, not ahead: \(error)")
         }
     }
 

@@ -130,14 +130,13 @@ public struct RunCoordinator: Sendable {
     /// `store`: the run store a shared run's publisher works with (its break book may be there).
     func reconcile(_ start: JobStart, request: RunRequest, sharedRun: Manifest.SharedRun? = nil, copyTickets: (@Sendable (RunStore) throws -> Void)? = nil,
                    client shared: SabaClient? = nil,
-                   store: SharedRunStore? = nil) throws -> Finished {
+                   store: SharedRunStore? = nil, ledgerAhead: LedgerAhead? = nil) throws -> Finished {
         var client = shared
         var secrets: [String] = []
         if start.fetches, client == nil {
             (client, secrets) = try settings.makeClient(transport: transport, clock: clock, logger: logger)
         }
-        let ledgerSource = try settings.ledger.open(table: settings.ledgerTable, statementTimeout: settings.ledgerStatementTimeout,
-                                                     passwordFile: settings.pgPasswordFile)
+        let ledgerSource = try settings.openLedger()
         // One connection for the whole run (a PostgreSQL ledger), closed however the run ends.
         defer { ledgerSource.close() }
         var options = ReconcileOptions(judging: settings.judging, outRoot: outRoot, currencies: settings.settings.currencies,
@@ -147,6 +146,7 @@ public struct RunCoordinator: Sendable {
         options.command = request.command
         options.sharedRun = sharedRun
         options.copyTickets = copyTickets
+        options.ledgerAhead = ledgerAhead
         options.marketGroups = settings.marketGroups
         options.fetchConcurrency = settings.fetchConcurrency
         // A break book in the store, for a run made with --store that this process finishes

@@ -21,6 +21,8 @@ public struct RunStore: Sendable, CallStore {
     public let spool: LedgerSpool
     /// The folder of a file-backed store (nil in memory): more readers can open its files.
     public private(set) var folder: URL?
+    /// Where `ledger.sqlite` is: the same folder, or that of a ledger read ahead (`withLedger`).
+    private(set) var ledgerFolder: URL?
 
     public static let ticketsFile = "run.sqlite"
     public static let ledgerFile = "ledger.sqlite"
@@ -61,20 +63,30 @@ public struct RunStore: Sendable, CallStore {
         var store = try RunStore(tickets: DatabaseQueue(path: folder.appendingPathComponent(ticketsFile).path, configuration: ticketConfig),
                                  ledger: DatabaseQueue(path: ledgerPath, configuration: ledgerConfig), spool: LedgerSpool(path: spoolPath))
         store.folder = folder
+        store.ledgerFolder = folder
+        return store
+    }
+
+    /// This store's tickets with `other`'s staged ledger (a ledger read ahead, `LedgerAhead`).
+    func withLedger(of other: RunStore) throws -> RunStore {
+        var store = try RunStore(tickets: tickets, ledger: other.ledger, spool: other.spool)
+        store.folder = folder
+        store.ledgerFolder = other.ledgerFolder
         return store
     }
 
     /// A second pair of read-only connections to the same files, for a reader on another
     /// thread (one connection serves one thread at a time). Nil for a store in memory.
     public func reader() throws -> RunStore? {
-        guard let folder else { return nil }
+        guard let folder, let ledgerFolder else { return nil }
         var config = Configuration()
         config.readonly = true
         config.label = "run-store-reader"
         let tickets = try DatabaseQueue(path: folder.appendingPathComponent(Self.ticketsFile).path, configuration: config)
-        let ledger = try DatabaseQueue(path: folder.appendingPathComponent(Self.ledgerFile).path, configuration: config)
+        let ledger = try DatabaseQueue(path: ledgerFolder.appendingPathComponent(Self.ledgerFile).path, configuration: config)
         var store = RunStore(readOnlyTickets: tickets, ledger: ledger, spool: spool)
         store.folder = folder
+        store.ledgerFolder = ledgerFolder
         return store
     }
 
