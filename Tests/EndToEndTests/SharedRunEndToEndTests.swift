@@ -86,9 +86,9 @@ final class RunningCLI: @unchecked Sendable {
         await scene.stop()
     }
 
-    /// A process alone on its run publishes it against the ledger it read while fetching:
-    /// the same reports as without the store, the ledger files in the run folder, nothing
-    /// left in TMPDIR.
+    /// A process alone on its run publishes it with the ledger it read and the tickets it
+    /// staged while fetching: the same reports as without the store, the ledger files in the
+    /// run folder, nothing left in TMPDIR.
     @Test func aProcessAloneMatchesTheLedgerItReadWhileFetching() async throws {
         let pg = try TestPostgres.server()
         let (store, _) = try storeURL(pg)
@@ -104,6 +104,7 @@ final class RunningCLI: @unchecked Sendable {
         let run = try await blocking { try CLI.run(args, environment: ["TMPDIR": tmp.path]) }
         #expect(run.status == 1, "\(run.stderr)")
         #expect(run.stderr.contains("ledger: read while the calls were fetched"), "\(run.stderr)")
+        #expect(run.stderr.contains("6 of 6 calls fetched here moved in"), "\(run.stderr)")
         let second = shared.appendingPathComponent(try FileManager.default.destinationOfSymbolicLink(atPath: shared.appendingPathComponent("latest").path))
         for name in ["discrepancies.csv", "summary.csv", "daily.csv", "discrepancies.json"] {
             let a = Expected.normalise(try scene.read(name, in: first), runId: first.lastPathComponent)
@@ -120,7 +121,7 @@ final class RunningCLI: @unchecked Sendable {
         for name in [RunStore.ledgerFile, "ledger.spool"] {
             #expect(FileManager.default.fileExists(atPath: second.appendingPathComponent(name).path), "\(name) not in the run folder")
         }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).filter { $0.hasPrefix("saba-recon-ledger") } == [])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).filter { $0.hasPrefix("saba-recon-run") } == [])
         await scene.stop()
     }
 

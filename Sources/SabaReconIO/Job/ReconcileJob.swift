@@ -159,7 +159,7 @@ public struct ReconcileJob: Sendable {
             // the other core while the windows are fetched; or, publishing a shared run this
             // process opened, the ledger it read while the calls were fetched.
             let reads = LedgerRead.forRun(plan: plan, book: book, lookback: options.refundLookback)
-            let ahead = options.ledgerAhead?.take(runId: folder.runId, reads: reads, indexForRefunds: !book.isEmpty)
+            let ahead = options.runAhead?.take(runId: folder.runId, reads: reads, indexForRefunds: !book.isEmpty)
             let runStore = try ahead.map { try folder.store().withLedger(of: $0.store) } ?? folder.store()
             store = runStore
             if ahead != nil { logger.info("ledger: read while the calls were fetched") }

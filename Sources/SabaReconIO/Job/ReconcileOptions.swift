@@ -29,7 +29,7 @@ public struct ReconcileOptions: Sendable {
     /// where the fetch runs, so the ledger is read on the other core meanwhile.
     public var copyTickets: (@Sendable (RunStore) throws -> Void)?
     /// The ledger this process read ahead for the shared run it opened (taken if it publishes it).
-    var ledgerAhead: LedgerAhead?
+    var runAhead: RunAhead?
     /// The run store this process works with, for a break book kept there (opened when asked).
     public var runStore: @Sendable () throws -> SharedRunStore? = { nil }
     /// GetBetDetails calls in flight together.

@@ -18,12 +18,12 @@ extension RunCoordinator {
         redacted.commandLine = CommandLineRedactor.redact(request.commandLine, secrets: secrets)
         let published = Published()
         // The ledger of the run this process opens, read while its calls are fetched.
-        let ahead = LedgerAhead()
+        let ahead = RunAhead(logger: logger)
         defer { ahead.close() }
         var worker = SharedRunWorker(store: store, client: client, outRoot: outRoot, logger: logger) { runId, shared, copyTickets in
             // SharedRunWorker holds the report root's lock while this runs.
             let finished = try reconcile(.resume(runId: runId), request: redacted, sharedRun: shared, copyTickets: copyTickets, client: client, store: store,
-                                         ledgerAhead: ahead)
+                                         runAhead: ahead)
             if let metrics = finished.metrics { published.set(metrics, for: runId) }
             if let keep = settings.keepRuns {
                 // The run being published is still open: it is never among the pruned.
@@ -34,11 +34,12 @@ extension RunCoordinator {
         worker.clock = clock
         worker.poll = poll
         worker.fetched = { published.add(fetched: $0) }
+        worker.ahead = ahead
         // fetch_concurrency: helpers beside this worker, each with its own connections and
         // name (`host:pid:nonce#k` in the calls' fetched_by), claim and fetch calls too; started
         // once there is a run to work on (an idle helper stops when none is open).
         func helped<T>(_ work: () throws -> T) throws -> T {
-            let helpers = try startHelpers(settings.fetchConcurrency - 1, storeURL: storeURL, client: client, published: published)
+            let helpers = try startHelpers(settings.fetchConcurrency - 1, storeURL: storeURL, client: client, published: published, ahead: ahead)
             let result = Result { try work() }
             // This worker's own error first; else a helper's (a call that failed its run).
             let helperError = helpers.stop()
@@ -77,7 +78,7 @@ extension RunCoordinator {
     /// Starts reading the ledger of `runId` as its publisher would (its recorded plan and
     /// refund files), for the job to take over if this process publishes it. Best effort: what
     /// stops it is logged, and the publisher reads the ledger itself (and fails on what fails).
-    func readAhead(_ runId: String, store: SharedRunStore, into ahead: LedgerAhead) {
+    func readAhead(_ runId: String, store: SharedRunStore, into ahead: RunAhead) {
         do {
             guard let record = try store.record(of: runId) else { return }
             var book = RefundBook(maxMalformed: settings.refundMaxMalformed)
@@ -91,7 +92,7 @@ extension RunCoordinator {
 
     /// Threads that claim and fetch calls beside this process's worker; `stop()` ends them
     /// (after the call each is fetching) and closes their stores.
-    func startHelpers(_ count: Int, storeURL: String, client: SabaClient, published: Published) throws -> WorkerHelpers {
+    func startHelpers(_ count: Int, storeURL: String, client: SabaClient, published: Published, ahead: RunAhead) throws -> WorkerHelpers {
         let helpers = WorkerHelpers()
         for k in 0..<max(0, count) {
             let store: SharedRunStore
@@ -106,6 +107,7 @@ extension RunCoordinator {
                 helper.clock = clock
                 helper.poll = poll
                 helper.fetched = { published.add(fetched: $0) }
+                helper.ahead = ahead
                 do { try helper.fetchCalls(until: stop) } catch {
                     // Recorded in the store for the run too; thrown again by `stop()` for the exit status.
                     logger.notice("fetch helper \(store.worker) stopped: \(error)")

@@ -130,7 +130,7 @@ public struct RunCoordinator: Sendable {
     /// `store`: the run store a shared run's publisher works with (its break book may be there).
     func reconcile(_ start: JobStart, request: RunRequest, sharedRun: Manifest.SharedRun? = nil, copyTickets: (@Sendable (RunStore) throws -> Void)? = nil,
                    client shared: SabaClient? = nil,
-                   store: SharedRunStore? = nil, ledgerAhead: LedgerAhead? = nil) throws -> Finished {
+                   store: SharedRunStore? = nil, runAhead: RunAhead? = nil) throws -> Finished {
         var client = shared
         var secrets: [String] = []
         if start.fetches, client == nil {
@@ -146,7 +146,7 @@ public struct RunCoordinator: Sendable {
         options.command = request.command
         options.sharedRun = sharedRun
         options.copyTickets = copyTickets
-        options.ledgerAhead = ledgerAhead
+        options.runAhead = runAhead
         options.marketGroups = settings.marketGroups
         options.fetchConcurrency = settings.fetchConcurrency
         // A break book in the store, for a run made with --store that this process finishes

@@ -67,9 +67,10 @@ public struct RunStore: Sendable, CallStore {
         return store
     }
 
-    /// This store's tickets with `other`'s staged ledger (a ledger read ahead, `LedgerAhead`).
-    func withLedger(of other: RunStore) throws -> RunStore {
-        var store = try RunStore(tickets: tickets, ledger: other.ledger, spool: other.spool)
+    /// This store's tickets with `other`'s staged ledger (a ledger read ahead, `RunAhead`).
+    /// Touches neither database: `other`'s ledger may still be being staged (its connection busy).
+    func withLedger(of other: RunStore) -> RunStore {
+        var store = RunStore(opened: tickets, ledger: other.ledger, spool: other.spool)
         store.folder = folder
         store.ledgerFolder = other.ledgerFolder
         return store
@@ -84,14 +85,15 @@ public struct RunStore: Sendable, CallStore {
         config.label = "run-store-reader"
         let tickets = try DatabaseQueue(path: folder.appendingPathComponent(Self.ticketsFile).path, configuration: config)
         let ledger = try DatabaseQueue(path: ledgerFolder.appendingPathComponent(Self.ledgerFile).path, configuration: config)
-        var store = RunStore(readOnlyTickets: tickets, ledger: ledger, spool: spool)
+        var store = RunStore(opened: tickets, ledger: ledger, spool: spool)
         store.folder = folder
         store.ledgerFolder = ledgerFolder
         return store
     }
 
-    private init(readOnlyTickets: any DatabaseWriter, ledger: any DatabaseWriter, spool: LedgerSpool) {
-        self.tickets = readOnlyTickets
+    /// Databases already opened and migrated by another `RunStore`.
+    private init(opened tickets: any DatabaseWriter, ledger: any DatabaseWriter, spool: LedgerSpool) {
+        self.tickets = tickets
         self.ledger = ledger
         self.spool = spool
     }

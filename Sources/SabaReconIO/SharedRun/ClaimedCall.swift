@@ -7,6 +7,8 @@ struct ClaimedCall: CallStore {
     let store: SharedRunStore
     let call: SharedRunStore.Call
     let keeper: LeaseKeeper
+    /// Handed the call's lines once the store committed them.
+    var committed: (CallLines) -> Void = { _ in }
 
     /// A claim is only ever taken on a call that is not done.
     func committedCalls() throws -> Set<FetchCall> { [] }
@@ -24,6 +26,6 @@ struct ClaimedCall: CallStore {
                     try stage(ticket)
                 }
             }
-        }
+        } committed: { committed($0) }
     }
 }

@@ -363,10 +363,12 @@ public final class SharedRunStore: Sendable {
     /// A call's tickets as `fetch` decodes them, then stored with the call's `done` mark in one
     /// transaction (`commit`). They are held in memory until then, as store lines: a worker's
     /// memory grows with its call's size (SPEC §7), and a kill loses only what was in flight.
-    public func stage(_ call: Call, fetch: (_ stage: (Ticket) throws -> Void) throws -> FetchStats) throws -> FetchStats {
+    /// `committed` is handed the call's lines once they are stored (`RunAhead`).
+    func stage(_ call: Call, fetch: (_ stage: (Ticket) throws -> Void) throws -> FetchStats, committed: (CallLines) -> Void = { _ in }) throws -> FetchStats {
         var lines = CallLines()
         let stats = try fetch { lines.add($0) }
         try commit(call, lines: lines, stats: stats)
+        committed(lines)
         return stats
     }
 
@@ -545,10 +547,12 @@ public final class SharedRunStore: Sendable {
     /// settled version of a transId stored by two calls), four batches ahead at most (of a
     /// chunk each by default: batches of 10,000 cost 25 MB more at the peak and no time). The
     /// store's work connection is the reader's until this returns.
-    public func forEachTicketBatch(of runId: String, batchSize: Int = SharedRunStore.chunkSize, chunksPerPage: Int = 8, maxChunkBytes: Int = SharedRunStore.maxChunkBytes,
-                                   _ body: (_ tickets: [Ticket], _ callOrder: Int) throws -> Void) throws {
+    /// `skipping`: plan orders of calls not to read (those the publisher fetched itself, `RunAhead`).
+    public func forEachTicketBatch(of runId: String, skipping: Set<Int> = [], batchSize: Int = SharedRunStore.chunkSize, chunksPerPage: Int = 8,
+                                   maxChunkBytes: Int = SharedRunStore.maxChunkBytes, _ body: (_ tickets: [Ticket], _ callOrder: Int) throws -> Void) throws {
         guard batchSize > 0, chunksPerPage > 0 else { throw JobError("run store \(displayName): a batch and a page hold at least one (asked \(batchSize), \(chunksPerPage))") }
         let queue = BoundedQueue<([Ticket], Int)>(capacity: 4, producers: 1)
+        let skipped = skipping.sorted()
         let reader = BackgroundThread<Void> { [self] in
             defer { queue.finish() }
             do {
@@ -568,7 +572,7 @@ public final class SharedRunStore: Sendable {
                                 CASE WHEN NOT compressed AND sum(size) OVER (ORDER BY call_order, chunk) <= \(maxChunkBytes) THEN lines END
                             FROM (
                                 SELECT call_order, chunk, pg_column_size(lines) AS size, pg_column_compression(lines) IS NOT NULL AS compressed, lines
-                                FROM saba_recon.ticket_chunks WHERE run_id = \(runId) AND (call_order, chunk) > (\(from.order), \(from.chunk))
+                                FROM saba_recon.ticket_chunks WHERE run_id = \(runId) AND (call_order, chunk) > (\(from.order), \(from.chunk)) AND call_order <> ALL(\(skipped))
                                 ORDER BY call_order, chunk LIMIT \(chunksPerPage)) page
                             ORDER BY call_order, chunk
                             """, logger: logger).decode((Int, Int, Int, Bool, [String]?).self) { rows.append(row) }

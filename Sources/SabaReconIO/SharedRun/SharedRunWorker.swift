@@ -18,6 +18,8 @@ public struct SharedRunWorker {
     public var clock: any WallClock = SystemWallClock()
     /// Told what each call this worker fetched moved (the invocation's metrics).
     public var fetched: (RunMetrics) -> Void = { _ in }
+    /// The ledger and tickets this process keeps ahead for the run it opened, if it did.
+    var ahead: RunAhead?
     /// Finishes a run whose calls are all done (its folder holds their statistics); returns the
     /// exit status, the lines a run prints and its findings for the waiting processes (the
     /// CLI's `run --resume` path). `copyTickets` copies the run's tickets from the store into
@@ -75,7 +77,9 @@ public struct SharedRunWorker {
         do {
             // The same stage a single process runs, streaming into the shared store.
             var metrics = RunMetrics(command: "worker", startedAt: clock.now())
-            try FetchStage(client: client, store: ClaimedCall(store: store, call: call, keeper: keeper), clock: clock, logger: logger)
+            var claimed = ClaimedCall(store: store, call: call, keeper: keeper)
+            if let ahead { claimed.committed = { ahead.committed($0, of: call) } }
+            try FetchStage(client: client, store: claimed, clock: clock, logger: logger)
                 .run([call.fetch], metrics: &metrics)
             fetched(metrics)
         } catch let lost as StoreFailure.ClaimLost {
@@ -129,19 +133,22 @@ public struct SharedRunWorker {
                 return
             }
             let folder = try RunFolder.shared(runId, in: outRoot, record: record)
+            // The calls this process fetched, staged as it went, move in; the others are copied.
+            let fetchedHere = ahead?.handOverTickets(of: runId, into: folder.url) ?? []
             let local = try folder.store()
             var shares: [Manifest.SharedRun.Call] = []
             for (call, stats, by) in try store.calls(of: runId) {
                 _ = try local.stage(call.fetch) { _ in stats }
                 shares.append(.init(window_start: UTCTime.iso(call.window.start), window_end: UTCTime.iso(call.window.end), is_settled: call.settled, fetched_by: by))
             }
+            if !fetchedHere.isEmpty { logger.info("publishing run \(runId): \(fetchedHere.count) of \(shares.count) calls fetched here moved in; the others are copied from the store") }
             // Reports are written only while the claim is held: a publisher whose lease ran out
             // (it stalled) leaves the run to the one that took it over.
             guard !keeper.lost, try store.holdsPublishing(runId) else {
                 throw StoreFailure.ClaimLost(description: "lost the publishing claim on run \(runId) before writing its reports: another process publishes it")
             }
             let (status, lines, result) = try publish(runId, Manifest.SharedRun(store: store.displayName, published_by: store.worker, calls: shares)) { [store] local in
-                try store.forEachTicketBatch(of: runId) { try local.stage($0, order: $1) }
+                try store.forEachTicketBatch(of: runId, skipping: fetchedHere) { try local.stage($0, order: $1) }
                 // Checked again before the job matches and writes: the copy and the ledger
                 // read are the long part of publishing.
                 guard !keeper.lost, try store.holdsPublishing(runId) else {

@@ -1,11 +1,12 @@
 import Foundation
+import GRDB
 import Testing
 import SabaReconCore
 @testable import SabaReconIO
 
 /// A ledger read ahead of a shared run's publishing is taken only by the run it was read
 /// for, with the same reads, once, and only if it did not fail; its folder never outlives it.
-@Suite struct LedgerAheadTests {
+@Suite struct RunAheadTests {
     /// A source that fails its read, and says when it was closed.
     final class FailingLedger: LedgerSource, @unchecked Sendable {
         var closed = false
@@ -27,7 +28,7 @@ import SabaReconCore
     }
 
     @Test func aReadIsTakenOnceByItsRunWithTheSameReads() throws {
-        let ahead = LedgerAhead()
+        let ahead = RunAhead()
         defer { ahead.close() }
         try ahead.start(runId: "r1", reads: Self.reads, indexForRefunds: false, source: Self.ledger(), clock: SystemWallClock())
         #expect(ahead.take(runId: "r2", reads: Self.reads, indexForRefunds: false) == nil)
@@ -38,7 +39,7 @@ import SabaReconCore
         #expect(try read.stage.wait().0.entries == 3)
 
         // The run folder keeps the files; the private folder goes with close().
-        let runFolder = try LedgerAheadTests.folder()
+        let runFolder = try RunAheadTests.folder()
         defer { try? FileManager.default.removeItem(at: runFolder) }
         let store = try RunStore.files(in: runFolder).withLedger(of: read.store)
         var walked: [String] = []
@@ -52,7 +53,7 @@ import SabaReconCore
     }
 
     @Test func aFailedReadIsNotTakenAndItsSourceIsClosed() throws {
-        let ahead = LedgerAhead()
+        let ahead = RunAhead()
         let source = FailingLedger()
         try ahead.start(runId: "r1", reads: Self.reads, indexForRefunds: false, source: source, clock: SystemWallClock())
         let read = try #require(ahead.current)
@@ -65,7 +66,7 @@ import SabaReconCore
     }
 
     @Test func aSecondStartEndsTheFirst() throws {
-        let ahead = LedgerAhead()
+        let ahead = RunAhead()
         defer { ahead.close() }
         let first = FailingLedger()
         try ahead.start(runId: "r1", reads: Self.reads, indexForRefunds: false, source: first, clock: SystemWallClock())
@@ -73,6 +74,40 @@ import SabaReconCore
         #expect(first.closed)
         #expect(ahead.take(runId: "r1", reads: Self.reads, indexForRefunds: false) == nil)
         #expect(ahead.take(runId: "r2", reads: Self.reads, indexForRefunds: false) != nil)
+    }
+
+    static func call(_ runId: String, index: Int, settled: Bool) -> SharedRunStore.Call {
+        let start = Date(timeIntervalSince1970: 1_780_000_000 + Double(index) * 86_400)
+        return SharedRunStore.Call(runId: runId, fetch: FetchCall(window: FetchWindow(index: index, start: start, end: start.addingTimeInterval(86_400)),
+                                                                  kind: FetchCall.Kind(isSettled: settled)))
+    }
+
+    static func ticket(_ id: String, status: String = "running") -> Ticket {
+        Ticket(transId: id, memberId: "m", stake: 10, transTime: Date(timeIntervalSince1970: 1_780_000_000), status: TicketStatus(status), currency: 3)
+    }
+
+    /// The calls of its run that the store committed move into the run folder as its
+    /// run.sqlite, each under its plan order; a call of another run, or one committed after
+    /// the hand-over, is not there (the publisher copies it from the store).
+    @Test func committedCallsOfItsRunAreHandedOverOnce() throws {
+        let ahead = RunAhead()
+        defer { ahead.close() }
+        try ahead.start(runId: "r1", reads: Self.reads, indexForRefunds: false, source: Self.ledger(), clock: SystemWallClock())
+        let a = Self.call("r1", index: 0, settled: false), b = Self.call("r1", index: 0, settled: true)
+        ahead.committed(CallLines([Self.ticket("t1"), Self.ticket("t2")]), of: a)
+        ahead.committed(CallLines([Self.ticket("t2", status: "won")]), of: b)
+        ahead.committed(CallLines([Self.ticket("x")]), of: Self.call("r2", index: 1, settled: false))
+        let runFolder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: runFolder) }
+        #expect(ahead.handOverTickets(of: "r2", into: runFolder).isEmpty)
+        #expect(ahead.handOverTickets(of: "r1", into: runFolder) == [a.fetch.planOrder, b.fetch.planOrder])
+        ahead.committed(CallLines([Self.ticket("late")]), of: Self.call("r1", index: 1, settled: false))
+        #expect(ahead.handOverTickets(of: "r1", into: runFolder).isEmpty)
+        let store = try RunStore.files(in: runFolder)
+        let rows = try store.tickets.read { db in
+            try Row.fetchAll(db, sql: "SELECT trans_id, status, call_order FROM tickets ORDER BY trans_id").map { "\($0["trans_id"] as String):\($0["status"] as String):\($0["call_order"] as Int)" }
+        }
+        #expect(rows == ["t1:running:\(a.fetch.planOrder)", "t2:won:\(b.fetch.planOrder)"])
     }
 
     static func folder() throws -> URL {
