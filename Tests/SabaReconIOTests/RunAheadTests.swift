@@ -94,14 +94,19 @@ import SabaReconCore
         defer { ahead.close() }
         try ahead.start(runId: "r1", reads: Self.reads, indexForRefunds: false, source: Self.ledger(), clock: SystemWallClock())
         let a = Self.call("r1", index: 0, settled: false), b = Self.call("r1", index: 0, settled: true)
-        ahead.committed(CallLines([Self.ticket("t1"), Self.ticket("t2")]), of: a)
-        ahead.committed(CallLines([Self.ticket("t2", status: "won")]), of: b)
-        ahead.committed(CallLines([Self.ticket("x")]), of: Self.call("r2", index: 1, settled: false))
+        var lines = CallLines([Self.ticket("t1"), Self.ticket("t2")])
+        ahead.committed(&lines, of: a)
+        #expect(lines.lines.isEmpty)
+        lines = CallLines([Self.ticket("t2", status: "won")])
+        ahead.committed(&lines, of: b)
+        lines = CallLines([Self.ticket("x")])
+        ahead.committed(&lines, of: Self.call("r2", index: 1, settled: false))
         let runFolder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: runFolder) }
         #expect(ahead.handOverTickets(of: "r2", into: runFolder).isEmpty)
         #expect(ahead.handOverTickets(of: "r1", into: runFolder) == [a.fetch.planOrder, b.fetch.planOrder])
-        ahead.committed(CallLines([Self.ticket("late")]), of: Self.call("r1", index: 1, settled: false))
+        lines = CallLines([Self.ticket("late")])
+        ahead.committed(&lines, of: Self.call("r1", index: 1, settled: false))
         #expect(ahead.handOverTickets(of: "r1", into: runFolder).isEmpty)
         let store = try RunStore.files(in: runFolder)
         let rows = try store.tickets.read { db in

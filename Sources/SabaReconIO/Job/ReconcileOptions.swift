@@ -28,7 +28,8 @@ public struct ReconcileOptions: Sendable {
     /// The shared run's tickets, copied from the store into run.sqlite by its publisher: run
     /// where the fetch runs, so the ledger is read on the other core meanwhile.
     public var copyTickets: (@Sendable (RunStore) throws -> Void)?
-    /// The ledger this process read ahead for the shared run it opened (taken if it publishes it).
+    /// What this process kept ahead for the shared run it opened; the job takes its ledger
+    /// if it publishes that run.
     var runAhead: RunAhead?
     /// The run store this process works with, for a break book kept there (opened when asked).
     public var runStore: @Sendable () throws -> SharedRunStore? = { nil }

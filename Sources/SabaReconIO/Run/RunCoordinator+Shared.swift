@@ -17,7 +17,8 @@ extension RunCoordinator {
         var redacted = request
         redacted.commandLine = CommandLineRedactor.redact(request.commandLine, secrets: secrets)
         let published = Published()
-        // The ledger of the run this process opens, read while its calls are fetched.
+        // The ledger and the fetched calls of the run this process opens, kept while its calls
+        // are fetched, for the case that this process publishes it.
         let ahead = RunAhead(logger: logger)
         defer { ahead.close() }
         var worker = SharedRunWorker(store: store, client: client, outRoot: outRoot, logger: logger) { runId, shared, copyTickets in
@@ -76,8 +77,9 @@ extension RunCoordinator {
     }
 
     /// Starts reading the ledger of `runId` as its publisher would (its recorded plan and
-    /// refund files), for the job to take over if this process publishes it. Best effort: what
-    /// stops it is logged, and the publisher reads the ledger itself (and fails on what fails).
+    /// refund files), and keeping the calls this process fetches, for the job to take over if
+    /// this process publishes it. Best effort: what stops it is logged, and the publisher
+    /// reads the ledger and copies the tickets itself (and fails on what fails).
     func readAhead(_ runId: String, store: SharedRunStore, into ahead: RunAhead) {
         do {
             guard let record = try store.record(of: runId) else { return }

@@ -16,6 +16,12 @@ struct CallLines {
         for t in tickets { add(t) }
     }
 
+    /// The lines, leaving this empty: the index of transIds is freed at once.
+    mutating func drain() -> [String] {
+        defer { self = CallLines() }
+        return lines
+    }
+
     mutating func add(_ t: Ticket) {
         let rank = t.settlementOrder
         if let i = at[t.transId] {

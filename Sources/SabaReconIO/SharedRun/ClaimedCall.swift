@@ -8,7 +8,7 @@ struct ClaimedCall: CallStore {
     let call: SharedRunStore.Call
     let keeper: LeaseKeeper
     /// Handed the call's lines once the store committed them.
-    var committed: (CallLines) -> Void = { _ in }
+    var committed: (inout CallLines) -> Void = { _ in }
 
     /// A claim is only ever taken on a call that is not done.
     func committedCalls() throws -> Set<FetchCall> { [] }
@@ -26,6 +26,6 @@ struct ClaimedCall: CallStore {
                     try stage(ticket)
                 }
             }
-        } committed: { committed($0) }
+        } committed: { committed(&$0) }
     }
 }

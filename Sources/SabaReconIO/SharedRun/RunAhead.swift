@@ -29,6 +29,8 @@ final class RunAhead: Sendable {
         let store: RunStore
         let stage: LedgerStage
         let source: any LedgerSource
+        /// The calls this process fetched, staged once the store committed them.
+        let tickets: TicketsAhead
 
         /// Moves the staged ledger files into `runFolder` (its store made them anew, empty).
         func keep(in runFolder: URL) throws {
@@ -45,9 +47,6 @@ final class RunAhead: Sendable {
     }
 
     private let state = Mutex<(read: Read?, taken: Bool)>((nil, false))
-    /// Plan orders of the calls staged in the folder's run.sqlite; closed once handed over.
-    /// Held while a call is staged, so a hand-over waits for a staging under way.
-    private let calls = Mutex<(orders: Set<Int>, open: Bool)>(([], true))
     let logger: Logger
 
     init(logger: Logger = Logger(label: "saba-recon")) {
@@ -69,13 +68,10 @@ final class RunAhead: Sendable {
         }
         let read = Read(runId: runId, reads: reads, indexForRefunds: indexForRefunds, folder: folder, store: store,
                         stage: LedgerStage(store: store, source: source, reads: reads, indexForRefunds: indexForRefunds, clock: clock),
-                        source: source)
-        let earlier = calls.withLock { c in
-            c = ([], true)
-            return state.withLock { s -> Read? in
-                defer { s = (read, false) }
-                return s.read
-            }
+                        source: source, tickets: TicketsAhead(tickets: store.tickets, logger: logger))
+        let earlier = state.withLock { s -> Read? in
+            defer { s = (read, false) }
+            return s.read
         }
         if let earlier { Self.end(earlier) }
     }
@@ -93,56 +89,33 @@ final class RunAhead: Sendable {
     /// The read started last, taken or not.
     var current: Read? { state.withLock { $0.read } }
 
-    /// Stages a call the store has just committed for this process, if it is of the run read
-    /// ahead. A failure is logged: that call is then copied from the store like another's.
-    func committed(_ lines: CallLines, of call: SharedRunStore.Call) {
+    /// Stages a call the store has just committed for this process (on the tickets' writer
+    /// thread), if it is of the run read ahead; empties `lines`. A call whose staging fails is
+    /// copied from the store like another's.
+    func committed(_ lines: inout CallLines, of call: SharedRunStore.Call) {
         guard let read = current, read.runId == call.runId else { return }
-        calls.withLock { c in
-            guard c.open else { return }
-            do {
-                try read.store.tickets.write { db in
-                    let stager = try RunStore.TicketStager(db)
-                    for line in lines.lines { try stager.stage(try TicketLine.decode(line), order: call.fetch.planOrder, in: db) }
-                }
-                c.orders.insert(call.fetch.planOrder)
-            } catch {
-                logger.notice("run \(call.runId): window \(call.window.index) settled=\(call.settled) is copied from the store when published (staging it here failed: \(error))")
-            }
-        }
+        read.tickets.add(&lines, of: call)
     }
 
     /// Moves the run.sqlite of the calls this process fetched for `runId` into `runFolder`
     /// (made afresh, before its store is opened) and returns their plan orders, which the
     /// publisher then does not copy from the store. Stages no more calls afterwards. Empty
-    /// (nothing moved) for another run or when the move fails (logged): every call is copied.
+    /// (nothing moved) for another run, a second time, or when the move fails (logged):
+    /// every call is then copied.
     func handOverTickets(of runId: String, into runFolder: URL) -> Set<Int> {
         guard let read = current, read.runId == runId else { return [] }
-        return calls.withLock { c in
-            guard c.open else { return [] }
-            c.open = false
-            guard !c.orders.isEmpty else { return [] }
-            let target = runFolder.appendingPathComponent(RunStore.ticketsFile)
-            do {
-                // Closing the last connection checkpoints the WAL into the file.
-                try read.store.tickets.close()
-                for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: target.path + suffix) {
-                    try FileManager.default.removeItem(atPath: target.path + suffix)
-                }
-                for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: read.folder.appendingPathComponent(RunStore.ticketsFile).path + suffix) {
-                    try FileManager.default.moveItem(atPath: read.folder.appendingPathComponent(RunStore.ticketsFile).path + suffix, toPath: target.path + suffix)
-                }
-                return c.orders
-            } catch {
-                for suffix in ["", "-wal"] { try? FileManager.default.removeItem(atPath: target.path + suffix) }
-                logger.notice("run \(runId): the tickets fetched here could not be moved into \(runFolder.path) (\(error)); all are copied from the store")
-                return []
-            }
+        let target = runFolder.appendingPathComponent(RunStore.ticketsFile)
+        do {
+            return try read.tickets.handOver(to: target, from: read.folder.appendingPathComponent(RunStore.ticketsFile))
+        } catch {
+            for suffix in ["", "-wal"] { try? FileManager.default.removeItem(atPath: target.path + suffix) }
+            logger.notice("run \(runId): the tickets fetched here could not be moved into \(runFolder.path) (\(error)); all are copied from the store")
+            return []
         }
     }
 
     /// Stops the read if it still runs, closes its ledger connection and removes its folder.
     func close() {
-        calls.withLock { $0.open = false }
         let read = state.withLock { s -> Read? in
             defer { s = (nil, false) }
             return s.read
@@ -151,6 +124,7 @@ final class RunAhead: Sendable {
     }
 
     private static func end(_ read: Read) {
+        read.tickets.stop()
         read.stage.stop()
         _ = try? read.stage.wait()
         read.source.close()

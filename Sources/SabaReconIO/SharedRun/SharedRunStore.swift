@@ -364,11 +364,11 @@ public final class SharedRunStore: Sendable {
     /// transaction (`commit`). They are held in memory until then, as store lines: a worker's
     /// memory grows with its call's size (SPEC §7), and a kill loses only what was in flight.
     /// `committed` is handed the call's lines once they are stored (`RunAhead`).
-    func stage(_ call: Call, fetch: (_ stage: (Ticket) throws -> Void) throws -> FetchStats, committed: (CallLines) -> Void = { _ in }) throws -> FetchStats {
+    func stage(_ call: Call, fetch: (_ stage: (Ticket) throws -> Void) throws -> FetchStats, committed: (inout CallLines) -> Void = { _ in }) throws -> FetchStats {
         var lines = CallLines()
         let stats = try fetch { lines.add($0) }
         try commit(call, lines: lines, stats: stats)
-        committed(lines)
+        committed(&lines)
         return stats
     }
 

@@ -78,7 +78,7 @@ public struct SharedRunWorker {
             // The same stage a single process runs, streaming into the shared store.
             var metrics = RunMetrics(command: "worker", startedAt: clock.now())
             var claimed = ClaimedCall(store: store, call: call, keeper: keeper)
-            if let ahead { claimed.committed = { ahead.committed($0, of: call) } }
+            if let ahead { claimed.committed = { ahead.committed(&$0, of: call) } }
             try FetchStage(client: client, store: claimed, clock: clock, logger: logger)
                 .run([call.fetch], metrics: &metrics)
             fetched(metrics)
