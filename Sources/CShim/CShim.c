@@ -1,5 +1,8 @@
 #include "CShim.h"
 #include <sqlite3.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 CURLcode sr_setopt_long(CURL *handle, CURLoption option, long value) {
     return curl_easy_setopt(handle, option, value);
@@ -29,4 +32,13 @@ int sr_inflate_init_gzip(z_stream *stream) {
 
 int sr_sqlite_disable_memstatus(void) {
     return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+int sr_malloc_arena_max(int arenas) {
+#if defined(__GLIBC__) && defined(M_ARENA_MAX)
+    return mallopt(M_ARENA_MAX, arenas);
+#else
+    (void)arenas;
+    return 0;
+#endif
 }

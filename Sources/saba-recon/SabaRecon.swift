@@ -28,6 +28,7 @@ struct SabaRecon: AsyncParsableCommand {
 enum Entry {
     static func main() async {
         ProcessHardening.apply()
+        ProcessMemory.apply()
         SQLiteProcessSetup.configure()
         do {
             var command = try SabaRecon.parseAsRoot()

@@ -20,6 +20,10 @@ CURLcode sr_getinfo_off(CURL *handle, CURLINFO info, curl_off_t *value);
 // for. Only effective before SQLite's first use in the process; returns SQLite's result code.
 int sr_sqlite_disable_memstatus(void);
 
+// mallopt(M_ARENA_MAX, n) (malloc.h is not in Swift's Glibc module); returns mallopt's
+// result, 0 where the C library has no such setting.
+int sr_malloc_arena_max(int arenas);
+
 // inflateInit2 is a macro: this opens a gzip stream (with its header and CRC check).
 int sr_inflate_init_gzip(z_stream *stream);
 
