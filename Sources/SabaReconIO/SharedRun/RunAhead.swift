@@ -35,10 +35,8 @@ final class RunAhead: Sendable {
         /// Moves the staged ledger files into `runFolder` (its store made them anew, empty).
         func keep(in runFolder: URL) throws {
             for name in [RunStore.ledgerFile, LedgerSpool.fileName] where FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path) {
-                let target = runFolder.appendingPathComponent(name)
-                try? FileManager.default.removeItem(at: target)
                 do {
-                    try FileManager.default.moveItem(at: folder.appendingPathComponent(name), to: target)
+                    try FileManager.default.moveReplacing(runFolder.appendingPathComponent(name), with: folder.appendingPathComponent(name))
                 } catch {
                     throw JobError("the ledger read ahead could not be moved into \(runFolder.path): \(error)", stage: .ledger)
                 }

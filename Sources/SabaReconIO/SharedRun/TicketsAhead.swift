@@ -61,11 +61,12 @@ final class TicketsAhead: Sendable {
         guard !orders.isEmpty else { return [] }
         // Closing the last connection checkpoints the WAL into the file.
         try tickets.close()
-        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: target.path + suffix) {
+        // A -wal or -shm left at the target would be taken for this file's.
+        for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: target.path + suffix) {
             try FileManager.default.removeItem(atPath: target.path + suffix)
         }
         for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: file.path + suffix) {
-            try FileManager.default.moveItem(atPath: file.path + suffix, toPath: target.path + suffix)
+            try FileManager.default.moveReplacing(URL(fileURLWithPath: target.path + suffix), with: URL(fileURLWithPath: file.path + suffix))
         }
         return orders
     }
