@@ -52,13 +52,16 @@ for n in 1 2 4; do
     /usr/bin/time -f "%e %M" -o "$WORK/t-$n-$i" $BIN/saba-recon worker "${COMMON[@]}" --out "$out" --store "$store" --wait 1m > "$WORK/w-$n-$i.out" 2>&1 &
     pids+=($!)
   done
-  /usr/bin/time -f "%e %M" -o "$WORK/t-$n-1" $BIN/saba-recon run "${RANGE[@]}" "${COMMON[@]}" --out "$out" --store "$store" > "$WORK/run-$n.out" 2>&1 || true
+  # Info-level log, to tell who published (its "publishing run" line).
+  /usr/bin/time -f "%e %M" -o "$WORK/t-$n-1" $BIN/saba-recon run "${RANGE[@]}" "${COMMON[@]}" --out "$out" --store "$store" --log-level info > "$WORK/run-$n.out" 2>&1 || true
   for pid in "${pids[@]}"; do wait "$pid" || true; done
   end=$(date +%s.%N)
   wall=$(echo "$end - $start" | bc -l)
   rss=""
   for i in $(seq 1 $n); do rss="$rss $(peak "$WORK/t-$n-$i")"; done
-  printf "%-28s %8.2f %7.2fx  %s   csv %s\n" "$n process(es), --store" "$wall" "$(echo "$single / $wall" | bc -l)" "$rss" "$(csv "$out")"
+  by="a worker"
+  ! grep -q "publishing run" "$WORK/run-$n.out" || by="the opener"
+  printf "%-28s %8.2f %7.2fx  %s   csv %s, published by %s\n" "$n process(es), --store" "$wall" "$(echo "$single / $wall" | bc -l)" "$rss" "$(csv "$out")" "$by"
 done
-head -1 "$WORK/run-4.out"
+grep -m1 "^run " "$WORK/run-4.out"
 rm -rf "$WORK"

@@ -9,8 +9,8 @@ import TestSupport
 @Suite(.serialized) struct SharedRunStoreTests {
     static let now = UTCTime.parse("2026-07-20T12:00:00Z")!
 
-    func record(_ id: String) throws -> RunRecord {
-        let range = try WindowPlanner.dayRange(from: "2026-07-01", to: "2026-07-10")
+    func record(_ id: String, from: String = "2026-07-01", to: String = "2026-07-10") throws -> RunRecord {
+        let range = try WindowPlanner.dayRange(from: from, to: to)
         return RunRecord(runId: id, plan: try WindowPlanner().plan(range, now: Self.now, clamp: false), now: Self.now)
     }
 
@@ -54,6 +54,43 @@ import TestSupport
     static let found = RunMetrics.Result(ticketsStaged: 12, ledgerEntries: 30, pending: 1, judged: 11,
                                          discrepancies: [.init(kind: "net_mismatch", currency: "THB", count: 2)],
                                          breaks: ["new": 1, "open": 1, "resolved": 3], oldestOpenBreakDays: 4)
+
+    /// A run whose calls are all done is left to its creator (who read the ledger ahead) until
+    /// another worker says it is due (`PublishingGrace`); a store caller that names no run takes any.
+    @Test func aReadyRunIsLeftToItsCreatorUntilAnotherWorkerSaysItIsDue() async throws {
+        let pg = try TestPostgres.server()
+        let (url, _) = try pg.makeDatabase()
+        let outcome: (ofOthersA: [String], ofOthersB: [String], bNotDue: String?, bDue: String?, aOwn: String?, any: String?) = try await blocking {
+            let a = try SharedRunStore(url: url, worker: "a", lease: 30)
+            let b = try SharedRunStore(url: url, worker: "b", lease: 30)
+            let c = try SharedRunStore(url: url, worker: "c", lease: 30)
+            defer { a.close(); b.close(); c.close() }
+            try a.migrate()
+            let id = try a.createOrJoin(try record("20260720T120000Z-0003"))
+            let early = try b.readyRunsOfOthers()
+            #expect(early.isEmpty, "not ready while calls are not done")
+            while let call = try b.claimCall() {
+                try b.commit(call, tickets: [], stats: FetchStats(tickets: 0, bytes: 2, attempts: 1, seconds: 0.1))
+            }
+            let ofOthersA = try a.readyRunsOfOthers(), ofOthersB = try b.readyRunsOfOthers()
+            let bNotDue = try b.claimPublishing(othersDue: [])?.runId
+            let bDue = try b.claimPublishing(othersDue: [id])?.runId
+            // Another run, claimed by its creator with no other run due, and by a caller naming none.
+            let second = try c.createOrJoin(try record("20260720T120000Z-0004", from: "2026-06-01", to: "2026-06-05"))
+            while let call = try b.claimCall() {
+                try b.commit(call, tickets: [], stats: FetchStats(tickets: 0, bytes: 2, attempts: 1, seconds: 0.1))
+            }
+            let aOwn = try a.claimPublishing(othersDue: [])?.runId
+            let any = try a.claimPublishing()?.runId
+            #expect(second == "20260720T120000Z-0004")
+            return (ofOthersA, ofOthersB, bNotDue, bDue, aOwn, any)
+        }
+        #expect(outcome.ofOthersA.isEmpty && outcome.ofOthersB == ["20260720T120000Z-0003"])
+        #expect(outcome.bNotDue == nil, "left to its creator")
+        #expect(outcome.bDue == "20260720T120000Z-0003", "taken once due")
+        #expect(outcome.aOwn == nil, "a has no run of its own left, and c's is not due for a")
+        #expect(outcome.any == "20260720T120000Z-0004", "a caller naming no run takes any")
+    }
 
     @Test func anExpiredLeaseIsClaimedAgain() async throws {
         let pg = try TestPostgres.server()

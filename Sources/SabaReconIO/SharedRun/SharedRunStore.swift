@@ -456,20 +456,45 @@ public final class SharedRunStore: Sendable {
         }
     }
 
+    /// Runs whose calls are all done and that no process publishes yet, created by another
+    /// process than this one (which `claimPublishing(othersDue:)` leaves to their creator a while).
+    public func readyRunsOfOthers() throws -> [String] {
+        try sync("list the runs ready to publish") { [self] in
+            let c = try await connection(0)
+            var ids: [String] = []
+            for try await id in try await c.query("""
+                SELECT run_id FROM saba_recon.runs x
+                WHERE x.state = 'fetching' AND x.created_by <> \(worker)
+                  AND NOT EXISTS (SELECT 1 FROM saba_recon.calls k WHERE k.run_id = x.run_id AND NOT k.done)
+                ORDER BY x.created_at
+                """, logger: logger).decode(String.self) {
+                ids.append(id)
+            }
+            return ids
+        }
+    }
+
     /// Takes the publishing step of a run whose calls are all done (or whose publisher's lease
-    /// ran out); returns the run id and its record.
-    public func claimPublishing() throws -> (runId: String, record: RunRecord)? {
-        let found: (String, String)? = try sync("claim publishing") { [self] in
+    /// ran out); returns the run id and its record. `othersDue`: when given, a run another
+    /// process created is taken only if it is listed (its creator read the ledger ahead and
+    /// staged its own calls, so it publishes fastest; the worker lists it once the creator
+    /// has had its chance, `PublishingGrace`); nil takes any.
+    public func claimPublishing(othersDue: [String]? = nil) throws -> (runId: String, record: RunRecord)? {
+        var bindings = binds(worker, lease)
+        bindings.append(othersDue == nil)
+        bindings.append(othersDue ?? [])
+        let found: (String, String)? = try sync("claim publishing") { [self, bindings] in
             let c = try await connection(0)
             for try await (id, record) in try await c.query(PostgresQuery(unsafeSQL: """
                 UPDATE saba_recon.runs r SET state = 'publishing', publisher = $1, lease_until = now() + make_interval(secs => $2)
                 WHERE r.run_id = (
                     SELECT run_id FROM saba_recon.runs x
-                    WHERE (x.state = 'fetching' AND NOT EXISTS (SELECT 1 FROM saba_recon.calls k WHERE k.run_id = x.run_id AND NOT k.done))
+                    WHERE (x.state = 'fetching' AND NOT EXISTS (SELECT 1 FROM saba_recon.calls k WHERE k.run_id = x.run_id AND NOT k.done)
+                           AND ($3 OR x.created_by = $1 OR x.run_id = ANY($4)))
                        OR (x.state = 'publishing' AND x.lease_until < now())
                     ORDER BY x.created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
                 RETURNING r.run_id, r.record
-                """, binds: binds(worker, lease)), logger: logger).decode((String, String).self) {
+                """, binds: bindings), logger: logger).decode((String, String).self) {
                 return (id, record)
             }
             return nil

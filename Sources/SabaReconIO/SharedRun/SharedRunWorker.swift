@@ -15,6 +15,8 @@ public struct SharedRunWorker {
     public var logger: Logger
     /// How often a worker with nothing to claim looks again.
     public var poll: TimeInterval = 0.5
+    /// How long a run ready to publish is left to the process that created it (`PublishingGrace`).
+    public var publishingGrace: Duration = .seconds(2)
     public var clock: any WallClock = SystemWallClock()
     /// Told what each call this worker fetched moved (the invocation's metrics).
     public var fetched: (RunMetrics) -> Void = { _ in }
@@ -41,12 +43,13 @@ public struct SharedRunWorker {
     /// Works until `done()` is true, or until no run is open; a call the provider refuses
     /// fails its run (recorded for every waiting process) and is thrown.
     public func work(until done: () throws -> Bool) throws {
+        var grace = PublishingGrace(grace: publishingGrace)
         while try !done() {
             if let call = try store.claimCall() {
                 try fetch(call)
                 continue
             }
-            if let (runId, record) = try store.claimPublishing() {
+            if let (runId, record) = try store.claimPublishing(othersDue: grace.due(try store.readyRunsOfOthers())) {
                 try finish(runId, record: record)
                 continue
             }
