@@ -61,6 +61,9 @@ for n in 1 2 4; do
   for i in $(seq 1 $n); do rss="$rss $(peak "$WORK/t-$n-$i")"; done
   by="a worker"
   ! grep -q "publishing run" "$WORK/run-$n.out" || by="the opener"
+  # How many calls the opener had staged when it published (its own and those it copied ahead).
+  ahead=$(grep -o '[0-9]* of [0-9]* calls staged here' "$WORK/run-$n.out" | head -1 | cut -d' ' -f1,2,3)
+  [ -z "$ahead" ] || by="$by ($ahead staged ahead)"
   printf "%-28s %8.2f %7.2fx  %s   csv %s, published by %s\n" "$n process(es), --store" "$wall" "$(echo "$single / $wall" | bc -l)" "$rss" "$(csv "$out")" "$by"
 done
 grep -m1 "^run " "$WORK/run-4.out"

@@ -104,7 +104,7 @@ final class RunningCLI: @unchecked Sendable {
         let run = try await blocking { try CLI.run(args, environment: ["TMPDIR": tmp.path]) }
         #expect(run.status == 1, "\(run.stderr)")
         #expect(run.stderr.contains("ledger: read while the calls were fetched"), "\(run.stderr)")
-        #expect(run.stderr.contains("6 of 6 calls fetched here moved in"), "\(run.stderr)")
+        #expect(run.stderr.contains("6 of 6 calls staged here moved in"), "\(run.stderr)")
         let second = shared.appendingPathComponent(try FileManager.default.destinationOfSymbolicLink(atPath: shared.appendingPathComponent("latest").path))
         for name in ["discrepancies.csv", "summary.csv", "daily.csv", "discrepancies.json"] {
             let a = Expected.normalise(try scene.read(name, in: first), runId: first.lastPathComponent)

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import SabaReconCore
+import TestSupport
 @testable import SabaReconIO
 
 /// A ledger read ahead of a shared run's publishing is taken only by the run it was read
@@ -113,6 +114,48 @@ import SabaReconCore
             try Row.fetchAll(db, sql: "SELECT trans_id, status, call_order FROM tickets ORDER BY trans_id").map { "\($0["trans_id"] as String):\($0["status"] as String):\($0["call_order"] as Int)" }
         }
         #expect(rows == ["t1:running:\(a.fetch.planOrder)", "t2:won:\(b.fetch.planOrder)"])
+    }
+
+    /// The calls another process commits are copied from the store meanwhile (`CallsFollower`)
+    /// and handed over with this process's own; a call this process is fetching is left to
+    /// come through `committed`, even once the store has it.
+    @Test func callsOfOtherProcessesAreCopiedAheadAndHandedOver() async throws {
+        let pg = try TestPostgres.server()
+        let (url, _) = try pg.makeDatabase()
+        let outcome: (handed: Set<Int>, expected: Set<Int>, rows: [String]) = try await blocking {
+            let a = try SharedRunStore(url: url, worker: "a", lease: 30)
+            let b = try SharedRunStore(url: url, worker: "b", lease: 30)
+            defer { a.close(); b.close() }
+            try a.migrate()
+            let now = UTCTime.parse("2026-07-20T12:00:00Z")!
+            let plan = try WindowPlanner().plan(try WindowPlanner.dayRange(from: "2026-07-01", to: "2026-07-10"), now: now, clamp: false)
+            let runId = try a.createOrJoin(RunRecord(runId: "20260720T120000Z-00a1", plan: plan, now: now))
+            let ahead = RunAhead()
+            defer { ahead.close() }
+            try ahead.start(runId: runId, reads: Self.reads, indexForRefunds: false, source: Self.ledger(), clock: SystemWallClock(),
+                            follow: try SharedRunStore(url: url, worker: "a#ahead", lease: 30), followEvery: 0.05)
+            let other = try #require(try b.claimCall())
+            let own = try #require(try a.claimCall())
+            ahead.fetching(own, true)
+            try b.commit(other, tickets: [Self.ticket("t1"), Self.ticket("t2", status: "won")], stats: FetchStats(tickets: 2, bytes: 10, attempts: 1, seconds: 0.1))
+            // In the store, but still on its way here: not copied.
+            try a.commit(own, tickets: [Self.ticket("y1")], stats: FetchStats(tickets: 1, bytes: 5, attempts: 1, seconds: 0.1))
+            let tickets = try #require(ahead.current?.tickets)
+            let deadline = Date().addingTimeInterval(20)
+            while !tickets.holds(other.fetch.planOrder) && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+            Thread.sleep(forTimeInterval: 0.3)  // a few more rounds of the follower
+            let runFolder = try Self.folder()
+            defer { try? FileManager.default.removeItem(at: runFolder) }
+            let handed = ahead.handOverTickets(of: runId, into: runFolder)
+            let store = try RunStore.files(in: runFolder)
+            let rows = try store.tickets.read { db in
+                try Row.fetchAll(db, sql: "SELECT trans_id, status, call_order FROM tickets ORDER BY trans_id").map { "\($0["trans_id"] as String):\($0["status"] as String):\($0["call_order"] as Int)" }
+            }
+            return (handed, [other.fetch.planOrder], rows)
+        }
+        #expect(outcome.handed == outcome.expected)
+        let order = try #require(outcome.expected.first)
+        #expect(outcome.rows == ["t1:running:\(order)", "t2:won:\(order)"])
     }
 
     static func folder() throws -> URL {

@@ -64,12 +64,12 @@ extension RunCoordinator {
                             message: "saba-recon worker \(store.worker) published run \(runId) (exit \(last.exitStatus))")
         case .run(.fresh(let plan, let now)), .nightly(let plan, let now):
             let runId = try join(plan: plan, now: now, store: store)
-            readAhead(runId, store: store, into: ahead)
+            readAhead(runId, store: store, storeURL: storeURL, into: ahead)
             return try helped { try waitFor(runId, worker: worker, store: store, published: published, metrics: metrics) }
         case .run(.resume(let id)):
             // A failed run is opened again (its done calls stay done); a finished one is not.
             try store.reopen(id)
-            readAhead(id, store: store, into: ahead)
+            readAhead(id, store: store, storeURL: storeURL, into: ahead)
             return try helped { try waitFor(id, worker: worker, store: store, published: published, metrics: metrics) }
         case .run(.rediff), .rediff:
             throw JobError("rediff works on a run folder; run it without --store", stage: .open)
@@ -80,13 +80,19 @@ extension RunCoordinator {
     /// refund files), and keeping the calls this process fetches, for the job to take over if
     /// this process publishes it. Best effort: what stops it is logged, and the publisher
     /// reads the ledger and copies the tickets itself (and fails on what fails).
-    func readAhead(_ runId: String, store: SharedRunStore, into ahead: RunAhead) {
+    func readAhead(_ runId: String, store: SharedRunStore, storeURL: String, into ahead: RunAhead) {
         do {
             guard let record = try store.record(of: runId) else { return }
             var book = RefundBook(maxMalformed: settings.refundMaxMalformed)
             _ = try RefundFileReader(maxBytes: settings.refundMaxBytes, maxLines: settings.refundMaxLines).read((record.judging ?? settings.judging).refundPaths, into: &book)
             let reads = LedgerRead.forRun(plan: record.plan, book: book, lookback: ReconcileOptions.defaultRefundLookback)
-            try ahead.start(runId: runId, reads: reads, indexForRefunds: !book.isEmpty, source: try settings.openLedger(), clock: clock)
+            // A connection of its own copies the other processes' calls meanwhile; without it, the publisher copies them all.
+            let follow: SharedRunStore?
+            do { follow = try openStore(storeURL, suffix: "#ahead") } catch {
+                logger.notice("run \(runId): the calls other processes fetch are copied when the run is published, not ahead: \(error)")
+                follow = nil
+            }
+            try ahead.start(runId: runId, reads: reads, indexForRefunds: !book.isEmpty, source: try settings.openLedger(), clock: clock, follow: follow)
         } catch {
             logger.notice("run \(runId): the ledger is read when the run is published, not ahead: \(error)")
         }

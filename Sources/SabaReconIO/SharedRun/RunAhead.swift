@@ -31,6 +31,8 @@ final class RunAhead: Sendable {
         let source: any LedgerSource
         /// The calls this process fetched, staged once the store committed them.
         let tickets: TicketsAhead
+        /// Copies the calls other processes committed into `tickets` meanwhile (nil without a store to read them from).
+        let follower: CallsFollower?
 
         /// Moves the staged ledger files into `runFolder` (its store made them anew, empty).
         func keep(in runFolder: URL) throws {
@@ -52,21 +54,28 @@ final class RunAhead: Sendable {
     }
 
     /// Starts reading `reads` of `source` (which this object then owns and closes) for `runId`.
-    func start(runId: String, reads: [LedgerRead], indexForRefunds: Bool, source: any LedgerSource, clock: any WallClock) throws {
+    /// `follow`: a store connection of its own from which the calls other processes commit are
+    /// copied meanwhile (`CallsFollower`, which then owns and closes it).
+    func start(runId: String, reads: [LedgerRead], indexForRefunds: Bool, source: any LedgerSource, clock: any WallClock,
+               follow: SharedRunStore? = nil, followEvery: TimeInterval = 1) throws {
         let folder: URL
         do { folder = try Self.privateFolder() } catch {
             source.close()
+            follow?.close()
             throw error
         }
         let store: RunStore
         do { store = try RunStore.files(in: folder) } catch {
             source.close()
+            follow?.close()
             try? FileManager.default.removeItem(at: folder)
             throw error
         }
+        let tickets = TicketsAhead(tickets: store.tickets, logger: logger)
         let read = Read(runId: runId, reads: reads, indexForRefunds: indexForRefunds, folder: folder, store: store,
                         stage: LedgerStage(store: store, source: source, reads: reads, indexForRefunds: indexForRefunds, clock: clock),
-                        source: source, tickets: TicketsAhead(tickets: store.tickets, logger: logger))
+                        source: source, tickets: tickets,
+                        follower: follow.map { CallsFollower(runId: runId, store: $0, tickets: tickets, every: followEvery, logger: logger) })
         let earlier = state.withLock { s -> Read? in
             defer { s = (read, false) }
             return s.read
@@ -95,6 +104,13 @@ final class RunAhead: Sendable {
         read.tickets.add(&lines, of: call)
     }
 
+    /// This process starts fetching `call` (`coming`), or gave it up (failed, claim lost): while
+    /// it comes, the follower does not copy it from the store.
+    func fetching(_ call: SharedRunStore.Call, _ coming: Bool) {
+        guard let read = current, read.runId == call.runId else { return }
+        read.tickets.fetching(call.fetch.planOrder, coming)
+    }
+
     /// Moves the run.sqlite of the calls this process fetched for `runId` into `runFolder`
     /// (made afresh, before its store is opened) and returns their plan orders, which the
     /// publisher then does not copy from the store. Stages no more calls afterwards. Empty
@@ -102,6 +118,8 @@ final class RunAhead: Sendable {
     /// every call is then copied.
     func handOverTickets(of runId: String, into runFolder: URL) -> Set<Int> {
         guard let read = current, read.runId == runId else { return [] }
+        // The follower writes to that run.sqlite: it stops first (a call it was copying is copied by the publisher).
+        read.follower?.stop()
         let target = runFolder.appendingPathComponent(RunStore.ticketsFile)
         do {
             return try read.tickets.handOver(to: target, from: read.folder.appendingPathComponent(RunStore.ticketsFile))
@@ -122,6 +140,7 @@ final class RunAhead: Sendable {
     }
 
     private static func end(_ read: Read) {
+        read.follower?.stop()
         read.tickets.stop()
         read.stage.stop()
         _ = try? read.stage.wait()

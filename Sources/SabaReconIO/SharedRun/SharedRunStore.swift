@@ -572,12 +572,16 @@ public final class SharedRunStore: Sendable {
     /// settled version of a transId stored by two calls), four batches ahead at most (of a
     /// chunk each by default: batches of 10,000 cost 25 MB more at the peak and no time). The
     /// store's work connection is the reader's until this returns.
-    /// `skipping`: plan orders of calls not to read (those the publisher fetched itself, `RunAhead`).
-    public func forEachTicketBatch(of runId: String, skipping: Set<Int> = [], batchSize: Int = SharedRunStore.chunkSize, chunksPerPage: Int = 8,
-                                   maxChunkBytes: Int = SharedRunStore.maxChunkBytes, _ body: (_ tickets: [Ticket], _ callOrder: Int) throws -> Void) throws {
+    /// `skipping`: plan orders of calls not to read (those the publisher fetched itself, `RunAhead`);
+    /// `only`: when given, the plan orders of the only calls to read.
+    public func forEachTicketBatch(of runId: String, skipping: Set<Int> = [], only: Set<Int>? = nil, batchSize: Int = SharedRunStore.chunkSize,
+                                   chunksPerPage: Int = 8, maxChunkBytes: Int = SharedRunStore.maxChunkBytes,
+                                   _ body: (_ tickets: [Ticket], _ callOrder: Int) throws -> Void) throws {
         guard batchSize > 0, chunksPerPage > 0 else { throw JobError("run store \(displayName): a batch and a page hold at least one (asked \(batchSize), \(chunksPerPage))") }
         let queue = BoundedQueue<([Ticket], Int)>(capacity: 4, producers: 1)
         let skipped = skipping.sorted()
+        let every = only == nil
+        let chosen = (only ?? []).sorted()
         let reader = BackgroundThread<Void> { [self] in
             defer { queue.finish() }
             do {
@@ -598,6 +602,7 @@ public final class SharedRunStore: Sendable {
                             FROM (
                                 SELECT call_order, chunk, pg_column_size(lines) AS size, pg_column_compression(lines) IS NOT NULL AS compressed, lines
                                 FROM saba_recon.ticket_chunks WHERE run_id = \(runId) AND (call_order, chunk) > (\(from.order), \(from.chunk)) AND call_order <> ALL(\(skipped))
+                                    AND (\(every) OR call_order = ANY(\(chosen)))
                                 ORDER BY call_order, chunk LIMIT \(chunksPerPage)) page
                             ORDER BY call_order, chunk
                             """, logger: logger).decode((Int, Int, Int, Bool, [String]?).self) { rows.append(row) }

@@ -81,9 +81,18 @@ public struct SharedRunWorker {
             // The same stage a single process runs, streaming into the shared store.
             var metrics = RunMetrics(command: "worker", startedAt: clock.now())
             var claimed = ClaimedCall(store: store, call: call, keeper: keeper)
-            if let ahead { claimed.committed = { ahead.committed(&$0, of: call) } }
-            try FetchStage(client: client, store: claimed, clock: clock, logger: logger)
-                .run([call.fetch], metrics: &metrics)
+            if let ahead {
+                ahead.fetching(call, true)
+                claimed.committed = { ahead.committed(&$0, of: call) }
+            }
+            do {
+                try FetchStage(client: client, store: claimed, clock: clock, logger: logger)
+                    .run([call.fetch], metrics: &metrics)
+            } catch {
+                // Not committed by this process: another may commit it, and the follower copy it.
+                ahead?.fetching(call, false)
+                throw error
+            }
             fetched(metrics)
         } catch let lost as StoreFailure.ClaimLost {
             // Not this run's failure: the window is another worker's now.
@@ -144,7 +153,7 @@ public struct SharedRunWorker {
                 _ = try local.stage(call.fetch) { _ in stats }
                 shares.append(.init(window_start: UTCTime.iso(call.window.start), window_end: UTCTime.iso(call.window.end), is_settled: call.settled, fetched_by: by))
             }
-            if !fetchedHere.isEmpty { logger.info("publishing run \(runId): \(fetchedHere.count) of \(shares.count) calls fetched here moved in; the others are copied from the store") }
+            if !fetchedHere.isEmpty { logger.info("publishing run \(runId): \(fetchedHere.count) of \(shares.count) calls staged here moved in; the others are copied from the store") }
             // Reports are written only while the claim is held: a publisher whose lease ran out
             // (it stalled) leaves the run to the one that took it over.
             guard !keeper.lost, try store.holdsPublishing(runId) else {

@@ -16,9 +16,12 @@ final class TicketsAhead: Sendable {
 
     private let queue = BoundedQueue<Item>(capacity: 1, producers: 1)
     private let writer: BackgroundThread<Void>
-    /// Plan orders of the calls staged, each in one transaction (shared with the writer).
+    /// Plan orders of the calls staged, each in one transaction (shared with the writer), and
+    /// of this process's calls on their way here (fetched, committed or queued), which the
+    /// `CallsFollower` leaves alone.
     final class Staged: Sendable {
         let orders = Mutex<Set<Int>>([])
+        let coming = Mutex<Set<Int>>([])
     }
     private let staged = Staged()
     private let tickets: any DatabaseWriter
@@ -40,13 +43,45 @@ final class TicketsAhead: Sendable {
                 } catch {
                     logger.notice("run \(item.call.runId): window \(item.call.window.index) settled=\(item.call.settled) is copied from the store when published (staging it here failed: \(error))")
                 }
+                staged.coming.withLock { _ = $0.remove(item.call.fetch.planOrder) }
             }
         }
     }
 
     /// Queues a committed call's lines, emptying `lines`; dropped once handed over or stopped.
     func add(_ lines: inout CallLines, of call: SharedRunStore.Call) {
-        queue.put(Item(lines: lines.drain(), call: call))
+        staged.coming.withLock { _ = $0.insert(call.fetch.planOrder) }
+        if !queue.put(Item(lines: lines.drain(), call: call)) { staged.coming.withLock { _ = $0.remove(call.fetch.planOrder) } }
+    }
+
+    /// This process fetches the call of `order` (its lines come through `add`), or no longer
+    /// does (`coming: false`: it failed, or its claim was lost, so another process may commit it).
+    func fetching(_ order: Int, _ coming: Bool) {
+        staged.coming.withLock { if coming { $0.insert(order) } else { $0.remove(order) } }
+    }
+
+    /// Whether the call of `order` is staged here or on its way through `add`.
+    func holds(_ order: Int) -> Bool {
+        staged.orders.withLock { $0.contains(order) } || staged.coming.withLock { $0.contains(order) }
+    }
+
+    /// Thrown out of `copy` when `stop` says so.
+    struct Stopped: Error {}
+
+    /// Stages a call another process committed, read from `store`, a chunk per transaction
+    /// (this process's own calls are staged between them); counted as staged once whole. A
+    /// call cut short leaves some of its rows: harmless, since the publisher copies that call
+    /// again and its upsert writes the same rows over them.
+    func copy(_ order: Int, of runId: String, from store: SharedRunStore, stop: @escaping () -> Bool) throws {
+        guard !handedOver.load(ordering: .relaxed) else { throw Stopped() }
+        try store.forEachTicketBatch(of: runId, only: [order]) { batch, callOrder in
+            if stop() { throw Stopped() }
+            try tickets.write { db in
+                let stager = try RunStore.TicketStager(db)
+                for t in batch { try stager.stage(t, order: callOrder, in: db) }
+            }
+        }
+        staged.orders.withLock { _ = $0.insert(order) }
     }
 
     /// Stages what is queued, then closes the database and moves its file to `target`; the

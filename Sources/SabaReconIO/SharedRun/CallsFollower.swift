@@ -1,0 +1,51 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Copies the calls other processes commit for the run this process opened into its private
+/// `run.sqlite` (`TicketsAhead`) while the run is still being fetched, so that publishing
+/// copies only the calls committed last (SPEC §7; the issue-23 tail: with four processes the
+/// publisher copied three quarters of the tickets after the last call). A thread of its own,
+/// with its own store connection; looks once a second, at a lower priority than the fetch
+/// and the ledger read beside it. Best effort: what stops it is logged, and the publisher
+/// copies what was not staged here.
+final class CallsFollower: Sendable {
+    /// Shared with the thread (an `Atomic` itself cannot be captured).
+    final class Flag: Sendable {
+        private let value = Atomic<Bool>(false)
+        var isSet: Bool { value.load(ordering: .relaxed) }
+        func set() { value.store(true, ordering: .relaxed) }
+    }
+    private let stopped = Flag()
+    private let wake = DispatchSemaphore(value: 0)
+    private let thread: BackgroundThread<Void>
+
+    init(runId: String, store: SharedRunStore, tickets: TicketsAhead, every: TimeInterval = 1, logger: Logger) {
+        thread = BackgroundThread { [stopped, wake] in
+            defer { store.close() }
+            FetchStage.yieldToOtherWork()
+            let stop = { stopped.isSet }
+            while !stop() {
+                do {
+                    for (call, _, _) in try store.calls(of: runId) where !tickets.holds(call.fetch.planOrder) {
+                        if stop() { return }
+                        try tickets.copy(call.fetch.planOrder, of: runId, from: store, stop: stop)
+                    }
+                } catch is TicketsAhead.Stopped {
+                    return
+                } catch {
+                    logger.notice("run \(runId): the calls other processes fetched are copied from the store when published, not ahead: \(error)")
+                    return
+                }
+                _ = wake.wait(timeout: .now() + every)
+            }
+        }
+    }
+
+    /// Ends the copying (a call being copied is cut short) and waits for the thread.
+    func stop() {
+        stopped.set()
+        wake.signal()
+        _ = try? thread.wait()
+    }
+}
