@@ -114,6 +114,7 @@ extension RunCoordinator {
                 }
                 helper.clock = clock
                 helper.poll = poll
+                helper.nap = { [helpers] in helpers.nap($0) }
                 helper.fetched = { published.add(fetched: $0) }
                 helper.ahead = ahead
                 do { try helper.fetchCalls(until: stop) } catch {

@@ -15,6 +15,8 @@ public struct SharedRunWorker {
     public var logger: Logger
     /// How often a worker with nothing to claim looks again.
     public var poll: TimeInterval = 0.5
+    /// Waits `poll` between looks; a fetch helper's wait is cut short when its process stops it.
+    var nap: @Sendable (TimeInterval) -> Void = { Thread.sleep(forTimeInterval: $0) }
     /// How long a run ready to publish is left to the process that created it (`PublishingGrace`).
     public var publishingGrace: Duration = .seconds(2)
     public var clock: any WallClock = SystemWallClock()
@@ -55,7 +57,7 @@ public struct SharedRunWorker {
             }
             if try store.openRuns().isEmpty { return }
             // Calls are held by other workers: wait for them, or for their leases to run out.
-            Thread.sleep(forTimeInterval: poll)
+            nap(poll)
         }
     }
 
@@ -68,7 +70,7 @@ public struct SharedRunWorker {
                 continue
             }
             if try store.openRuns().isEmpty { return }
-            Thread.sleep(forTimeInterval: poll)
+            nap(poll)
         }
     }
 

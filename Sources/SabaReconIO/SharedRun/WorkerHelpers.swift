@@ -8,6 +8,14 @@ final class WorkerHelpers: Sendable {
     private let stopping = Atomic<Bool>(false)
     private let threads = Mutex<[BackgroundThread<Void>]>([])
     private let stores = Mutex<[SharedRunStore]>([])
+    /// Signalled by `stop()`, once per helper: a helper waiting for work looks at once.
+    private let wake = DispatchSemaphore(value: 0)
+
+    /// A helper's wait between looks for work (its poll interval), cut short by `stop()`: the
+    /// process ends as soon as the run is published, not up to a poll interval later.
+    func nap(_ seconds: TimeInterval) {
+        _ = wake.wait(timeout: .now() + seconds)
+    }
 
     /// `work` throws what stopped it (a call the provider refused fails its run in the store
     /// too); `stop()` returns the first such error, for the process's exit status.
@@ -25,6 +33,7 @@ final class WorkerHelpers: Sendable {
             t = []
             return all
         }
+        for _ in started { wake.signal() }
         var first: (any Error)?
         for thread in started {
             do { try thread.wait() } catch { first = first ?? error }
