@@ -92,6 +92,27 @@ import TestSupport
         #expect(outcome.any == "20260720T120000Z-0004", "a caller naming no run takes any")
     }
 
+    /// The process that resumes a run reads it ahead, so publishing is left to it first (its
+    /// creator may be the process that died).
+    @Test func aResumingProcessIsLeftThePublishingFirst() async throws {
+        let pg = try TestPostgres.server()
+        let (url, _) = try pg.makeDatabase()
+        let outcome: (ofOthersA: [String], ofOthersB: [String]) = try await blocking {
+            let a = try SharedRunStore(url: url, worker: "a", lease: 30)
+            let b = try SharedRunStore(url: url, worker: "b", lease: 30)
+            defer { a.close(); b.close() }
+            try a.migrate()
+            let id = try a.createOrJoin(try record("20260720T120000Z-0005"))
+            try b.reopen(id)
+            while let call = try a.claimCall() {
+                try a.commit(call, tickets: [], stats: FetchStats(tickets: 0, bytes: 2, attempts: 1, seconds: 0.1))
+            }
+            return (try a.readyRunsOfOthers(), try b.readyRunsOfOthers())
+        }
+        #expect(outcome.ofOthersA == ["20260720T120000Z-0005"], "a created it, b resumed it: a waits")
+        #expect(outcome.ofOthersB.isEmpty)
+    }
+
     @Test func anExpiredLeaseIsClaimedAgain() async throws {
         let pg = try TestPostgres.server()
         let (url, _) = try pg.makeDatabase()

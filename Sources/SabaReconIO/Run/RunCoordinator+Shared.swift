@@ -86,13 +86,15 @@ extension RunCoordinator {
             var book = RefundBook(maxMalformed: settings.refundMaxMalformed)
             _ = try RefundFileReader(maxBytes: settings.refundMaxBytes, maxLines: settings.refundMaxLines).read((record.judging ?? settings.judging).refundPaths, into: &book)
             let reads = LedgerRead.forRun(plan: record.plan, book: book, lookback: ReconcileOptions.defaultRefundLookback)
+            let source = try settings.openLedger()
             // A connection of its own copies the other processes' calls meanwhile; without it, the publisher copies them all.
             let follow: SharedRunStore?
             do { follow = try openStore(storeURL, suffix: "#ahead") } catch {
                 logger.notice("run \(runId): the calls other processes fetch are copied when the run is published, not ahead: \(error)")
                 follow = nil
             }
-            try ahead.start(runId: runId, reads: reads, indexForRefunds: !book.isEmpty, source: try settings.openLedger(), clock: clock, follow: follow)
+            // `start` owns both from here, whatever it throws.
+            try ahead.start(runId: runId, reads: reads, indexForRefunds: !book.isEmpty, source: source, clock: clock, follow: follow)
         } catch {
             logger.notice("run \(runId): the ledger is read when the run is published, not ahead: \(error)")
         }

@@ -42,10 +42,12 @@ final class CallsFollower: Sendable {
         }
     }
 
-    /// Ends the copying (a call being copied is cut short) and waits for the thread.
-    func stop() {
+    /// Ends the copying (a call being copied is cut short), waiting a few seconds at most for
+    /// the thread: one stuck on its store connection (a PostgreSQL fail-over) must not hold up
+    /// publishing. A write it makes later is refused (`TicketsAhead.handOver`).
+    func stop(waitingAtMost seconds: TimeInterval = 5) {
         stopped.set()
         wake.signal()
-        _ = try? thread.wait()
+        _ = thread.ended(within: seconds)
     }
 }

@@ -741,6 +741,8 @@ public final class SharedRunStore: Sendable {
 
     /// `--resume RUN_ID --store`: an open run is joined; a failed one is opened again, its done
     /// calls kept; a finished one is refused (rediff its folder instead).
+    /// The resuming process becomes the run's `created_by`: it reads the ledger ahead and follows
+    /// the calls (`RunAhead`), so publishing is left to it first (`claimPublishing(othersDue:)`).
     public func reopen(_ runId: String) throws {
         guard let state = try state(of: runId) else { throw JobError("no run \(runId) in the store \(displayName)") }
         switch state.state {
@@ -750,12 +752,18 @@ public final class SharedRunStore: Sendable {
             try sync("reopen the run") { [self] in
                 let c = try await connection(0)
                 _ = try await c.query("""
-                    UPDATE saba_recon.runs SET state = 'fetching', exit_status = NULL, summary = NULL, finished_at = NULL, publisher = NULL, lease_until = NULL
+                    UPDATE saba_recon.runs SET state = 'fetching', exit_status = NULL, summary = NULL, finished_at = NULL, publisher = NULL, lease_until = NULL,
+                        created_by = \(worker)
                     WHERE run_id = \(runId) AND state = 'failed'
                     """, logger: logger)
                 _ = try await c.query("UPDATE saba_recon.calls SET claimed_by = NULL, lease_until = NULL WHERE run_id = \(runId) AND NOT done", logger: logger)
             }
-        case .fetching, .publishing:
+        case .fetching:
+            try sync("resume the run") { [self] in
+                let c = try await connection(0)
+                _ = try await c.query("UPDATE saba_recon.runs SET created_by = \(worker) WHERE run_id = \(runId) AND state = 'fetching'", logger: logger)
+            }
+        case .publishing:
             return
         }
     }

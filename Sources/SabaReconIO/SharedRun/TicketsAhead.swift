@@ -26,6 +26,9 @@ final class TicketsAhead: Sendable {
     private let staged = Staged()
     private let tickets: any DatabaseWriter
     private let handedOver = Atomic<Bool>(false)
+    /// False once `handOver` closes the database: a copy's write takes this lock, so none
+    /// lands on a closed or moved file (the follower may outlive its stop, `CallsFollower`).
+    private let open = Mutex(true)
 
     init(tickets: any DatabaseWriter, logger: Logger) {
         self.tickets = tickets
@@ -60,9 +63,11 @@ final class TicketsAhead: Sendable {
         staged.coming.withLock { if coming { $0.insert(order) } else { $0.remove(order) } }
     }
 
-    /// Whether the call of `order` is staged here or on its way through `add`.
+    /// Whether the call of `order` is staged here or on its way through `add`. `coming` is read
+    /// first: the writer adds a call to `orders` before it leaves `coming`, so a call moving
+    /// from one to the other is seen in one of them.
     func holds(_ order: Int) -> Bool {
-        staged.orders.withLock { $0.contains(order) } || staged.coming.withLock { $0.contains(order) }
+        staged.coming.withLock { $0.contains(order) } || staged.orders.withLock { $0.contains(order) }
     }
 
     /// Thrown out of `copy` when `stop` says so.
@@ -76,9 +81,12 @@ final class TicketsAhead: Sendable {
         guard !handedOver.load(ordering: .relaxed) else { throw Stopped() }
         try store.forEachTicketBatch(of: runId, only: [order]) { batch, callOrder in
             if stop() { throw Stopped() }
-            try tickets.write { db in
-                let stager = try RunStore.TicketStager(db)
-                for t in batch { try stager.stage(t, order: callOrder, in: db) }
+            try open.withLock { (isOpen: inout Bool) throws -> Void in
+                guard isOpen else { throw Stopped() }
+                try tickets.write { db in
+                    let stager = try RunStore.TicketStager(db)
+                    for t in batch { try stager.stage(t, order: callOrder, in: db) }
+                }
             }
         }
         staged.orders.withLock { _ = $0.insert(order) }
@@ -92,6 +100,8 @@ final class TicketsAhead: Sendable {
         queue.cancel(keepingQueued: true)
         queue.finish()
         _ = try? writer.wait()
+        // No copy writes from here on (one under way finishes first).
+        open.withLock { $0 = false }
         let orders = staged.orders.withLock { $0 }
         guard !orders.isEmpty else { return [] }
         // Closing the last connection checkpoints the WAL into the file.

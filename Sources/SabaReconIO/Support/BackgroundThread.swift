@@ -24,6 +24,13 @@ final class BackgroundThread<Value: Sendable>: Sendable {
         return nil
     }
 
+    /// Whether the thread ended within `seconds` (its result is then `wait()`'s).
+    func ended(within seconds: TimeInterval) -> Bool {
+        guard finished.wait(timeout: .now() + seconds) == .success else { return false }
+        finished.signal()
+        return true
+    }
+
     /// Joins the thread: its value, or the error it threw. Waiting twice is harmless.
     func wait() throws -> Value {
         finished.wait()
