@@ -7,27 +7,23 @@ import Synchronization
 /// fetched, so the two use both cores. `wait()` joins it; `stop()` asks it to end early
 /// (the fetch failed), and it then stops at its next row.
 final class LedgerStage: Sendable {
-    /// Set when the fetch failed: staging ends at its next row.
-    final class StopFlag: Sendable {
-        let raised = Atomic<Bool>(false)
-    }
-
-    private let stopping: StopFlag
+    /// Raised when the fetch failed: staging ends at its next row.
+    private let stopping: SharedFlag
     private let work: BackgroundThread<(StagedLedger, Double)>
 
     /// Starts reading `reads` of `source` into `store` at once.
     init(store: RunStore, source: any LedgerSource, reads: [LedgerRead], indexForRefunds: Bool, clock: any WallClock) {
-        let stopping = StopFlag()
+        let stopping = SharedFlag()
         work = BackgroundThread {
             let started = clock.now()
             let staged = try store.stageLedger(from: source, reads: reads, indexForRefunds: indexForRefunds,
-                                               shouldStop: { stopping.raised.load(ordering: .relaxed) })
+                                               shouldStop: { stopping.isRaised })
             return (staged, clock.now().timeIntervalSince(started))
         }
         self.stopping = stopping
     }
 
-    func stop() { stopping.raised.store(true, ordering: .relaxed) }
+    func stop() { stopping.raise() }
 
     /// Throws the ledger's error if staging has already failed; returns at once otherwise.
     func checkFailed() throws {

@@ -10,13 +10,7 @@ import Synchronization
 /// and the ledger read beside it. Best effort: what stops it is logged, and the publisher
 /// copies what was not staged here.
 final class CallsFollower: Sendable {
-    /// Shared with the thread (an `Atomic` itself cannot be captured).
-    final class Flag: Sendable {
-        private let value = Atomic<Bool>(false)
-        var isSet: Bool { value.load(ordering: .relaxed) }
-        func set() { value.store(true, ordering: .relaxed) }
-    }
-    private let stopped = Flag()
+    private let stopped = SharedFlag()
     private let wake = DispatchSemaphore(value: 0)
     private let thread: BackgroundThread<Void>
 
@@ -24,7 +18,7 @@ final class CallsFollower: Sendable {
         thread = BackgroundThread { [stopped, wake] in
             defer { store.close() }
             FetchStage.yieldToOtherWork()
-            let stop = { stopped.isSet }
+            let stop = { stopped.isRaised }
             while !stop() {
                 do {
                     for (call, _, _) in try store.calls(of: runId) where !tickets.holds(call.fetch.planOrder) {
@@ -46,7 +40,7 @@ final class CallsFollower: Sendable {
     /// the thread: one stuck on its store connection (a PostgreSQL fail-over) must not hold up
     /// publishing. A write it makes later is refused (`TicketsAhead.handOver`).
     func stop(waitingAtMost seconds: TimeInterval = 5) {
-        stopped.set()
+        stopped.raise()
         wake.signal()
         _ = thread.ended(within: seconds)
     }

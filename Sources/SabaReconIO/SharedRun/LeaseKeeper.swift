@@ -5,9 +5,8 @@ import Synchronization
 /// a worker that is alive keeps its window; one that is killed loses it when the lease ends.
 /// When a renewal finds the claim gone, `lost` says so and the work in hand stops.
 final class LeaseKeeper: Sendable {
-    final class Flag: Sendable { let raised = Atomic<Bool>(false) }
-    private let stopped = Flag()
-    private let gone = Flag()
+    private let stopped = SharedFlag()
+    private let gone = SharedFlag()
     private let thread: BackgroundThread<Void>
 
     /// `renew` returns false when the claim is no longer this process's.
@@ -16,22 +15,22 @@ final class LeaseKeeper: Sendable {
         let gone = self.gone
         thread = BackgroundThread {
             var next = Date().addingTimeInterval(interval)
-            while !stopped.raised.load(ordering: .relaxed) {
+            while !stopped.isRaised {
                 usleep(50_000)
                 guard Date() >= next else { continue }
                 // A renewal that fails (the store unreachable past its retries) is tried again at
                 // the next tick; the commit checks the claim itself.
-                if let held = try? renew(), !held { gone.raised.store(true, ordering: .relaxed) }
+                if let held = try? renew(), !held { gone.raise() }
                 next = Date().addingTimeInterval(interval)
             }
         }
     }
 
     /// The claim was found taken over: stop the work it covers.
-    var lost: Bool { gone.raised.load(ordering: .relaxed) }
+    var lost: Bool { gone.isRaised }
 
     func stop() {
-        stopped.raised.store(true, ordering: .relaxed)
+        stopped.raise()
         _ = try? thread.wait()
     }
 }

@@ -16,12 +16,13 @@ final class TicketsAhead: Sendable {
 
     private let queue = BoundedQueue<Item>(capacity: 1, producers: 1)
     private let writer: BackgroundThread<Void>
-    /// Plan orders of the calls staged, each in one transaction (shared with the writer), and
-    /// of this process's calls on their way here (fetched, committed or queued), which the
-    /// `CallsFollower` leaves alone.
+    /// Plan orders of the calls staged (`orders`, each whole) and of this process's calls on
+    /// their way here (`coming`: fetched, committed or queued), which the `CallsFollower`
+    /// leaves alone; under one lock, so a call moves from one to the other at once. A class,
+    /// shared with the writer thread.
     final class Staged: Sendable {
-        let orders = Mutex<Set<Int>>([])
-        let coming = Mutex<Set<Int>>([])
+        struct Sets { var orders: Set<Int> = []; var coming: Set<Int> = [] }
+        let sets = Mutex(Sets())
     }
     private let staged = Staged()
     private let tickets: any DatabaseWriter
@@ -42,32 +43,30 @@ final class TicketsAhead: Sendable {
                         let stager = try RunStore.TicketStager(db)
                         while let line = left.popLast() { try stager.stage(try TicketLine.decode(line), order: item.call.fetch.planOrder, in: db) }
                     }
-                    staged.orders.withLock { _ = $0.insert(item.call.fetch.planOrder) }
+                    staged.sets.withLock { _ = $0.orders.insert(item.call.fetch.planOrder); _ = $0.coming.remove(item.call.fetch.planOrder) }
                 } catch {
+                    staged.sets.withLock { _ = $0.coming.remove(item.call.fetch.planOrder) }
                     logger.notice("run \(item.call.runId): window \(item.call.window.index) settled=\(item.call.settled) is copied from the store when published (staging it here failed: \(error))")
                 }
-                staged.coming.withLock { _ = $0.remove(item.call.fetch.planOrder) }
             }
         }
     }
 
     /// Queues a committed call's lines, emptying `lines`; dropped once handed over or stopped.
     func add(_ lines: inout CallLines, of call: SharedRunStore.Call) {
-        staged.coming.withLock { _ = $0.insert(call.fetch.planOrder) }
-        if !queue.put(Item(lines: lines.drain(), call: call)) { staged.coming.withLock { _ = $0.remove(call.fetch.planOrder) } }
+        fetching(call.fetch.planOrder, true)
+        if !queue.put(Item(lines: lines.drain(), call: call)) { fetching(call.fetch.planOrder, false) }
     }
 
     /// This process fetches the call of `order` (its lines come through `add`), or no longer
     /// does (`coming: false`: it failed, or its claim was lost, so another process may commit it).
     func fetching(_ order: Int, _ coming: Bool) {
-        staged.coming.withLock { if coming { $0.insert(order) } else { $0.remove(order) } }
+        staged.sets.withLock { if coming { $0.coming.insert(order) } else { $0.coming.remove(order) } }
     }
 
-    /// Whether the call of `order` is staged here or on its way through `add`. `coming` is read
-    /// first: the writer adds a call to `orders` before it leaves `coming`, so a call moving
-    /// from one to the other is seen in one of them.
+    /// Whether the call of `order` is staged here or on its way through `add`.
     func holds(_ order: Int) -> Bool {
-        staged.coming.withLock { $0.contains(order) } || staged.orders.withLock { $0.contains(order) }
+        staged.sets.withLock { $0.coming.contains(order) || $0.orders.contains(order) }
     }
 
     /// Thrown out of `copy` when `stop` says so.
@@ -78,7 +77,6 @@ final class TicketsAhead: Sendable {
     /// call cut short leaves some of its rows: harmless, since the publisher copies that call
     /// again and its upsert writes the same rows over them.
     func copy(_ order: Int, of runId: String, from store: SharedRunStore, stop: @escaping () -> Bool) throws {
-        guard !handedOver.load(ordering: .relaxed) else { throw Stopped() }
         try store.forEachTicketBatch(of: runId, only: [order]) { batch, callOrder in
             if stop() { throw Stopped() }
             try open.withLock { (isOpen: inout Bool) throws -> Void in
@@ -89,7 +87,7 @@ final class TicketsAhead: Sendable {
                 }
             }
         }
-        staged.orders.withLock { _ = $0.insert(order) }
+        staged.sets.withLock { _ = $0.orders.insert(order) }
     }
 
     /// Stages what is queued, then closes the database and moves its file to `target`; the
@@ -102,7 +100,7 @@ final class TicketsAhead: Sendable {
         _ = try? writer.wait()
         // No copy writes from here on (one under way finishes first).
         open.withLock { $0 = false }
-        let orders = staged.orders.withLock { $0 }
+        let orders = staged.sets.withLock { $0.orders }
         guard !orders.isEmpty else { return [] }
         // Closing the last connection checkpoints the WAL into the file.
         try tickets.close()
