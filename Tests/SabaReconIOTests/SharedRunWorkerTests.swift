@@ -44,4 +44,39 @@ import SabaSandbox
         #expect(state == .publishing)
         #expect(try pg.psqlValue("SELECT publisher FROM saba_recon.runs WHERE run_id = '\(runId)'", database: db) == "other")
     }
+
+    /// A publisher killed while it copies the tickets must not leave a folder whose calls all
+    /// read as done: a plain nightly of the same days would resume it, fetch nothing and
+    /// report the tickets not yet copied as missing at the provider. The calls are marked done
+    /// in the folder only once their tickets are in it.
+    @Test func aPublisherMarksTheCallsDoneInItsFolderOnlyOnceTheirTicketsAreIn() async throws {
+        let pg = try TestPostgres.server()
+        let (url, _) = try pg.makeDatabase()
+        let scene = try JobScene()
+        let runId = "20260720T130000Z-0003"
+        let (before, after, tickets, calls): (Int, Int, Int, Int) = try await blocking {
+            let store = try SharedRunStore(url: url, worker: "w", lease: 30, logger: Logger(label: "test"))
+            defer { store.close() }
+            try store.migrate()
+            _ = try store.createOrJoin(RunRecord(runId: runId, plan: scene.plan, now: JobScene.now, judging: RunJudging()))
+            let seen = Mutex((before: -1, after: -1, tickets: -1))
+            let worker = SharedRunWorker(store: store, client: try FetchStageTests.client(BookTransport(book: scene.book)), outRoot: scene.out,
+                                         logger: Logger(label: "test")) { runId, _, copy in
+                let local = try RunFolder.open(runId, in: scene.out).store()
+                // What a kill here (before or during the copy) leaves in the folder.
+                let before = try local.committedCalls().count
+                try copy(local)
+                let after = (try local.committedCalls().count, try local.ticketCount())
+                seen.withLock { $0 = (before, after.0, after.1) }
+                return (0, [], nil)
+            }
+            try worker.work { seen.withLock { $0.before } >= 0 }
+            let s = seen.withLock { $0 }
+            return (s.before, s.after, s.tickets, try store.calls(of: runId).count)
+        }
+        #expect(calls == scene.plan.calls.count)
+        #expect(before == 0)
+        #expect(after == calls)
+        #expect(tickets > 0)
+    }
 }

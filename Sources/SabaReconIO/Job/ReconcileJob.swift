@@ -84,7 +84,9 @@ public struct ReconcileJob: Sendable {
             let done = try folder.store().committedCalls()
             do {
                 try WindowPlanner().check(record.plan, realNow: clock.now()) { w in
-                    FetchCall.Kind.allCases.allSatisfy { done.contains(FetchCall(window: w, kind: $0)) }
+                    // A shared run's calls are all fetched (in the store); this folder marks
+                    // them done only once their tickets are copied in.
+                    options.copyTickets != nil || FetchCall.Kind.allCases.allSatisfy { done.contains(FetchCall(window: w, kind: $0)) }
                 }
             } catch {
                 throw JobError("run \(id): \(folder.url.path)/run.json: \(error); refusing to resume it")
@@ -165,7 +167,11 @@ public struct ReconcileJob: Sendable {
             if ahead != nil { logger.info("ledger: read while the calls were fetched") }
             let ledgerStage = ahead?.stage ?? LedgerStage(store: runStore, source: ledger, reads: reads, indexForRefunds: !book.isEmpty, clock: clock)
             do {
-                if let client {
+                if options.copyTickets != nil {
+                    // A shared run's publisher: every call was fetched by the store's workers,
+                    // and the copy below marks them done in this folder as their tickets land.
+                    metrics.windowsReused += plan.calls.count
+                } else if let client {
                     stage = .fetch
                     try FetchStage(client: client, store: runStore, clock: clock, logger: logger, progress: options.progress,
                                    concurrency: options.fetchConcurrency, check: { try ledgerStage.checkFailed() })

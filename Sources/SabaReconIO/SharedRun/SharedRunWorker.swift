@@ -149,11 +149,9 @@ public struct SharedRunWorker {
             let folder = try RunFolder.shared(runId, in: outRoot, record: record)
             // The calls this process fetched, staged as it went, move in; the others are copied.
             let fetchedHere = ahead?.handOverTickets(of: runId, into: folder.url) ?? []
-            let local = try folder.store()
-            var shares: [Manifest.SharedRun.Call] = []
-            for (call, stats, by) in try store.calls(of: runId) {
-                _ = try local.stage(call.fetch) { _ in stats }
-                shares.append(.init(window_start: UTCTime.iso(call.window.start), window_end: UTCTime.iso(call.window.end), is_settled: call.settled, fetched_by: by))
+            let calls = try store.calls(of: runId)
+            let shares = calls.map { call, _, by in
+                Manifest.SharedRun.Call(window_start: UTCTime.iso(call.window.start), window_end: UTCTime.iso(call.window.end), is_settled: call.settled, fetched_by: by)
             }
             if !fetchedHere.isEmpty { logger.info("publishing run \(runId): \(fetchedHere.count) of \(shares.count) calls staged here moved in; the others are copied from the store") }
             // Reports are written only while the claim is held: a publisher whose lease ran out
@@ -163,6 +161,11 @@ public struct SharedRunWorker {
             }
             let (status, lines, result) = try publish(runId, Manifest.SharedRun(store: store.displayName, published_by: store.worker, calls: shares)) { [store] local in
                 try store.forEachTicketBatch(of: runId, skipping: fetchedHere) { try local.stage($0, order: $1) }
+                // The calls are marked done in the folder only once their tickets are in it: a
+                // publisher killed during the copy leaves calls a resume fetches again, never a
+                // folder that looks complete with tickets missing (a plain nightly would resume
+                // it and report them missing at the provider).
+                for (call, stats, _) in calls { _ = try local.stage(call.fetch) { _ in stats } }
                 // Checked again before the job matches and writes: the copy and the ledger
                 // read are the long part of publishing.
                 guard !keeper.lost, try store.holdsPublishing(runId) else {
