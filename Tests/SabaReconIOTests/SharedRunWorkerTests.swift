@@ -54,29 +54,86 @@ import SabaSandbox
         let (url, _) = try pg.makeDatabase()
         let scene = try JobScene()
         let runId = "20260720T130000Z-0003"
-        let (before, after, tickets, calls): (Int, Int, Int, Int) = try await blocking {
+        let (cut, partial, after, tickets, calls): (Int, Int, Int, Int, Int) = try await blocking {
             let store = try SharedRunStore(url: url, worker: "w", lease: 30, logger: Logger(label: "test"))
             defer { store.close() }
             try store.migrate()
             _ = try store.createOrJoin(RunRecord(runId: runId, plan: scene.plan, now: JobScene.now, judging: RunJudging()))
-            let seen = Mutex((before: -1, after: -1, tickets: -1))
+            let seen = Mutex((cut: -1, partial: -1, after: -1, tickets: -1))
             let worker = SharedRunWorker(store: store, client: try FetchStageTests.client(BookTransport(book: scene.book)), outRoot: scene.out,
                                          logger: Logger(label: "test")) { runId, _, copy in
                 let local = try RunFolder.open(runId, in: scene.out).store()
-                // What a kill here (before or during the copy) leaves in the folder.
-                let before = try local.committedCalls().count
+                // The copy dies part-way (as a kill would leave it): some tickets are in.
+                try local.tickets.write { db in
+                    try db.execute(sql: """
+                        CREATE TEMP TRIGGER killed BEFORE INSERT ON main.tickets WHEN (SELECT count(*) FROM main.tickets) >= 200
+                        BEGIN SELECT RAISE(ABORT, 'killed by the test'); END
+                        """)
+                }
+                #expect(throws: (any Error).self) { try copy(local) }
+                let cut = (try local.committedCalls().count, try local.ticketCount())
+                try local.tickets.write { db in try db.execute(sql: "DROP TRIGGER temp.killed") }
                 try copy(local)
                 let after = (try local.committedCalls().count, try local.ticketCount())
-                seen.withLock { $0 = (before, after.0, after.1) }
+                seen.withLock { $0 = (cut.0, cut.1, after.0, after.1) }
                 return (0, [], nil)
             }
-            try worker.work { seen.withLock { $0.before } >= 0 }
+            try worker.work { seen.withLock { $0.cut } >= 0 }
             let s = seen.withLock { $0 }
-            return (s.before, s.after, s.tickets, try store.calls(of: runId).count)
+            return (s.cut, s.partial, s.after, s.tickets, try store.calls(of: runId).count)
         }
         #expect(calls == scene.plan.calls.count)
-        #expect(before == 0)
+        #expect(cut == 0)
+        #expect(partial > 0 && partial < tickets)
         #expect(after == calls)
-        #expect(tickets > 0)
+    }
+
+    /// The publishing job is a resume of the run's folder that fetches nothing: the copy brings
+    /// every call and marks it done. So it makes no provider call (the folder has no call
+    /// marked done when it starts), also past Saba's 180-day history; and a call the copy
+    /// did not bring fails the run instead of being matched as a call of no tickets.
+    @Test func thePublishingJobFetchesNothingAndRefusesACallTheCopyLeftOut() throws {
+        let scene = try JobScene()
+        let reference = try scene.job(.fresh(scene.plan, now: JobScene.now), transport: BookTransport(book: scene.book)).run()
+        let tickets = try Self.tickets(of: try RunFolder.open(reference.runId, in: scene.out).store())
+        func publish(_ runId: String, leavingOut left: Int) throws -> (Result<JobResult, any Error>, Int) {
+            let record = RunRecord(runId: runId, plan: scene.plan, now: JobScene.now, judging: RunJudging())
+            _ = try RunFolder.shared(runId, in: scene.out, record: record)
+            var options = ReconcileOptions(outRoot: scene.out, toolVersion: "test")
+            options.sharedRun = Manifest.SharedRun(store: "test", published_by: "w", calls: [])
+            let calls = Array(scene.plan.calls.dropLast(left))
+            options.copyTickets = { local in
+                for (order, list) in Dictionary(grouping: tickets, by: \.1) { try local.stage(list.map(\.0), order: order) }
+                for call in calls { _ = try local.stage(call) { _ in FetchStats() } }
+            }
+            let transport = BookTransport(book: scene.book)
+            // A year after the run's day: its first windows are past Saba's history.
+            let job = ReconcileJob(options: options, start: .resume(runId: runId), client: try FetchStageTests.client(transport),
+                                   ledger: try SQLiteLedgerSource(path: scene.ledgerPath), clock: FixedWallClock(JobScene.now.addingTimeInterval(365 * 86_400)))
+            return (Result { try job.run() }, transport.count)
+        }
+        let (published, calls) = try publish("20260720T130000Z-0004", leavingOut: 0)
+        let result = try published.get()
+        #expect(calls == 0)
+        #expect(result.exitStatus == reference.exitStatus)
+        #expect(try scene.reports(result.folder) == scene.reports(reference.folder))
+
+        let (failed, callsToo) = try publish("20260720T130000Z-0005", leavingOut: 1)
+        #expect(callsToo == 0)
+        if case .failure(let error) = failed {
+            #expect(error is JobError)
+            #expect("\(error)".contains("handed over \(scene.plan.calls.count - 1) of the run's \(scene.plan.calls.count) calls"))
+        } else {
+            Issue.record("a publish whose copy left a call out succeeded")
+        }
+    }
+
+    static func tickets(of store: RunStore) throws -> [(Ticket, Int)] {
+        try store.tickets.read { db in
+            let s = try RawStatement(db, sql: "SELECT \(RunStore.ticketColumns), call_order FROM tickets ORDER BY trans_id")
+            var out: [(Ticket, Int)] = []
+            while try s.next(db) { out.append((try RunStore.ticket(s), Int(s.int(20)))) }
+            return out
+        }
     }
 }

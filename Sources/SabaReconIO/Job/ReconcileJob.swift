@@ -86,7 +86,7 @@ public struct ReconcileJob: Sendable {
                 try WindowPlanner().check(record.plan, realNow: clock.now()) { w in
                     // A shared run's calls are all fetched (in the store); this folder marks
                     // them done only once their tickets are copied in.
-                    options.copyTickets != nil || FetchCall.Kind.allCases.allSatisfy { done.contains(FetchCall(window: w, kind: $0)) }
+                    options.publishesSharedRun || FetchCall.Kind.allCases.allSatisfy { done.contains(FetchCall(window: w, kind: $0)) }
                 }
             } catch {
                 throw JobError("run \(id): \(folder.url.path)/run.json: \(error); refusing to resume it")
@@ -167,20 +167,26 @@ public struct ReconcileJob: Sendable {
             if ahead != nil { logger.info("ledger: read while the calls were fetched") }
             let ledgerStage = ahead?.stage ?? LedgerStage(store: runStore, source: ledger, reads: reads, indexForRefunds: !book.isEmpty, clock: clock)
             do {
-                if options.copyTickets != nil {
-                    // A shared run's publisher: every call was fetched by the store's workers,
-                    // and the copy below marks them done in this folder as their tickets land.
+                if options.publishesSharedRun, let copyTickets = options.copyTickets {
+                    // A shared run's publisher fetches nothing: the store's workers fetched every
+                    // call, and the copy marks each done in this folder once its tickets are in.
                     metrics.windowsReused += plan.calls.count
+                    metrics.stageSeconds[.fetch] = 0
+                    stage = .store
+                    try copyTickets(runStore)
+                    // The store is trusted no further than the report root: a call it did not
+                    // hand over fails the run rather than being matched as a call of no tickets.
+                    let done = try runStore.committedCalls()
+                    if let missing = plan.calls.first(where: { !done.contains($0) }) {
+                        let count = plan.calls.filter { !done.contains($0) }.count
+                        throw JobError("the run store handed over \(plan.calls.count - count) of the run's \(plan.calls.count) calls; \(missing) is not among them, so its tickets would read as missing")
+                    }
+                    try ledgerStage.checkFailed()
                 } else if let client {
                     stage = .fetch
                     try FetchStage(client: client, store: runStore, clock: clock, logger: logger, progress: options.progress,
                                    concurrency: options.fetchConcurrency, check: { try ledgerStage.checkFailed() })
                         .run(plan.calls, metrics: &metrics)
-                }
-                if let copyTickets = options.copyTickets {
-                    stage = .store
-                    try copyTickets(runStore)
-                    try ledgerStage.checkFailed()
                 }
             } catch {
                 ledgerStage.stop()

@@ -28,6 +28,8 @@ public struct ReconcileOptions: Sendable {
     /// The shared run's tickets, copied from the store into run.sqlite by its publisher: run
     /// where the fetch runs, so the ledger is read on the other core meanwhile.
     public var copyTickets: (@Sendable (RunStore) throws -> Void)?
+    /// This job publishes a shared run: it fetches nothing (the copy brings every call).
+    var publishesSharedRun: Bool { copyTickets != nil }
     /// What this process kept ahead for the shared run it opened; the job takes its ledger
     /// if it publishes that run.
     var runAhead: RunAhead?

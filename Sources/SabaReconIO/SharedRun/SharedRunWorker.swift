@@ -4,10 +4,10 @@ import SabaReconCore
 
 /// One process's share of the runs in a `SharedRunStore` (SPEC §7): it claims calls and
 /// fetches them, and when a run's calls are all done, claims its publishing step: a local run
-/// folder under the shared `OUT` gets the calls' statistics and, in the job, the run's
-/// tickets (beside the ledger read), and is then finished
-/// exactly as `run --resume` finishes a killed run (ledger, match, reports, `latest`), so the
-/// reports are byte for byte a single process's.
+/// folder under the shared `OUT` gets, in the job, the run's tickets (beside the ledger read)
+/// and then each call's statistics (a call is marked done there only once its tickets are in),
+/// and is then finished exactly as `run --resume` finishes a killed run (ledger, match,
+/// reports, `latest`), fetching nothing, so the reports are byte for byte a single process's.
 public struct SharedRunWorker {
     public var store: SharedRunStore
     public var client: SabaClient
@@ -24,11 +24,11 @@ public struct SharedRunWorker {
     public var fetched: (RunMetrics) -> Void = { _ in }
     /// The ledger and tickets this process keeps ahead for the run it opened, if it did.
     var ahead: RunAhead?
-    /// Finishes a run whose calls are all done (its folder holds their statistics); returns the
-    /// exit status, the lines a run prints and its findings for the waiting processes (the
-    /// CLI's `run --resume` path). `copyTickets` copies the run's tickets from the store into
-    /// the folder's run.sqlite and checks the publishing claim is still held: the job runs it
-    /// where a fetch runs, beside its ledger read.
+    /// Finishes a run whose calls are all done in the store; returns the exit status, the lines
+    /// a run prints and its findings for the waiting processes (the CLI's `run --resume` path).
+    /// `copyTickets` copies the run's tickets from the store into the folder's run.sqlite, then
+    /// marks its calls done there, and checks the publishing claim is still held: the job runs
+    /// it in place of a fetch, beside its ledger read.
     public var publish: (_ runId: String, _ shared: Manifest.SharedRun, _ copyTickets: @escaping @Sendable (RunStore) throws -> Void) throws
         -> (status: Int32, lines: [String], result: RunMetrics.Result?)
 
