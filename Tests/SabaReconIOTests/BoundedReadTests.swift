@@ -1,6 +1,7 @@
 import Foundation
 import SabaReconCore
 import Testing
+import TestSupport
 @testable import SabaReconIO
 
 /// Our own files are inputs too: run.json and earlier manifests are read with a byte limit
@@ -8,7 +9,7 @@ import Testing
 /// unbounded read).
 @Suite struct BoundedReadTests {
     func folder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("bounded-\(UUID().uuidString)")
+        let url = TestTemp.url("bounded")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }

@@ -17,7 +17,7 @@ import TestSupport
     }
 
     func folder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("escaping-\(UUID().uuidString)")
+        let url = TestTemp.url("escaping")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }

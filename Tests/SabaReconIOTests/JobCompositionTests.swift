@@ -4,6 +4,7 @@ import SabaReconIO
 import SabaSandbox
 import Synchronization
 import Testing
+import TestSupport
 
 /// Answers GetBetDetails from a `SandboxBook` in-process (no server), counting calls; call
 /// number `failAt` sends half its body and then drops the connection.
@@ -55,7 +56,7 @@ struct JobScene {
     let seeded: [LedgerFixture.Seeded]
 
     init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("job-\(UUID().uuidString)")
+        root = TestTemp.url("job")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         book = SandboxBook(seed: 11, count: 600, spanStart: Self.now.addingTimeInterval(-40 * 86_400), spanEnd: Self.now.addingTimeInterval(-3600))
         // 40 days: two 30-day windows and the edge windows, so a failure can fall mid-run.

@@ -1,12 +1,13 @@
 import Foundation
 import GRDB
 import Testing
+import TestSupport
 import SabaReconCore
 @testable import SabaReconIO
 
 @Suite struct SQLiteLedgerSourceTests {
     func tempPath(_ name: String = "ledger.sqlite") -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("saba-recon-tests-\(UUID().uuidString)")
+        let dir = TestTemp.url("saba-recon-tests")
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir.appendingPathComponent(name).path
     }
@@ -189,7 +190,7 @@ import SabaReconCore
     }
 
     @Test func prunesFoldersOnDisk() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("saba-keep-\(UUID().uuidString)")
+        let root = TestTemp.url("saba-keep")
         let plan = WindowPlan(range: TimeRange(start: Date(timeIntervalSince1970: 0), end: Date(timeIntervalSince1970: 86_400)),
                               windows: [], edgeWindows: [], clamped: false)
         // b was killed (no manifest); e failed with exit 2 (a manifest, but run.json unfinished): both may be resumed.

@@ -26,7 +26,7 @@ enum LedgerStore: String, CaseIterable, Sendable, CustomTestStringConvertible {
     func make(_ statements: [String]) throws -> any LedgerSource {
         switch self {
         case .sqlite:
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("saba-conf-\(UUID().uuidString)")
+            let dir = TestTemp.url("saba-conf")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let path = dir.appendingPathComponent("ledger.sqlite").path
             let q = try DatabaseQueue(path: path)

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import TestSupport
 import SabaReconCore
 @testable import SabaReconIO
 
@@ -23,7 +24,7 @@ private let everSince = [LedgerRead(provider: "saba", since: .distantPast)]
 
 @Suite struct LedgerSpoolTests {
     func folder() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("saba-recon-spool-\(UUID().uuidString)")
+        let dir = TestTemp.url("saba-recon-spool")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir
     }
@@ -159,7 +160,7 @@ private let everSince = [LedgerRead(provider: "saba", since: .distantPast)]
 
 @Suite struct SQLiteLedgerOrderTests {
     func ledgerFile(_ entries: [LedgerEntry]) throws -> SQLiteLedgerSource {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("saba-recon-order-\(UUID().uuidString)")
+        let dir = TestTemp.url("saba-recon-order")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("ledger.sqlite").path
         try SQLiteLedgerWriter.write(entries, to: path)
@@ -228,7 +229,7 @@ private let everSince = [LedgerRead(provider: "saba", since: .distantPast)]
 
 @Suite struct LedgerStagingFailureTests {
     private func folder() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("saba-recon-spoolfail-\(UUID().uuidString)")
+        let dir = TestTemp.url("saba-recon-spoolfail")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir
     }

@@ -75,7 +75,7 @@ import TestSupport
     }
 
     @Test func aFailedRunKeepsTheLastSuccessTimeAndWritesNoDiscrepancyCounts() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-\(UUID().uuidString)")
+        let folder = TestTemp.url("metrics")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("saba_recon.prom").path

@@ -61,7 +61,7 @@ import TestSupport
     }
 
     @Test func thePasswordFileFollowsLibpq() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pgpass-\(UUID().uuidString)")
+        let dir = TestTemp.url("pgpass")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let file = dir.appendingPathComponent("pgpass").path
         try Data("# comment\nother:5432:*:recon:nope\ndb.internal:5432:wallet:recon:pa\\:ss\\\\w\n*:*:*:*:fallback\n".utf8).write(to: URL(fileURLWithPath: file))
@@ -85,7 +85,7 @@ import TestSupport
 
     /// A Secret mounted as Kubernetes mounts it: `password -> ..data/password`, group-readable.
     static func mountedSecret(_ text: String, mode: mode_t = 0o440) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("secret-\(UUID().uuidString)")
+        let dir = TestTemp.url("secret")
         let data = dir.appendingPathComponent("..2026_12_07").appendingPathComponent("password")
         try FileManager.default.createDirectory(at: data.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(text.utf8).write(to: data)
@@ -152,7 +152,7 @@ import TestSupport
         try pg.psql("DO $$ BEGIN CREATE ROLE recon_scram LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$; SET password_encryption = 'scram-sha-256'; ALTER ROLE recon_scram PASSWORD 'Pw:from\\pgpass';")
         try pg.prependHBA("host all recon_scram 127.0.0.1/32 scram-sha-256")
         try ledgerTable(pg, name)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pgpass-\(UUID().uuidString)")
+        let dir = TestTemp.url("pgpass")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let passfile = dir.appendingPathComponent("pgpass").path
         try Data("127.0.0.1:\(pg.port):\(name):recon_scram:Pw\\:from\\\\pgpass\n".utf8).write(to: URL(fileURLWithPath: passfile))
@@ -209,7 +209,7 @@ import TestSupport
 
     @Test func verifyFullWithTheOperatorsRootCertificate() async throws {
         let pg = try TestPostgres.server()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pgtls-\(UUID().uuidString)")
+        let dir = TestTemp.url("pgtls")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let certs = try certificates(in: dir)
         try pg.enableSSL(certificate: certs.cert, key: certs.key)
@@ -244,7 +244,7 @@ import TestSupport
     }
 
     @Test func anEmptyPasswordIsNoneAndThePasswordFileIsRead() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pgpass-\(UUID().uuidString)")
+        let dir = TestTemp.url("pgpass")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let file = dir.appendingPathComponent("pgpass").path
         try Data("*:*:*:*:fromfile\n".utf8).write(to: URL(fileURLWithPath: file))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import SabaReconCore
 @testable import SabaReconIO
 
@@ -7,7 +8,7 @@ import SabaReconCore
     static let jdb = #"{"action":4,"ts":1447452951820,"transferId":123456789,"uid":"testpl01","currency":"RB","gType":0,"mType":8001}"#
 
     func folder() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("saba-refunds-\(UUID().uuidString)")
+        let dir = TestTemp.url("saba-refunds")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("2026/07"), withIntermediateDirectories: true)
         return dir
     }

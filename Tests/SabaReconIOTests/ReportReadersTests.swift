@@ -13,7 +13,7 @@ import TestSupport
     let folder: URL
 
     init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("readers-\(UUID().uuidString)")
+        folder = TestTemp.url("readers")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
 

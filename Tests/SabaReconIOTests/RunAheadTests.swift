@@ -159,7 +159,7 @@ import TestSupport
     }
 
     static func folder() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("saba-recon-ahead-\(UUID().uuidString)")
+        let dir = TestTemp.url("saba-recon-ahead")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir
     }

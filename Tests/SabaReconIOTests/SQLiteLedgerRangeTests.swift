@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import SabaReconCore
 import Testing
+import TestSupport
 @testable import SabaReconIO
 
 /// SQLite's ledger read bounded in SQL by created_at's declared type (its affinity).
@@ -9,7 +10,7 @@ import Testing
     static let bound = UTCTime.parse("2026-07-01T00:00:00Z")!
 
     func ledger(type: String, values: [String]) throws -> SQLiteLedgerSource {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sqlite-range-\(UUID().uuidString)")
+        let dir = TestTemp.url("sqlite-range")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("ledger.sqlite").path
         let q = try DatabaseQueue(path: path)

@@ -92,7 +92,7 @@ import SabaSandbox
     }
 
     @Test func aTokenFileIsReadAgainWhenItChanges() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("jwt-\(UUID().uuidString)").path
+        let path = TestTemp.url("jwt").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let tokens = SandboxToken()
         let a = tokens.make(vendorId: "v", expiresAt: Date().addingTimeInterval(60))
