@@ -24,7 +24,8 @@ RECON=${SABA_RECON_BIN:-$BIN/saba-recon}
 WORK=$(mktemp -d /tmp/saba-pgbench.XXXXXX)
 chmod 755 "$WORK"
 NOW=2026-11-20T12:00:00Z
-trap 'kill $(jobs -p) 2>/dev/null || true; pg_stop' EXIT
+# Whatever way the script ends (a failure, ^C), its servers stop and its work folder goes.
+trap 'kill $(jobs -p) 2>/dev/null || true; pg_stop; rm -rf "$WORK"' EXIT
 
 # The sandbox: its tickets over the last 40 days and the matching SQLite ledger.
 port=$((20000 + RANDOM % 20000))
@@ -84,4 +85,3 @@ head -1 "$WORK/run-ledger_history.out"
 
 echo "== 2. ledger read throughput (every saba row, binary cells, one connection)"
 $BIN/saba-bench ledger "postgres://postgres@127.0.0.1:$pgport/postgres?sslmode=disable" ledger_history
-rm -rf "$WORK"

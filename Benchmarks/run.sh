@@ -21,7 +21,8 @@ swift build -c release --product saba-bench
 BIN=.build/release
 WORK=$(mktemp -d /tmp/saba-bench.XXXXXX)
 chmod 755 "$WORK"  # the postgres user must reach its data folder inside
-trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
+# Whatever way the script ends (a failure, ^C), its servers stop and its work folder goes.
+trap 'kill $(jobs -p) 2>/dev/null || true; [ "$(type -t pg_stop)" = function ] && pg_stop; rm -rf "$WORK"' EXIT
 COUNTS=("$@")
 ROUNDS=${ROUNDS:-3}
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS must be a positive whole number, not '$ROUNDS'" >&2; exit 2; }
@@ -201,4 +202,3 @@ if [ -n "$PGBIN" ]; then
   $BIN/saba-bench ledger "$PGBENCH_URL"
   pg_stop
 fi
-rm -rf "$WORK"

@@ -23,7 +23,8 @@ RECON=${SABA_RECON_BIN:-$BIN/saba-recon}
 WORK=$(mktemp -d /tmp/saba-store.XXXXXX)
 chmod 755 "$WORK"
 NOW=2026-11-20T12:00:00Z
-trap 'kill $(jobs -p) 2>/dev/null || true; pg_stop' EXIT
+# Whatever way the script ends (a failure, ^C), its servers stop and its work folder goes.
+trap 'kill $(jobs -p) 2>/dev/null || true; pg_stop; rm -rf "$WORK"' EXIT
 sandbox_serve "$WORK" "$TICKETS"
 port=$SANDBOX_PORT
 pg_start "$WORK/pg"

@@ -21,7 +21,8 @@ BIN=$PWD/.build/release
 WORK=$(mktemp -d /tmp/saba-workers.XXXXXX)
 chmod 755 "$WORK"
 NOW=2026-11-20T12:00:00Z
-trap 'kill $(jobs -p) 2>/dev/null || true; pg_stop' EXIT
+# Whatever way the script ends (a failure, ^C), its servers stop and its work folder goes.
+trap 'kill $(jobs -p) 2>/dev/null || true; pg_stop; rm -rf "$WORK"' EXIT
 
 sandbox_serve "$WORK" "$TICKETS" --delay-ms "$DELAY"
 port=$SANDBOX_PORT
@@ -67,4 +68,3 @@ for n in 1 2 4; do
   printf "%-28s %8.2f %7.2fx  %s   csv %s, published by %s\n" "$n process(es), --store" "$wall" "$(echo "$single / $wall" | bc -l)" "$rss" "$(csv "$out")" "$by"
 done
 grep -m1 "^run " "$WORK/run-4.out"
-rm -rf "$WORK"
