@@ -410,10 +410,13 @@ import SabaSandbox
         await scene.stop()
     }
 
-    /// kill -9 with calls in flight (the default four at once): the sandbox holds request 2,
+    /// kill -9 with calls in flight (the default four at once): the sandbox holds request 4,
     /// the others are answered and committed around it; the resume fetches only that call.
+    /// (Requests 1-3 are the three windows' unsettled calls, each answered after 200 ms; a
+    /// window's settled call is asked only once its unsettled call is in, so request 4 is a
+    /// settled call, which no other call waits for.)
     @Test func aRunKilledWithCallsInFlightResumesFetchingOnlyThoseNotCommitted() async throws {
-        let scene = try await Scene.start(faults: SandboxFaults(delayMilliseconds: 50, holdRequests: [2]))
+        let scene = try await Scene.start(faults: SandboxFaults(delayMilliseconds: 200, holdRequests: [4]))
         let process = try Self.spawn(scene.runArguments())
         try await Self.waitForRequests(scene, 6)
         var runs: [String] = []

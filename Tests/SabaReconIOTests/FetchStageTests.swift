@@ -26,6 +26,39 @@ final class JitteredTransport: HTTPTransport {
     }
 }
 
+/// A book served with each unsettled call answered late, recording when each call was asked
+/// and when its answer was in, so a test can see a window's two calls' order.
+final class OrderingTransport: HTTPTransport {
+    let inner: BookTransport
+    private let events = Mutex<[(event: String, start: String, settled: Bool)]>([])
+
+    init(book: SandboxBook) { inner = BookTransport(book: book) }
+
+    var log: [(event: String, start: String, settled: Bool)] { events.withLock { $0 } }
+
+    func perform(_ request: HTTPRequest, onHead: (HTTPResponseHead) throws -> Void,
+                 onBody: (UnsafeRawBufferPointer) throws -> Void) throws -> HTTPResponseHead {
+        let query = Dictionary(URLComponents(string: request.url)?.queryItems?.map { ($0.name, $0.value ?? "") } ?? []) { $1 }
+        let start = query["start"] ?? "", settled = query["isSettled"] == "true"
+        events.withLock { $0.append(("asked", start, settled)) }
+        if !settled { Thread.sleep(forTimeInterval: 0.05) }
+        let head = try inner.perform(request, onHead: onHead, onBody: onBody)
+        events.withLock { $0.append(("answered", start, settled)) }
+        return head
+    }
+
+    /// The windows (by start) whose settled call was asked before their unsettled call was answered.
+    var settledAskedEarly: [String] {
+        let log = self.log
+        return Set(log.map(\.start)).sorted().filter { start in
+            let answered = log.lastIndex { $0.event == "answered" && $0.start == start && !$0.settled }
+            let asked = log.firstIndex { $0.event == "asked" && $0.start == start && $0.settled }
+            guard let asked else { return false }
+            return answered.map { asked < $0 } ?? true
+        }
+    }
+}
+
 /// A clock that only moves when something sleeps on it.
 final class SteppingClock: WallClock, Sendable {
     private let instant: Mutex<Date>
@@ -65,6 +98,39 @@ final class SteppingClock: WallClock, Sendable {
         #expect(transport.mostInFlight > 1, "the calls never overlapped")
         #expect(try Self.dump(four) == Self.dump(one))
         #expect(m4.windowsFetched == m1.windowsFetched && m4.ticketsFetched == m1.ticketsFetched && m4.requests == m1.requests)
+    }
+
+    /// A ticket that settles between a window's two answers is in one of them only if the
+    /// unsettled call is answered first: calls in flight together ask a window's settled
+    /// call once its unsettled call is in, whatever the concurrency.
+    @Test(arguments: [1, 2, 4, 8])
+    func aWindowsSettledCallIsAskedOnceItsUnsettledCallIsAnswered(concurrency: Int) throws {
+        let scene = try JobScene()
+        let transport = OrderingTransport(book: scene.book)
+        let (store, metrics) = try stage(scene, concurrency: concurrency, transport: transport)
+        #expect(transport.settledAskedEarly == [])
+        #expect(metrics.windowsFetched == scene.plan.calls.count)
+        let (one, _) = try stage(scene, concurrency: 1, transport: BookTransport(book: scene.book))
+        #expect(try Self.dump(store) == Self.dump(one))
+    }
+
+    /// A folder whose settled call was committed before its window's unsettled call (an
+    /// earlier version, killed with calls in flight): the resume asks the settled call again,
+    /// after the unsettled one.
+    @Test func aResumeAsksASettledCallAgainWhenItsUnsettledCallIsNotDone() throws {
+        let scene = try JobScene()
+        let store = try RunStore.inMemory()
+        let settled = try #require(scene.plan.calls.first { $0.kind.isSettled && $0.window.index == 0 })
+        _ = try store.stage(settled) { _ in FetchStats() }
+        let done = scene.plan.calls.filter { $0.window.index != 0 }
+        for call in done { _ = try store.stage(call) { _ in FetchStats() } }
+        let transport = OrderingTransport(book: scene.book)
+        var metrics = RunMetrics(command: "run", startedAt: JobScene.now)
+        try FetchStage(client: Self.client(transport), store: store, clock: SystemWallClock(), logger: Logger(label: "test"), concurrency: 4)
+            .run(scene.plan.calls, metrics: &metrics)
+        #expect(transport.log.filter { $0.event == "asked" }.map(\.settled) == [false, true])
+        #expect(transport.settledAskedEarly == [])
+        #expect(metrics.windowsFetched == 2 && metrics.windowsReused == done.count)
     }
 
     @Test func aFailedCallStopsTheOthersAndLeavesOnlyCompletedCallsCommitted() throws {

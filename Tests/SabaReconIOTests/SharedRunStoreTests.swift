@@ -17,7 +17,7 @@ import TestSupport
     @Test func aRunsLifeFromClaimsToPruning() async throws {
         let pg = try TestPostgres.server()
         let (url, _) = try pg.makeDatabase()
-        let outcome: (joined: String, claims: Int, again: SharedRunStore.Call?, publishing: String?, early: Bool, state: SharedRunStore.StoredRun?, pruned: Int, left: [String]) = try await blocking {
+        let outcome: (joined: String, claims: Int, firstRound: [Bool], again: SharedRunStore.Call?, publishing: String?, early: Bool, state: SharedRunStore.StoredRun?, pruned: Int, left: [String]) = try await blocking {
             let a = try SharedRunStore(url: url, worker: "a", lease: 30)
             let b = try SharedRunStore(url: url, worker: "b", lease: 30)
             defer { a.close(); b.close() }
@@ -26,25 +26,36 @@ import TestSupport
             let id = try a.createOrJoin(try record("20260720T120000Z-0001"))
             let joined = try b.createOrJoin(try record("20260720T120000Z-0002"))
             #expect(id == "20260720T120000Z-0001")
-            // Two workers claim different calls; nobody claims a held one.
+            // Two workers claim different calls; nobody claims a held one, nor a window's
+            // settled call before its unsettled call is done (FetchCall.follows).
             var claimed: [SharedRunStore.Call] = []
             while let c = try (claimed.count % 2 == 0 ? a : b).claimCall() { claimed.append(c) }
+            let firstRound = claimed.map(\.settled)
             let again = try a.claimCall()
             // Not publishable while calls are not done.
             let early = try a.claimPublishing() != nil
-            for (i, c) in claimed.enumerated() {
-                let t = Ticket(transId: "t\(c.window.index)\(c.settled)", memberId: "m", stake: 10, transTime: Self.now, status: TicketStatus("running"), currency: 3)
-                // Each by the worker that holds it: a commit checks the claim.
-                try (i % 2 == 0 ? a : b).commit(c, tickets: [t, t], stats: FetchStats(tickets: 2, bytes: 10, attempts: 1, seconds: 0.1))
+            func commitAll(_ calls: [SharedRunStore.Call]) throws {
+                for (i, c) in calls.enumerated() {
+                    let t = Ticket(transId: "t\(c.window.index)\(c.settled)", memberId: "m", stake: 10, transTime: Self.now, status: TicketStatus("running"), currency: 3)
+                    // Each by the worker that holds it: a commit checks the claim.
+                    try (i % 2 == 0 ? a : b).commit(c, tickets: [t, t], stats: FetchStats(tickets: 2, bytes: 10, attempts: 1, seconds: 0.1))
+                }
             }
+            try commitAll(claimed)
+            // The settled calls now.
+            var settled: [SharedRunStore.Call] = []
+            while let c = try (settled.count % 2 == 0 ? a : b).claimCall() { settled.append(c) }
+            try commitAll(settled)
+            claimed += settled
             let publishing = try b.claimPublishing()?.runId
             try b.finish("20260720T120000Z-0001", state: .done, exitStatus: 1, summary: "run 20260720T120000Z-0001: ...", result: Self.found)
             let state = try a.state(of: "20260720T120000Z-0001")
             let pruned = try a.prune(keep: 0)
-            return (joined, claimed.count, again, publishing, early, state, pruned, try a.openRuns())
+            return (joined, claimed.count, firstRound, again, publishing, early, state, pruned, try a.openRuns())
         }
         #expect(outcome.joined == "20260720T120000Z-0001", "a second run of the same range joins the open one")
         #expect(outcome.claims == 6 && outcome.again == nil && !outcome.early)
+        #expect(outcome.firstRound == [false, false, false], "only the unsettled calls go first")
         #expect(outcome.publishing == "20260720T120000Z-0001")
         #expect(outcome.state == SharedRunStore.StoredRun(state: .done, exitStatus: 1, summary: "run 20260720T120000Z-0001: ...", result: Self.found))
         #expect(outcome.pruned == 1 && outcome.left.isEmpty)

@@ -42,6 +42,12 @@ public struct FetchCall: Sendable, Hashable, CustomStringConvertible {
     /// the one after it the last index): between two versions of a ticket equally settled,
     /// the one from the call earlier in the plan stays, however the calls were interleaved.
     public var planOrder: Int { (window.index + 1) * 2 + (kind.isSettled ? 1 : 0) }
+
+    /// The call whose answer must be in before this one is asked: a window's unsettled call
+    /// before its settled one. A ticket that settles between the two answers is then in one
+    /// of them; asked the other way round (a retry, calls in flight together, a resume) it can
+    /// be in neither, and its ledger rows would be reported missing at the provider.
+    public var follows: FetchCall? { kind.isSettled ? FetchCall(window: window, kind: .unsettled) : nil }
 }
 
 extension WindowPlan {

@@ -30,7 +30,9 @@ struct FetchStage {
     func run(_ calls: [FetchCall], metrics: inout RunMetrics) throws {
         let done = try store.committedCalls()
         var tracker = Tracker(calls: calls, started: clock.now(), clock: clock, progress: progress)
-        let todo = calls.filter { !done.contains($0) }
+        // A settled call done before its window's unsettled call (a folder of an earlier
+        // version, killed with calls in flight) is asked again after it (`FetchCall.follows`).
+        let todo = calls.filter { !done.contains($0) || ($0.follows.map { !done.contains($0) } ?? false) }
         for call in calls where done.contains(call) { tracker.commit(call) }
         metrics.windowsReused += calls.count - todo.count
         if concurrency > 1, todo.count > 1, let together = store as? any ConcurrentCallStore {
@@ -100,7 +102,7 @@ struct FetchStage {
         client.gate = client.gate ?? ProviderGate()
         let threads = min(concurrency, todo.count)
         let queue = BoundedQueue<Message>(capacity: Self.queuedBatches, producers: threads)
-        let next = Mutex(0)
+        let schedule = CallSchedule(todo)
         let check = check
         let failures = Failures()
         let logger = logger
@@ -112,10 +114,9 @@ struct FetchStage {
                 // (the run's longer path): these threads yield to it.
                 Self.yieldToOtherWork()
                 while !queue.isCancelled {
-                    let i = next.withLock { n in defer { n += 1 }; return n }
-                    // Calls are taken in plan order: once one failed, the rest come after it.
-                    guard i < todo.count, !failures.stops(todo[i]) else { return }
-                    let call = todo[i]
+                    // Calls are taken in plan order (once one failed, the rest come after it),
+                    // a window's settled call once its unsettled call is answered.
+                    guard let call = schedule.next(skipping: { failures.stops($0) }, cancelled: { queue.isCancelled }) else { return }
                     do {
                         try check()
                         var batch: [Ticket] = []
@@ -132,12 +133,14 @@ struct FetchStage {
                         }
                         if !batch.isEmpty { guard queue.put(.tickets(call, batch)) else { return } }
                         guard queue.put(.done(call, stats)) else { return }
+                        schedule.answered(call)
                     } catch is Stopped {
                         return
                     } catch {
                         if failures.add(call, error) {
                             logger.notice("GetBetDetails \(call) failed: stopping the calls after it")
                         }
+                        schedule.wake()
                         return
                     }
                 }
@@ -165,6 +168,7 @@ struct FetchStage {
             }
         } catch {
             // The writer failed (or rethrows a call's failure): stop the calls and wait for their threads.
+            schedule.stop()
             queue.cancel()
             while queue.take() != nil {}
             throw error

@@ -324,6 +324,9 @@ public final class SharedRunStore: Sendable {
                 WITH next AS (
                     SELECT k.run_id, k.idx, k.settled FROM saba_recon.calls k JOIN saba_recon.runs r USING (run_id)
                     WHERE r.state = 'fetching' AND NOT k.done AND (k.lease_until IS NULL OR k.lease_until < now())
+                      -- A window's settled call once its unsettled call is done (FetchCall.follows).
+                      AND (NOT k.settled OR EXISTS (SELECT 1 FROM saba_recon.calls u
+                                                    WHERE u.run_id = k.run_id AND u.idx = k.idx AND NOT u.settled AND u.done))
                     ORDER BY r.created_at, k.idx, k.settled
                     LIMIT 1 FOR UPDATE OF k SKIP LOCKED
                 )
