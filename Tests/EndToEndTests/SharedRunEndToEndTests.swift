@@ -136,7 +136,9 @@ final class RunningCLI: @unchecked Sendable {
         let (run, victimClaimed): (CLIResult, Bool) = try await blocking {
             // One call at a time, so the victim holds exactly one window when it is killed.
             let victim = try RunningCLI(workerArgs + ["--fetch-concurrency", "1"])
-            let run = try RunningCLI(scene.runArguments(["--store", store, "--lease", "5s"]))
+            // Two calls in flight in the run: it takes two windows' unsettled calls, and the
+            // third is left for the victim (a settled call waits for its unsettled one).
+            let run = try RunningCLI(scene.runArguments(["--store", store, "--lease", "5s", "--fetch-concurrency", "2"]))
             // Kill the worker once it holds a window it has not finished.
             var claimed = false
             for _ in 0..<200 {
