@@ -16,8 +16,10 @@ public protocol CallStore {
 /// Where calls fetched together are staged, by one writer: tickets of any call in flight as
 /// they arrive, and a call committed (its done mark with everything staged so far) once its
 /// last ticket is in. Tickets of a call still in flight that a commit carries along are
-/// harmless: if that call never completes, a resume fetches it again, and its fresh
-/// versions replace them (`MoreSettledWins`: within one call, the last staged wins).
+/// kept: if that call never completes, a resume fetches it again, and its fresh versions
+/// replace them when at least as settled (`MoreSettledWins`); a ticket the fetch again no
+/// longer returns, or returns less settled, keeps the version staged first, as the rule
+/// keeps the more settled of any two versions of a run.
 public protocol CallSink {
     func stage(_ ticket: Ticket, of call: FetchCall) throws
     func commit(_ call: FetchCall, stats: FetchStats) throws

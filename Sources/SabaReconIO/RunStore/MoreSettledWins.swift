@@ -5,7 +5,9 @@ import SabaReconCore
 /// more settled version wins (`Ticket.settlementOrder`); between equals, the one from the
 /// call earlier in the plan (`FetchCall.planOrder`) stays, and within one call the one
 /// staged last (a retried attempt's, or a resumed run's fetch over what a killed attempt
-/// left) replaces it. So the staged tickets, and the reports, are the same whatever order
+/// left) replaces it when it is at least as settled (a version that went back, or one the
+/// fetch again no longer returns, leaves the more settled one staged, as between any two
+/// versions of a run). So the staged tickets, and the reports, are the same whatever order
 /// the calls finished in and whatever was cut short before. The run stores apply it as their upsert's condition; a shared store's
 /// worker reduces each call's tickets the same way as they arrive (`CallLines`), and its
 /// publisher's `run.sqlite` reduces those of different calls.
