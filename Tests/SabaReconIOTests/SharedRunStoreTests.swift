@@ -424,6 +424,63 @@ extension SharedRunStoreTests {
         #expect(copied["only"]?.order == late)
     }
 
+    /// A process of an earlier version, still running, claims in plain plan order: the store
+    /// refuses it a window's settled call until the unsettled call is done (its claim finds
+    /// nothing), and then lets it.
+    @Test func aClaimOfAnEarlierVersionGetsNoSettledCallBeforeItsUnsettledCall() async throws {
+        let pg = try TestPostgres.server()
+        let (url, db) = try pg.makeDatabase()
+        let runId = "20260720T120000Z-0001"
+        // Version 5's claim of window 0's settled call.
+        let oldClaim = "WITH c AS (UPDATE saba_recon.calls SET claimed_by = 'old', lease_until = now() + interval '30 seconds', claims = claims + 1 WHERE run_id = '\(runId)' AND idx = 0 AND settled AND NOT done RETURNING idx) SELECT count(*) FROM c"
+        let (before, after): (String, String) = try await blocking {
+            let a = try SharedRunStore(url: url, worker: "a", lease: 30)
+            defer { a.close() }
+            try a.migrate()
+            _ = try a.createOrJoin(try record(runId))
+            let before = try pg.psqlValue(oldClaim, database: db)
+            // The unsettled calls are fetched (settled ones claimed meanwhile stay in flight).
+            var unsettledZeroDone = false
+            while !unsettledZeroDone, let call = try a.claimCall() {
+                guard !call.settled else { continue }
+                try a.commit(call, tickets: [Self.ticket("u\(call.window.index)")], stats: FetchStats(tickets: 1, bytes: 1, attempts: 1, seconds: 0))
+                unsettledZeroDone = call.window.index == 0
+            }
+            return (before, try pg.psqlValue(oldClaim, database: db))
+        }
+        #expect(before == "0", "the settled call was claimed before its unsettled call was done")
+        #expect(after == "1")
+    }
+
+    /// A settled call an earlier version stored before its window's unsettled call, in a run
+    /// still open, is made undone by the migration and its tickets dropped: it is fetched again.
+    @Test func theMigrationUndoesASettledCallStoredBeforeItsUnsettledCall() async throws {
+        let pg = try TestPostgres.server()
+        let (url, db) = try pg.makeDatabase()
+        let runId = "20260720T120000Z-0001"
+        let left: [String: (status: String, member: String, order: Int)] = try await blocking {
+            let a = try SharedRunStore(url: url, worker: "a", lease: 30)
+            defer { a.close() }
+            try a.migrate(through: 5)
+            _ = try a.createOrJoin(try record(runId))
+            // Version 5's order: window 0's settled call and window 1's two calls, not window 0's unsettled one.
+            try pg.psql("UPDATE saba_recon.calls SET claimed_by = 'old' WHERE run_id = '\(runId)' AND (idx = 1 OR (idx = 0 AND settled))", database: db)
+            for (idx, settled) in [(0, true), (1, false), (1, true)] {
+                let line = TicketLine.encode(Self.ticket("t\(idx)\(settled)"))
+                let order = (idx + 1) * 2 + (settled ? 1 : 0)
+                try pg.psql("""
+                    INSERT INTO saba_recon.ticket_chunks (run_id, call_order, chunk, lines) VALUES ('\(runId)', \(order), 0, ARRAY['\(line)']);
+                    UPDATE saba_recon.calls SET done = true, done_by = 'old', tickets = 1 WHERE run_id = '\(runId)' AND idx = \(idx) AND settled = \(settled);
+                    """, database: db)
+            }
+            try a.migrate()
+            return try Self.copied(a, runId: runId)
+        }
+        #expect(try pg.psqlValue("SELECT string_agg(idx || ':' || settled || ':' || done || ':' || coalesce(claimed_by, '-'), ',' ORDER BY idx, settled) FROM saba_recon.calls WHERE idx IN (0, 1)", database: db)
+                == "0:false:false:-,0:true:false:-,1:false:true:old,1:true:true:old")
+        #expect(Set(left.keys) == ["t1false", "t1true"])
+    }
+
     @Test func ticketsAnEarlierVersionStoredRowByRowMoveIntoChunks() async throws {
         let pg = try TestPostgres.server()
         let (url, db) = try pg.makeDatabase()
@@ -435,7 +492,7 @@ extension SharedRunStoreTests {
         let copied: [String: (status: String, member: String, order: Int)] = try await blocking {
             let a = try SharedRunStore(url: url, worker: "a", lease: 30)
             defer { a.close() }
-            try a.migrate(through: SharedRunStore.migrations.count - 1)
+            try a.migrate(through: 4)  // the schema before ticket_chunks (migration 5)
             _ = try a.createOrJoin(try record("20260720T120000Z-0001"))
             let values = lines.map { id, t, order in "('20260720T120000Z-0001', '\(id)', \(t.settlementOrder), '\(TicketLine.encode(t))', \(order))" }
             try pg.psql("INSERT INTO saba_recon.tickets (run_id, trans_id, settlement_rank, body, call_order) VALUES \(values.joined(separator: ", "))", database: db)
@@ -456,7 +513,7 @@ extension SharedRunStoreTests {
         let copied: [String: (status: String, member: String, order: Int)] = try await blocking {
             let a = try SharedRunStore(url: url, worker: "a", lease: 30)
             defer { a.close() }
-            try a.migrate(through: SharedRunStore.migrations.count - 1)
+            try a.migrate(through: 4)  // the schema before ticket_chunks (migration 5)
             _ = try a.createOrJoin(try record("20260720T120000Z-0001"))
             let values = ["1", "2", "3"].map { id in
                 var t = Self.ticket(id)

@@ -33,7 +33,7 @@ struct FetchStage {
         // A settled call done before its window's unsettled call (a folder of an earlier
         // version, killed with calls in flight) is asked again after it (`FetchCall.follows`).
         let todo = calls.filter { !done.contains($0) || ($0.follows.map { !done.contains($0) } ?? false) }
-        for call in calls where done.contains(call) { tracker.commit(call) }
+        for call in calls where !todo.contains(call) { tracker.commit(call) }
         metrics.windowsReused += calls.count - todo.count
         if concurrency > 1, todo.count > 1, let together = store as? any ConcurrentCallStore {
             try fetchTogether(todo, into: together, metrics: &metrics, tracker: &tracker)

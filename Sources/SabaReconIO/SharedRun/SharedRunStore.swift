@@ -91,7 +91,57 @@ public final class SharedRunStore: Sendable {
             GROUP BY run_id, call_order, n / 2000, (bytes - 1) / 16777216;
         DROP TABLE saba_recon.tickets;
         """,
+        // A window's settled call after its unsettled call (FetchCall.follows): a ticket that
+        // settles between the two answers is then in one of them. `claimCall` asks for it; the
+        // trigger keeps a process of an earlier version, still running, from claiming a settled
+        // call first (its claim finds nothing and it looks again later). A settled call stored
+        // before its window's unsettled call in a run still open is made undone, its tickets
+        // dropped, so it is fetched again after it.
+        """
+        DELETE FROM saba_recon.ticket_chunks t USING saba_recon.calls s, saba_recon.runs r
+            WHERE r.run_id = s.run_id AND r.state IN ('fetching', 'failed') AND s.settled AND s.done
+              AND t.run_id = s.run_id AND t.call_order = (s.idx + 1) * 2 + 1
+              AND EXISTS (SELECT 1 FROM saba_recon.calls u WHERE u.run_id = s.run_id AND u.idx = s.idx AND NOT u.settled AND NOT u.done);
+        UPDATE saba_recon.calls s SET done = false, done_by = NULL, claimed_by = NULL, lease_until = NULL,
+                tickets = NULL, bytes = NULL, attempts = NULL, seconds = NULL
+            FROM saba_recon.runs r
+            WHERE r.run_id = s.run_id AND r.state IN ('fetching', 'failed') AND s.settled AND s.done
+              AND EXISTS (SELECT 1 FROM saba_recon.calls u WHERE u.run_id = s.run_id AND u.idx = s.idx AND NOT u.settled AND NOT u.done);
+        CREATE FUNCTION saba_recon.settled_after_unsettled() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF EXISTS (SELECT 1 FROM saba_recon.calls u WHERE u.run_id = NEW.run_id AND u.idx = NEW.idx AND NOT u.settled AND NOT u.done) THEN
+                RETURN NULL;
+            END IF;
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER calls_settled_after_unsettled BEFORE UPDATE OF claimed_by ON saba_recon.calls
+            FOR EACH ROW WHEN (NEW.settled AND NOT NEW.done AND NEW.claimed_by IS NOT NULL)
+            EXECUTE FUNCTION saba_recon.settled_after_unsettled();
+        """,
     ]
+
+    /// A migration's statements: split at each `;` outside a `$$`-quoted function body.
+    static func statements(_ sql: String) -> [String] {
+        var out: [String] = [], current = "", quoted = false
+        var rest = Substring(sql)
+        while let c = rest.first {
+            if rest.hasPrefix("$$") {
+                quoted.toggle()
+                current += "$$"
+                rest = rest.dropFirst(2)
+                continue
+            }
+            rest = rest.dropFirst()
+            if c == ";" && !quoted {
+                out.append(current)
+                current = ""
+            } else {
+                current.append(c)
+            }
+        }
+        out.append(current)
+        return out.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+    }
 
     /// A call of one of the store's runs.
     public struct Call: Sendable, Equatable {
@@ -259,7 +309,7 @@ public final class SharedRunStore: Sendable {
                 }
                 for (i, sql) in Self.migrations.enumerated() where i + 1 > version && i + 1 <= last {
                     _ = try await c.query("BEGIN", logger: logger)
-                    for statement in sql.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }) where !statement.isEmpty {
+                    for statement in Self.statements(sql) {
                         _ = try await c.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                     }
                     _ = try await c.query("INSERT INTO saba_recon.schema_version VALUES (\(i + 1))", logger: logger)
