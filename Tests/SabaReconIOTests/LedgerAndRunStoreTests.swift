@@ -189,6 +189,27 @@ import SabaReconCore
                 == ["20260102T000000Z-b", "20260104T000000Z-d"])
     }
 
+    /// A nightly resumes a killed run of its days, never one another process is still writing
+    /// (a fresh run with the break book off holds no root lock); a resume of a live run is
+    /// refused; the lock file goes with the lock.
+    @Test func aRunStillBeingWrittenIsNotTakenForAKilledOne() throws {
+        let root = TestTemp.url("saba-live")
+        let range = TimeRange(start: Date(timeIntervalSince1970: 0), end: Date(timeIntervalSince1970: 86_400))
+        let plan = WindowPlan(range: range, windows: [], edgeWindows: [], clamped: false)
+        let id = "20260102T000000Z-000b"
+        let folder = root.appendingPathComponent(id)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try RunRecord(runId: id, plan: plan, now: Date(timeIntervalSince1970: 86_400)).write(to: folder)
+        #expect(RunFolder.unfinished(in: root, range: range)?.runId == id, "a killed run of these days")
+        let run = try RunFolder.open(id, in: root)
+        var lock: RunLock? = try run.lockForWriting(now: Date())
+        #expect(lock != nil && RunFolder.unfinished(in: root, range: range) == nil)
+        #expect(throws: JobError.self) { try run.lockForWriting(now: Date()) }
+        lock = nil
+        #expect(RunFolder.unfinished(in: root, range: range)?.runId == id)
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent(".saba-recon.lock").path))
+    }
+
     @Test func prunesFoldersOnDisk() throws {
         let root = TestTemp.url("saba-keep")
         let plan = WindowPlan(range: TimeRange(start: Date(timeIntervalSince1970: 0), end: Date(timeIntervalSince1970: 86_400)),

@@ -38,6 +38,8 @@ public struct ReconcileJob: Sendable {
     /// The run folder and what it was asked to do, once opened.
     struct OpenedRun {
         var folder: RunFolder
+        /// Held while the job writes the folder (`RunFolder.lockForWriting`).
+        var lock: RunLock
         var record: RunRecord
         var basedOn: String?
         /// The settings this run judges with: its recorded ones.
@@ -60,7 +62,8 @@ public struct ReconcileJob: Sendable {
     public func run() throws -> JobResult {
         let started = clock.now()
         let opened = try open(started: started)
-        return try run(opened, started: started)
+        // The folder's lock is held to the end of the run.
+        return try withExtendedLifetime(opened.lock) { try run(opened, started: started) }
     }
 
     /// A new folder, the killed run's own, or a new one seeded with a finished run's tickets.
@@ -70,11 +73,14 @@ public struct ReconcileJob: Sendable {
         case .fresh(let plan, let now):
             try validateInputs(plan: plan)
             let folder = try RunFolder.create(in: options.outRoot, started: started)
+            // Before run.json: a folder without it is never taken for a killed run.
+            let lock = try folder.lockForWriting(now: clock.now())
             let record = RunRecord(runId: folder.runId, plan: plan, now: now, judging: options.judging)
             try folder.writeRecord(record)
-            return OpenedRun(folder: folder, record: record, judging: options.judging)
+            return OpenedRun(folder: folder, lock: lock, record: record, judging: options.judging)
         case .resume(let id):
             let folder = try RunFolder.open(id, in: options.outRoot)
+            let lock = try folder.lockForWriting(now: clock.now())
             var record = try folder.record()
             guard !record.finished else {
                 throw JobError("run \(id) already finished; use rediff \(id) to match it again")
@@ -99,7 +105,7 @@ public struct ReconcileJob: Sendable {
                 try folder.writeRecord(record)
             }
             let (judging, differences) = judging(recorded: record.judging, runId: id)
-            return OpenedRun(folder: folder, record: record, basedOn: options.sharedRun == nil ? "resumed" : nil, judging: judging, differences: differences)
+            return OpenedRun(folder: folder, lock: lock, record: record, basedOn: options.sharedRun == nil ? "resumed" : nil, judging: judging, differences: differences)
         case .rediff(let id):
             let old = try RunFolder.open(id, in: options.outRoot)
             let oldRecord = try old.record()
@@ -109,6 +115,7 @@ public struct ReconcileJob: Sendable {
             }
             try ledger.validate()
             let folder = try RunFolder.create(in: options.outRoot, started: started)
+            let lock = try folder.lockForWriting(now: clock.now())
             try folder.copyTickets(from: old)
             // A rediff judges as the old run did, except for what its own flags change on
             // purpose (a new grace or tolerance after a fix); other differences are said.
@@ -117,7 +124,7 @@ public struct ReconcileJob: Sendable {
             for line in differences { logger.warning("rediff of \(id) judges with that run's settings; \(line) (ignored; give it as a flag to change it)") }
             let record = RunRecord(runId: folder.runId, plan: oldRecord.plan, now: oldRecord.nowDate, judging: judging)
             try folder.writeRecord(record)
-            return OpenedRun(folder: folder, record: record, basedOn: "rediff of \(old.runId)", judging: judging, differences: differences)
+            return OpenedRun(folder: folder, lock: lock, record: record, basedOn: "rediff of \(old.runId)", judging: judging, differences: differences)
         }
     }
 

@@ -65,7 +65,9 @@ public struct RunFolder: Sendable {
         // Only folders named as this job names runs, and not links: a planted one is not resumed.
         for name in names.sorted(by: >) where isRunId(name) {
             let folder = RunFolder(root: root, runId: name)
-            guard folder.isOwnFolder, let record = try? folder.record(), !record.finished, record.run_id == name else { continue }
+            // Not one another process is still writing (a fresh run holds no root lock when
+            // the break book is off): taking it over would stage into its files beside it.
+            guard folder.isOwnFolder, let record = try? folder.record(), !record.finished, record.run_id == name, !folder.isBeingWritten else { continue }
             // Exactly the same days: a shorter hand-made run of the same end must not be taken over.
             if abs(record.range_end - range.end.timeIntervalSince1970) < 1 && abs(record.range_start - range.start.timeIntervalSince1970) < 1 {
                 return folder
@@ -78,6 +80,20 @@ public struct RunFolder: Sendable {
     public static func lock(_ root: URL, holder: String, now: Date) throws -> RunLock {
         try RunLock(folder: root, holder: holder, now: now)
     }
+
+    /// This run's own lock (`.saba-recon.lock` in its folder, gone when released), held by
+    /// the process writing the run from before its run.json is written to its end: a nightly
+    /// never resumes a run another process is still writing, nor a resume a live one.
+    func lockForWriting(now: Date) throws -> RunLock {
+        do {
+            return try RunLock(folder: url, holder: "saba-recon writing run \(runId)", now: now, removedOnRelease: true)
+        } catch let held as RunLock.Held {
+            throw JobError("run \(runId) is being written by another process: \(held)")
+        }
+    }
+
+    /// Whether a live process holds this run's lock.
+    var isBeingWritten: Bool { RunLock.isHeld(in: url) }
 
     // MARK: contents
 

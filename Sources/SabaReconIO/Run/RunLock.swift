@@ -1,16 +1,19 @@
 import Foundation
 
 /// An exclusive `flock` on `OUT/.saba-recon.lock` for the whole of a nightly run, so two can
-/// never run at once. The file says who holds it; the kernel drops the lock if the holder dies.
+/// never run at once (and on a run folder's own, while a process writes that run). The file
+/// says who holds it; the kernel drops the lock if the holder dies.
 public final class RunLock: @unchecked Sendable {
     private let fd: Int32
     public let path: String
+    /// Whether the lock file goes with the lock (a run folder's: nothing is left in it).
+    private let removedOnRelease: Bool
 
     public struct Held: Error, Sendable, CustomStringConvertible {
         public var description: String
     }
 
-    public init(folder: URL, holder: String, now: Date) throws {
+    public init(folder: URL, holder: String, now: Date, removedOnRelease: Bool = false) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let path = folder.appendingPathComponent(".saba-recon.lock").path
         // Opened and locked before the stored properties are set: a refused lock never reaches
@@ -34,6 +37,7 @@ public final class RunLock: @unchecked Sendable {
         }
         self.fd = fd
         self.path = path
+        self.removedOnRelease = removedOnRelease
         let text = "\(holder), pid \(getpid()), since \(ISO8601DateFormatter().string(from: now))\n"
         ftruncate(fd, 0)
         _ = text.withCString { write(fd, $0, strlen($0)) }
@@ -42,7 +46,20 @@ public final class RunLock: @unchecked Sendable {
 
     deinit {
         ftruncate(fd, 0)
+        // Removed while still held: a process that opens it now finds a lock nobody will want.
+        if removedOnRelease { unlink(path) }
         flock(fd, LOCK_UN)
         close(fd)
+    }
+
+    /// Whether a live process holds the lock in `folder` (a process that died released it
+    /// with its descriptors; no lock file at all is not held).
+    static func isHeld(in folder: URL) -> Bool {
+        let fd = open(folder.appendingPathComponent(".saba-recon.lock").path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        guard flock(fd, LOCK_SH | LOCK_NB) == 0 else { return errno == EWOULDBLOCK }
+        flock(fd, LOCK_UN)
+        return false
     }
 }
