@@ -174,7 +174,7 @@ public struct ReconcileJob: Sendable {
             if ahead != nil { logger.info("ledger: read while the calls were fetched") }
             let ledgerStage = ahead?.stage ?? LedgerStage(store: runStore, source: ledger, reads: reads, indexForRefunds: !book.isEmpty, clock: clock)
             do {
-                if options.publishesSharedRun, let copyTickets = options.copyTickets {
+                if let copyTickets = options.copyTickets {
                     // A shared run's publisher fetches nothing: the store's workers fetched every
                     // call, and the copy marks each done in this folder once its tickets are in.
                     metrics.windowsReused += plan.calls.count
@@ -184,9 +184,9 @@ public struct ReconcileJob: Sendable {
                     // The store is trusted no further than the report root: a call it did not
                     // hand over fails the run rather than being matched as a call of no tickets.
                     let done = try runStore.committedCalls()
-                    if let missing = plan.calls.first(where: { !done.contains($0) }) {
-                        let count = plan.calls.filter { !done.contains($0) }.count
-                        throw JobError("the run store handed over \(plan.calls.count - count) of the run's \(plan.calls.count) calls; \(missing) is not among them, so its tickets would read as missing")
+                    let missing = plan.calls.filter { !done.contains($0) }
+                    if let first = missing.first {
+                        throw JobError("the run store handed over \(plan.calls.count - missing.count) of the run's \(plan.calls.count) calls; \(first) is not among them, so its tickets would read as missing")
                     }
                     try ledgerStage.checkFailed()
                 } else if let client {

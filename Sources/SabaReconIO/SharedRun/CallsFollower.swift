@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Synchronization
 
 /// Copies the calls other processes commit for the run this process opened into its private
 /// `run.sqlite` (`TicketsAhead`) while the run is still being fetched, so that publishing
@@ -11,11 +10,10 @@ import Synchronization
 /// copies what was not staged here.
 final class CallsFollower: Sendable {
     private let stopped = SharedFlag()
-    private let wake = DispatchSemaphore(value: 0)
     private let thread: BackgroundThread<Void>
 
     init(runId: String, store: SharedRunStore, tickets: TicketsAhead, every: TimeInterval = 1, logger: Logger) {
-        thread = BackgroundThread { [stopped, wake] in
+        thread = BackgroundThread { [stopped] in
             defer { store.close() }
             FetchStage.yieldToOtherWork()
             let stop = { stopped.isRaised }
@@ -31,7 +29,7 @@ final class CallsFollower: Sendable {
                     logger.notice("run \(runId): the calls other processes fetched are copied from the store when published, not ahead: \(error)")
                     return
                 }
-                _ = wake.wait(timeout: .now() + every)
+                stopped.nap(every)
             }
         }
     }
@@ -41,7 +39,6 @@ final class CallsFollower: Sendable {
     /// publishing. A write it makes later is refused (`TicketsAhead.handOver`).
     func stop(waitingAtMost seconds: TimeInterval = 5) {
         stopped.raise()
-        wake.signal()
         _ = thread.ended(within: seconds)
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Renews a claim's lease on a thread of its own every third of the lease, until stopped:
 /// a worker that is alive keeps its window; one that is killed loses it when the lease ends.
@@ -14,14 +13,12 @@ final class LeaseKeeper: Sendable {
         let stopped = self.stopped
         let gone = self.gone
         thread = BackgroundThread {
-            var next = Date().addingTimeInterval(interval)
-            while !stopped.isRaised {
-                usleep(50_000)
-                guard Date() >= next else { continue }
+            while true {
+                stopped.nap(interval)
+                if stopped.isRaised { return }
                 // A renewal that fails (the store unreachable past its retries) is tried again at
                 // the next tick; the commit checks the claim itself.
                 if let held = try? renew(), !held { gone.raise() }
-                next = Date().addingTimeInterval(interval)
             }
         }
     }

@@ -26,9 +26,9 @@ final class TicketsAhead: Sendable {
     }
     private let staged = Staged()
     private let tickets: any DatabaseWriter
-    private let handedOver = Atomic<Bool>(false)
-    /// False once `handOver` closes the database: a copy's write takes this lock, so none
-    /// lands on a closed or moved file (the follower may outlive its stop, `CallsFollower`).
+    /// False once `handOver` begins: a copy's write takes this lock, so none lands on a closed
+    /// or moved file (the follower may outlive its stop, `CallsFollower`), and a second
+    /// hand-over does nothing.
     private let open = Mutex(true)
 
     init(tickets: any DatabaseWriter, logger: Logger) {
@@ -94,12 +94,11 @@ final class TicketsAhead: Sendable {
     /// plan orders of the calls it holds (empty, and nothing moved, if there are none or it
     /// was handed over already).
     func handOver(to target: URL, from file: URL) throws -> Set<Int> {
-        guard !handedOver.exchange(true, ordering: .relaxed) else { return [] }
+        // No copy writes from here on (one under way finishes first).
+        guard open.withLock({ isOpen in defer { isOpen = false }; return isOpen }) else { return [] }
         queue.cancel(keepingQueued: true)
         queue.finish()
         _ = try? writer.wait()
-        // No copy writes from here on (one under way finishes first).
-        open.withLock { $0 = false }
         let orders = staged.sets.withLock { $0.orders }
         guard !orders.isEmpty else { return [] }
         // Closing the last connection checkpoints the WAL into the file.

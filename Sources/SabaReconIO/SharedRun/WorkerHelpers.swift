@@ -5,35 +5,30 @@ import Synchronization
 /// that claim and fetch calls beside the process's own worker, each with its own store
 /// connections. Stopped together, after the call each one is fetching.
 final class WorkerHelpers: Sendable {
-    private let stopping = Atomic<Bool>(false)
+    private let stopping = SharedFlag()
     private let threads = Mutex<[BackgroundThread<Void>]>([])
     private let stores = Mutex<[SharedRunStore]>([])
-    /// Signalled by `stop()`, once per helper: a helper waiting for work looks at once.
-    private let wake = DispatchSemaphore(value: 0)
 
     /// A helper's wait between looks for work (its poll interval), cut short by `stop()`: the
     /// process ends as soon as the run is published, not up to a poll interval later.
-    func nap(_ seconds: TimeInterval) {
-        _ = wake.wait(timeout: .now() + seconds)
-    }
+    func nap(_ seconds: TimeInterval) { stopping.nap(seconds) }
 
     /// `work` throws what stopped it (a call the provider refused fails its run in the store
     /// too); `stop()` returns the first such error, for the process's exit status.
     func start(store: SharedRunStore, _ work: @escaping @Sendable (_ stop: () -> Bool) throws -> Void) {
-        let thread = BackgroundThread<Void> { [self] in try work { self.stopping.load(ordering: .relaxed) } }
+        let thread = BackgroundThread<Void> { [self] in try work { self.stopping.isRaised } }
         threads.withLock { $0.append(thread) }
         stores.withLock { $0.append(store) }
     }
 
     @discardableResult
     func stop() -> (any Error)? {
-        stopping.store(true, ordering: .relaxed)
+        stopping.raise()
         let started = threads.withLock { t -> [BackgroundThread<Void>] in
             let all = t
             t = []
             return all
         }
-        for _ in started { wake.signal() }
         var first: (any Error)?
         for thread in started {
             do { try thread.wait() } catch { first = first ?? error }
