@@ -167,6 +167,68 @@ private let everSince = [LedgerRead(provider: "saba", since: .distantPast)]
         return try SQLiteLedgerSource(path: path)
     }
 
+    /// Rows that are awkward as bytes: invalid UTF-8, an INTEGER ticket_id, kinds in upper
+    /// case and beyond ASCII, NULLs, a REAL amount, Unix seconds, a ticket's entries stored
+    /// out of order. The staging reads SQLite's bytes straight into the spool; what it
+    /// keeps, and the ledger's checksum, are pinned to what reading each row as `String`s
+    /// gave before (`c53170b`), so a checksum in an earlier run's manifest still compares.
+    @Test func theByteReadKeepsWhatTextReadsGaveAndTheChecksum() throws {
+        let dir = TestTemp.url("saba-recon-bytes")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("ledger.sqlite").path
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(sql: """
+                CREATE TABLE ledger (entry_id TEXT, provider TEXT, ticket_id, member_id TEXT, kind TEXT, amount,
+                    currency TEXT, created_at, ref TEXT, event_id TEXT, market_id TEXT, specifiers TEXT);
+                INSERT INTO ledger VALUES ('t1-b', 'saba', 't1', CAST(X'6DFF31' AS TEXT), 'SETTLE', '12.50', 'USD', '2026-06-03T11:56:12Z', 'r', NULL, NULL, NULL);
+                INSERT INTO ledger VALUES ('t1-a', 'saba', 't1', 'm1', 'bet', -10, 'USD', '2026-06-03T11:00:00+08:00', NULL, 'e1', 'mk', 'hcp=-0.5');
+                INSERT INTO ledger VALUES ('t1-c', 'saba', 't1', 'm1', CAST(X'52C389464E44' AS TEXT), 1.25, NULL, 1780000000, '', NULL, NULL, NULL);
+                INSERT INTO ledger VALUES (CAST(X'E282AC2DFE' AS TEXT), 'saba', 7, NULL, 'bét', ' 3.000001 ', 'VND', 1780000000.5, CAST(X'65CC81' AS TEXT), '<,>', NULL, NULL);
+                INSERT INTO ledger VALUES ('other', 'ebet', 't1', 'm', 'bet', '1', 'USD', '2026-06-03T11:00:00Z', NULL, NULL, NULL, NULL);
+                CREATE INDEX ledger_ticket ON ledger(provider, ticket_id);
+                """)
+        }
+        let store = try RunStore.inMemory()
+        let staged = try store.stageLedger(from: SQLiteLedgerSource(path: path), reads: everSince)
+        var entries: [LedgerEntry] = []
+        try store.spool.entries { entries.append($0) }
+        let when = { (seconds: Double) in Date(timeIntervalSince1970: seconds) }
+        let money = { (text: String) in Money.parse(text) ?? .zero }
+        #expect(entries == [
+            LedgerEntry(entryId: "\u{20AC}-\u{FFFD}", provider: "saba", ticketId: "7", memberId: "", kind: "bét",
+                        amount: money("3.000001"), currency: "VND", createdAt: when(1_780_000_000.5), ref: "e\u{301}", eventId: "<,>"),
+            LedgerEntry(entryId: "t1-a", provider: "saba", ticketId: "t1", memberId: "m1", kind: "bet", amount: money("-10"),
+                        currency: "USD", createdAt: when(1_780_455_600), eventId: "e1", marketId: "mk", specifiers: "hcp=-0.5"),
+            LedgerEntry(entryId: "t1-b", provider: "saba", ticketId: "t1", memberId: "m\u{FFFD}1", kind: "settle",
+                        amount: money("12.5"), currency: "USD", createdAt: when(1_780_487_772), ref: "r"),
+            LedgerEntry(entryId: "t1-c", provider: "saba", ticketId: "t1", memberId: "m1", kind: "réfnd",
+                        amount: money("1.25"), currency: "", createdAt: when(1_780_000_000), ref: ""),
+        ])
+        #expect(staged == StagedLedger(entries: 4, sha256: "dfc973e2ff4bc4f70825a21e3b9be44296e5dab9b4372ef5f4391fe9500018dc"))
+    }
+
+    /// A ticket's entries of more bytes than the source holds to sort are handed over as
+    /// stored (memory stays bounded); the table sorts them, and the walk is in order. A row
+    /// of more text than a record may hold is an error naming it, copied nowhere.
+    @Test func bulkyRowsAreBoundedAndAnOversizedOneIsNamed() throws {
+        let bulk = String(repeating: "x", count: 900_000)
+        var rows = (0..<6).reversed().map { i in
+            LedgerEntry(entryId: "big-\(i)", provider: "saba", ticketId: "t1", memberId: "m", kind: "bet", amount: -1,
+                        currency: "USD", createdAt: Date(timeIntervalSince1970: 1_785_000_000), specifiers: bulk)
+        }
+        let store = try RunStore.inMemory()
+        #expect(try store.stageLedger(from: ledgerFile(rows), reads: everSince).entries == 6)
+        #expect(store.spool.index == nil)
+        var ids: [String] = []
+        try store.forEachGroup { _, es in ids += es.map(\.entryId) }
+        #expect(ids == (0..<6).map { "big-\($0)" })
+
+        rows[2].specifiers = String(repeating: "y", count: LedgerSpool.maxRecordBytes)
+        let error = #expect(throws: LedgerError.self) { try store.stageLedger(from: ledgerFile(rows), reads: everSince) }
+        #expect(error?.description == "ledger entry big-3 holds more than \(LedgerSpool.maxRecordBytes) bytes of text")
+    }
+
     /// Rows stored in the reverse of the walk's order: SQLite orders by ticket_id, the source
     /// puts each ticket's entries in entry_id byte order, and they are spooled.
     @Test func eachTicketsEntriesComeInEntryIdOrder() throws {

@@ -18,15 +18,22 @@ public enum ByteOrder {
     /// Negative, zero or positive as `a` sorts before, with or after `b`.
     public static func compare(_ a: String, _ b: String) -> Int {
         var a = a, b = b
-        return a.withUTF8 { x in
-            b.withUTF8 { y in
-                let common = min(x.count, y.count)
-                if common > 0, let xa = x.baseAddress, let ya = y.baseAddress {
-                    let c = memcmp(xa, ya, common)
-                    if c != 0 { return Int(c) }
-                }
-                return x.count - y.count
-            }
+        return a.withUTF8 { x in b.withUTF8 { y in compare(UnsafeRawBufferPointer(x), UnsafeRawBufferPointer(y)) } }
+    }
+
+    /// Bytes against a text's UTF-8.
+    public static func compare(_ bytes: UnsafeRawBufferPointer, _ text: String) -> Int {
+        var text = text
+        return text.withUTF8 { compare(bytes, UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Bytes against bytes (a prefix first).
+    public static func compare(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> Int {
+        let common = min(x.count, y.count)
+        if common > 0, let xa = x.baseAddress, let ya = y.baseAddress {
+            let c = memcmp(xa, ya, common)
+            if c != 0 { return Int(c) }
         }
+        return x.count - y.count
     }
 }

@@ -53,10 +53,11 @@ public enum LedgerSchema {
     }
 
     /// `created_at` text: ISO 8601, or Unix seconds written as text.
-    public static func parseTime(_ bytes: UnsafeBufferPointer<UInt8>, entryId: String) throws -> Date {
+    /// `entryId` is made only for an error message.
+    public static func parseTime(_ bytes: UnsafeBufferPointer<UInt8>, entryId: @autoclosure () -> String) throws -> Date {
         if let date = UTCTime.parse(bytes: bytes) { return date }
         if let unix = Money.parse(bytes: bytes) { return Date(timeIntervalSince1970: unix.seconds(perUnit: 1)) }
-        throw LedgerError("ledger entry \(entryId): created_at '\(String(decoding: bytes.prefix(64), as: UTF8.self))' is neither ISO 8601 nor Unix seconds")
+        throw LedgerError("ledger entry \(entryId()): created_at '\(String(decoding: bytes.prefix(64), as: UTF8.self))' is neither ISO 8601 nor Unix seconds")
     }
 
     public static func parseAmount(_ text: String?, entryId: String) throws -> Money {
@@ -64,15 +65,16 @@ public enum LedgerSchema {
         return try text.withUTF8 { try parseAmount($0, entryId: entryId) }
     }
 
-    /// An amount from its bytes (surrounding spaces allowed), exact or an error naming the entry.
-    public static func parseAmount(_ bytes: UnsafeBufferPointer<UInt8>?, entryId: String) throws -> Money {
-        guard let bytes else { throw LedgerError("ledger entry \(entryId): amount is empty") }
+    /// An amount from its bytes (surrounding spaces allowed), exact or an error naming the
+    /// entry (`entryId` is made only then).
+    public static func parseAmount(_ bytes: UnsafeBufferPointer<UInt8>?, entryId: @autoclosure () -> String) throws -> Money {
+        guard let bytes else { throw LedgerError("ledger entry \(entryId()): amount is empty") }
         var b = bytes[...]
         while let f = b.first, f == 0x20 || f == 0x09 { b = b.dropFirst() }
         while let l = b.last, l == 0x20 || l == 0x09 { b = b.dropLast() }
-        guard !b.isEmpty else { throw LedgerError("ledger entry \(entryId): amount is empty") }
+        guard !b.isEmpty else { throw LedgerError("ledger entry \(entryId()): amount is empty") }
         guard let value = Money.parse(bytes: UnsafeBufferPointer(rebasing: b)) else {
-            throw LedgerError("ledger entry \(entryId): amount '\(String(decoding: b.prefix(64), as: UTF8.self))' is not an exact amount (at most \(Money.maxIntegerDigits) integer and \(Money.fractionDigits) fraction digits)")
+            throw LedgerError("ledger entry \(entryId()): amount '\(String(decoding: b.prefix(64), as: UTF8.self))' is not an exact amount (at most \(Money.maxIntegerDigits) integer and \(Money.fractionDigits) fraction digits)")
         }
         return value
     }

@@ -23,6 +23,12 @@ struct EntryIdFilter {
 
     /// Adds `id`; true when it may have been added before.
     mutating func insert(_ id: String) -> Bool {
+        var id = id
+        return id.withUTF8 { insert(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Adds the id of these UTF-8 bytes; true when it may have been added before.
+    mutating func insert(_ id: UnsafeRawBufferPointer) -> Bool {
         let (h1, h2) = Self.hashes(id)
         let seen = layers.contains { Self.contains($0, h1, h2) }
         if layers[layers.count - 1].count >= layers[layers.count - 1].capacity {
@@ -53,9 +59,9 @@ struct EntryIdFilter {
 
     /// FNV-1a over the UTF-8 bytes, and a second hash mixed from it (odd, so the probes
     /// of one id differ).
-    private static func hashes(_ id: String) -> (UInt64, UInt64) {
+    private static func hashes(_ id: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in id.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        for b in id { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
         var z = h &+ 0x9e37_79b9_7f4a_7c15
         z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
         z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb

@@ -39,7 +39,7 @@ final class LedgerSpoolReader {
             guard let length = try nextRecord() else { return nil }
             let entry: LedgerEntry?
             do {
-                entry = try decode(length)
+                entry = try decode()
             } catch is Done {
                 finished = true
                 return nil
@@ -56,15 +56,7 @@ final class LedgerSpoolReader {
     /// The next record's entry id only (the uniqueness check's pass), or nil at the end.
     func nextEntryId() throws -> String? {
         guard let length = try nextRecord() else { return nil }
-        let id = try block.withUnsafeBytes { b -> String in
-            let end = position + 4 + length
-            let ticketLength = Int(b.loadUnaligned(fromByteOffset: position + 28, as: UInt32.self).littleEndian)
-            let at = position + 32 + ticketLength
-            guard ticketLength <= end - position - 32, at + 4 <= end else { throw damaged("a field past its record") }
-            let n = Int(b.loadUnaligned(fromByteOffset: at, as: UInt32.self).littleEndian)
-            guard n <= end - at - 4 else { throw damaged("a field past its record") }
-            return String(decoding: UnsafeRawBufferPointer(rebasing: b[(at + 4)..<(at + 4 + n)]), as: UTF8.self)
-        }
+        let id = try record { $0.string(.entryId) ?? "" }
         position += 4 + length
         return id
     }
@@ -74,39 +66,30 @@ final class LedgerSpoolReader {
         guard try available(4) else { return nil }
         let length = Int(word(at: position))
         // 24 bytes of amount and time, then ten field lengths at least.
-        guard length >= 24 + 40, length <= LedgerSpool.maxRecordBytes else { throw damaged("a record length of \(length)") }
+        guard length >= LedgerRecord.fixedBytes + 40, length <= LedgerSpool.maxRecordBytes else { throw damaged("a record length of \(length)") }
         guard try available(4 + length) else { throw damaged("a record cut short") }
         return length
     }
 
-    /// The record at `position` (nil when below the lower bound; `Done` at the upper one).
-    private func decode(_ length: Int) throws -> LedgerEntry? {
-        try block.withUnsafeBytes { b -> LedgerEntry? in
-            var at = position + 4
-            let end = at + length
-            let low = b.loadUnaligned(fromByteOffset: at, as: UInt64.self).littleEndian
-            let high = b.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self).littleEndian
-            let units = Int128(Int64(bitPattern: high)) << 64 | Int128(low)
-            let created = Double(bitPattern: b.loadUnaligned(fromByteOffset: at + 16, as: UInt64.self).littleEndian)
-            at += 24
-            func text() throws -> String? {
-                guard at + 4 <= end else { throw damaged("a field past its record") }
-                let n = b.loadUnaligned(fromByteOffset: at, as: UInt32.self).littleEndian
-                at += 4
-                if n == UInt32.max { return nil }
-                guard Int(n) <= end - at else { throw damaged("a field past its record") }
-                defer { at += Int(n) }
-                return String(decoding: UnsafeRawBufferPointer(rebasing: b[at..<(at + Int(n))]), as: UTF8.self)
+    /// The record at `position` (whole in the block), viewed for `body`.
+    private func record<T>(_ body: (LedgerRecord) throws -> T) throws -> T {
+        try block.withUnsafeBytes { b in
+            let r: LedgerRecord
+            do {
+                r = try LedgerRecord(UnsafeRawBufferPointer(rebasing: b[position...]))
+            } catch let damage as LedgerRecord.Damage {
+                throw damaged(damage.what)
             }
-            let ticketId = try text() ?? ""
-            if let lower, ByteOrder.precedes(ticketId, lower) { return nil }
-            if let upper, !ByteOrder.precedes(ticketId, upper) { throw Done() }
-            let entryId = try text() ?? "", provider = try text() ?? "", memberId = try text() ?? ""
-            let kind = try text() ?? "", currency = try text() ?? ""
-            let ref = try text(), eventId = try text(), marketId = try text(), specifiers = try text()
-            return LedgerEntry(entryId: entryId, provider: provider, ticketId: ticketId, memberId: memberId, kind: kind,
-                               amount: Money(units: units), currency: currency, createdAt: Date(timeIntervalSince1970: created),
-                               ref: ref, eventId: eventId, marketId: marketId, specifiers: specifiers)
+            return try body(r)
+        }
+    }
+
+    /// The record at `position` (nil when below the lower bound; `Done` at the upper one).
+    private func decode() throws -> LedgerEntry? {
+        try record { r in
+            if let lower, ByteOrder.compare(r.ticketId, lower) < 0 { return nil }
+            if let upper, ByteOrder.compare(r.ticketId, upper) >= 0 { throw Done() }
+            return r.entry()
         }
     }
 

@@ -1,19 +1,22 @@
 import Foundation
 import SabaReconCore
 
-/// Appends ledger entries to a `LedgerSpool` through a 256 KB buffer, checking that they
+/// Appends ledger records to a `LedgerSpool` through a 256 KB buffer, checking that they
 /// come in the walk's order. `append` answers false, and writes nothing, for the first
 /// entry out of order: the caller then moves what was spooled to the `ledger` table.
 final class LedgerSpoolWriter {
     private let spool: LedgerSpool
     private var fd: Int32 = -1
-    /// Records are encoded straight into this block; it is written out past `flushAt`.
+    /// Records are copied into this block; it is written out past `flushAt`.
     private let buffer: UnsafeMutableRawPointer
     private let capacity = (1 << 18) + LedgerSpool.maxRecordBytes + 64
     private let flushAt = 1 << 18
     private var used = 0
     private var index = SpoolIndex()
-    private var last: (ticketId: String, entryId: String)?
+    /// The previous record's ids (reused buffers, so an append allocates nothing).
+    private var hasLast = false
+    private var lastTicketId: [UInt8] = []
+    private var lastEntryId: [UInt8] = []
 
     init(_ spool: LedgerSpool) throws {
         self.spool = spool
@@ -32,41 +35,31 @@ final class LedgerSpoolWriter {
         buffer.deallocate()
     }
 
-    /// Appends `e` when it sorts after the previous entry; false when it sorts before.
+    /// Appends `r` when it sorts after the previous entry; false when it sorts before.
     /// The same (ticket_id, entry_id) twice is a ledger error.
-    func append(_ e: LedgerEntry) throws -> Bool {
-        if let last {
-            // Bytes, not String's ==, which equates canonically equivalent texts.
-            let ticket = ByteOrder.compare(e.ticketId, last.ticketId)
+    func append(_ r: LedgerRecord) throws -> Bool {
+        let ticketId = r.ticketId, entryId = r.entryId
+        if hasLast {
+            // Bytes, as the walk compares them.
+            let ticket = lastTicketId.withUnsafeBytes { ByteOrder.compare(ticketId, $0) }
             if ticket < 0 { return false }
             if ticket == 0 {
-                let entry = ByteOrder.compare(e.entryId, last.entryId)
-                if entry == 0 { throw LedgerError.repeated(e.entryId) }
+                let entry = lastEntryId.withUnsafeBytes { ByteOrder.compare(entryId, $0) }
+                if entry == 0 { throw LedgerError.repeated(r.string(.entryId) ?? "") }
                 if entry < 0 { return false }
             }
         }
-        last = (e.ticketId, e.entryId)
+        hasLast = true
+        lastTicketId.removeAll(keepingCapacity: true)
+        lastTicketId.append(contentsOf: ticketId)
+        lastEntryId.removeAll(keepingCapacity: true)
+        lastEntryId.append(contentsOf: entryId)
         if index.records % LedgerSpool.indexStride == 0 {
-            index.ticketIds.append(e.ticketId)
+            index.ticketIds.append(r.string(.ticketId) ?? "")
             index.offsets.append(index.bytes + used)
         }
-        // The texts' lengths bound the record before anything is copied.
-        var e = e
-        let required = e.ticketId.utf8.count + e.entryId.utf8.count + e.provider.utf8.count + e.memberId.utf8.count
-            + e.kind.utf8.count + e.currency.utf8.count
-        let optional = (e.ref?.utf8.count ?? 0) + (e.eventId?.utf8.count ?? 0) + (e.marketId?.utf8.count ?? 0)
-            + (e.specifiers?.utf8.count ?? 0)
-        let textBytes = required + optional
-        let length = 24 + 40 + textBytes
-        guard length <= LedgerSpool.maxRecordBytes else {
-            throw LedgerError("ledger entry \(e.entryId) holds more than \(LedgerSpool.maxRecordBytes) bytes of text")
-        }
-        put(UInt32(length))
-        put(UInt64(truncatingIfNeeded: e.amount.units))
-        put(UInt64(truncatingIfNeeded: e.amount.units >> 64))
-        put(e.createdAt.timeIntervalSince1970.bitPattern)
-        put(&e.ticketId); put(&e.entryId); put(&e.provider); put(&e.memberId); put(&e.kind); put(&e.currency)
-        put(&e.ref); put(&e.eventId); put(&e.marketId); put(&e.specifiers)
+        if let from = r.bytes.baseAddress { (buffer + used).copyMemory(from: from, byteCount: r.bytes.count) }
+        used += r.bytes.count
         index.records += 1
         if used >= flushAt { try flush() }
         return true
@@ -80,29 +73,6 @@ final class LedgerSpoolWriter {
             fd = -1
         }
         spool.finish(index)
-    }
-
-    private func put(_ value: UInt64) {
-        (buffer + used).storeBytes(of: value.littleEndian, as: UInt64.self)
-        used += 8
-    }
-
-    private func put(_ value: UInt32) {
-        (buffer + used).storeBytes(of: value.littleEndian, as: UInt32.self)
-        used += 4
-    }
-
-    private func put(_ text: inout String) {
-        text.withUTF8 { b in
-            put(UInt32(b.count))
-            if let base = b.baseAddress { (buffer + used).copyMemory(from: base, byteCount: b.count) }
-            used += b.count
-        }
-    }
-
-    private func put(_ text: inout String?) {
-        guard var t = text else { put(UInt32.max); return }
-        put(&t)
     }
 
     private func flush() throws {

@@ -66,6 +66,8 @@ struct RawStatement {
     // MARK: columns (0-based, as SQLite counts)
 
     func isNull(_ c: Int32) -> Bool { sqlite3_column_type(handle, c) == SQLITE_NULL }
+    /// SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB or SQLITE_NULL.
+    func type(_ c: Int32) -> Int32 { sqlite3_column_type(handle, c) }
 
     func int(_ c: Int32) -> Int64 { sqlite3_column_int64(handle, c) }
     func optionalInt(_ c: Int32) -> Int64? { isNull(c) ? nil : int(c) }

@@ -12,9 +12,14 @@ struct RowDigest {
     init() { buffer.reserveCapacity(1 << 16) }
 
     mutating func field(_ text: String) {
-        separate()
         var text = text
-        text.withUTF8 { buffer.append(contentsOf: $0) }
+        text.withUTF8 { field(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Text already as UTF-8 bytes.
+    mutating func field(_ bytes: UnsafeRawBufferPointer) {
+        separate()
+        buffer.append(contentsOf: bytes)
     }
 
     mutating func field<T: FixedWidthInteger>(_ value: T) {

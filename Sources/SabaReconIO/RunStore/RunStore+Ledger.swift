@@ -58,25 +58,23 @@ extension RunStore {
             spool.reset()
             for read in reads {
                 var spooling = read.provider == "saba" ? try LedgerSpoolWriter(spool) : nil
-                try source.forEachEntry(provider: read.provider, since: read.since) { e in
+                try Self.forEachRecord(of: source, read) { r in
                     if shouldStop() { throw StagingStopped() }
-                    var e = e
-                    e.provider = read.provider
                     if let writer = spooling {
-                        if try !writer.append(e) {
+                        if try !writer.append(r) {
                             // Out of the walk's order: what was spooled moves to the table, which sorts.
                             try writer.finish()
                             try spool.entries { try table.insert($0) }
                             spool.abandon()
                             spooling = nil
-                            try table.insert(e)
+                            try table.insert(r.entry())
                         }
                     } else {
-                        try table.insert(e)
+                        try table.insert(r.entry())
                     }
-                    if !tooManyCandidates && ids.insert(e.entryId) {
+                    if !tooManyCandidates && ids.insert(r.entryId) {
                         if candidates.count < candidateLimit {
-                            candidates.insert(e.entryId)
+                            candidates.insert(r.string(.entryId) ?? "")
                         } else {
                             // The filter's layers add up their false alarms on a ledger of many
                             // millions: count every id exactly instead.
@@ -84,7 +82,7 @@ extension RunStore {
                             candidates = []
                         }
                     }
-                    digest.add(e)
+                    digest.add(r)
                     count += 1
                 }
                 try spooling?.finish()
@@ -108,6 +106,23 @@ extension RunStore {
                     """)
             }
             return StagedLedger(entries: count, sha256: digest.finish())
+        }
+    }
+
+    /// The entries of `read` as records, `provider` set to the read's: straight from a
+    /// `LedgerRecordSource` (no `String` per field), else each `LedgerEntry` encoded.
+    private static func forEachRecord(of source: any LedgerSource, _ read: LedgerRead, _ body: (LedgerRecord) throws -> Void) throws {
+        if let records = source as? any LedgerRecordSource {
+            try records.forEachRecord(provider: read.provider, since: read.since, body)
+            return
+        }
+        let one = LedgerRecordBuffer(capacity: 1 << 12)
+        try source.forEachEntry(provider: read.provider, since: read.since) { e in
+            var e = e
+            e.provider = read.provider
+            one.removeAll()
+            try one.append(e)
+            try body(one.record(0))
         }
     }
 
@@ -187,10 +202,13 @@ public struct StagingStopped: Error, Sendable, CustomStringConvertible {
 }
 
 extension RowDigest {
-    /// One staged ledger entry (the order of fields is the checksum's definition).
-    mutating func add(_ e: LedgerEntry) {
-        field(e.entryId); field(e.provider); field(e.ticketId); field(e.memberId); field(e.kind)
-        field(e.amount.units); field(e.currency); field(e.createdAt.timeIntervalSince1970.bitPattern); field(e.ref ?? "")
+    /// One staged ledger entry (the order of fields is the checksum's definition; a NULL
+    /// ref counts as empty).
+    mutating func add(_ r: LedgerRecord) {
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+        field(r.entryId); field(r.text(.provider) ?? empty); field(r.ticketId); field(r.text(.memberId) ?? empty)
+        field(r.text(.kind) ?? empty); field(r.amount.units); field(r.text(.currency) ?? empty); field(r.createdAtBits)
+        field(r.text(.ref) ?? empty)
         endRow()
     }
 }
