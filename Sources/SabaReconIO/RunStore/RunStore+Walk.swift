@@ -90,23 +90,24 @@ extension RunStore {
             var ticket = try nextTicket()
             var entry = try nextEntry()
             var group: [LedgerEntry] = []
+            // Keys compared through `?.`, groups filled by `take()`: a Ticket or an entry is
+            // moved, never copied (a copy of either retains every text in it).
             while ticket != nil || entry != nil {
                 // Byte order, as SQLite's BINARY collation sorted the tickets (and the spool was checked to be).
                 let key: String
-                switch (ticket, entry) {
-                case let (t?, e?): key = ByteOrder.precedes(e.ticketId, t.transId) ? e.ticketId : t.transId
-                case let (t?, nil): key = t.transId
-                case let (nil, e?): key = e.ticketId
-                default: key = ""
+                if let t = ticket?.transId {
+                    if let e = entry?.ticketId, ByteOrder.precedes(e, t) { key = e } else { key = t }
+                } else {
+                    key = entry?.ticketId ?? ""
                 }
                 var current: Ticket?
-                if let t = ticket, ByteOrder.equal(t.transId, key) {
-                    current = t
+                if let t = ticket?.transId, ByteOrder.equal(t, key) {
+                    current = ticket.take()
                     ticket = try nextTicket()
                 }
                 group.removeAll(keepingCapacity: true)
-                while let e = entry, ByteOrder.equal(e.ticketId, key) {
-                    group.append(e)
+                while let e = entry?.ticketId, ByteOrder.equal(e, key) {
+                    if let moved = entry.take() { group.append(moved) }
                     entry = try nextEntry()
                 }
                 try body(current, group)
