@@ -145,6 +145,23 @@ import Testing
         #expect(UTCTime.day(t) == "2026-07-26")
     }
 
+    /// The digits written in place read as `String(format:)` wrote them, across years,
+    /// leap days, milliseconds, and dates before 1970 and past 9999.
+    @Test func timesFormatAsPrintfDid() {
+        for seconds in stride(from: -70_000_000_000.0, through: 260_000_000_000.0, by: 9_876_543.21) {
+            let t = Date(timeIntervalSince1970: seconds)
+            let whole = Int(floor(seconds))
+            let days = Int(floor(Double(whole) / 86_400)), secs = whole - days * 86_400
+            let (y, m, d) = UTCTime.civilFromDays(days)
+            let printf = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d, secs / 3600, (secs % 3600) / 60, secs % 60)
+            #expect(UTCTime.formatLocal(t) == printf)
+            let ms = Int((seconds * 1000).rounded())
+            let frac = ((ms % 1000) + 1000) % 1000
+            let iso = UTCTime.iso(t)
+            #expect(iso.hasSuffix(frac == 0 ? "Z" : String(format: ".%03dZ", frac)))
+        }
+    }
+
     @Test func civilDaysRoundTripAcrossLeapYears() {
         for days in stride(from: -800_000, through: 800_000, by: 997) {
             let (y, m, d) = UTCTime.civilFromDays(days)

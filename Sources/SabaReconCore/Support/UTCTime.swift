@@ -119,7 +119,23 @@ public enum UTCTime {
         let days = Int(floor(Double(t) / 86_400))
         let secs = t - days * 86_400
         let (y, m, d) = civilFromDays(days)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d, secs / 3600, (secs % 3600) / 60, secs % 60)
+        guard (0...9999).contains(y) else {
+            return String(format: "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d, secs / 3600, (secs % 3600) / 60, secs % 60)
+        }
+        // Digits written in place: the reports format a time per row, and String(format:)
+        // went through Foundation's locale-aware formatter each time.
+        return String(unsafeUninitializedCapacity: 19) { b in
+            func put(_ value: Int, _ width: Int, at start: Int) {
+                var v = value
+                for k in stride(from: start + width - 1, through: start, by: -1) {
+                    b[k] = UInt8(48 + v % 10)
+                    v /= 10
+                }
+            }
+            put(y, 4, at: 0); b[4] = 0x2D; put(m, 2, at: 5); b[7] = 0x2D; put(d, 2, at: 8); b[10] = 0x54
+            put(secs / 3600, 2, at: 11); b[13] = 0x3A; put((secs % 3600) / 60, 2, at: 14); b[16] = 0x3A; put(secs % 60, 2, at: 17)
+            return 19
+        }
     }
 
     /// ISO 8601 in UTC with `Z`, milliseconds only when present.
@@ -129,7 +145,7 @@ public enum UTCTime {
         let base = formatLocal(Date(timeIntervalSince1970: Double(Int(floor(Double(ms) / 1000)))))
         if wholeMs { return base + "Z" }
         let frac = ((ms % 1000) + 1000) % 1000
-        return base + String(format: ".%03dZ", frac)
+        return base + "." + String(frac / 100) + String(frac / 10 % 10) + String(frac % 10) + "Z"
     }
 
     /// The UTC date part `YYYY-MM-DD`.
