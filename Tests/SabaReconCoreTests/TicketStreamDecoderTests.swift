@@ -59,6 +59,45 @@ import Testing
         #expect(u.settlementPrice == nil && u.settlementTime == nil && u.resettles.isEmpty && u.eventId == nil)
     }
 
+    /// Strings are scanned eight bytes a step: a quote, a backslash or a control character
+    /// at every offset of a word, after ASCII or multi-byte text, in a kept field and in a
+    /// skipped one, is found exactly where it is.
+    @Test func aStringsSpecialBytesAreFoundAtEveryOffset() throws {
+        for filler in ["a", "é", "\u{7F}", "~"] {
+            for k in 0..<20 {
+                let head = String(repeating: filler, count: k)
+                for (raw, decoded) in [("\\\"", "\""), ("\\\\", "\\"), ("\\u0041", "A"), ("", "")] {
+                    let text = head + raw + head
+                    let body = "[{\"transId\": 1, \"skipped\": \"\(text)\", \"memberId\": \"\(text)\", \"stake\": 5, \"transTime\": \"2026-07-10T09:00:01Z\", \"status\": \"won\", \"currency\": 3}]"
+                    let tickets = try Self.decodeAll(Array(body.utf8))
+                    #expect(tickets.map(\.memberId) == [head + decoded + head], "filler \(filler) at \(k)")
+                }
+                let control = "[{\"transId\": 1, \"memberId\": \"\(head)\u{01}\", \"stake\": 5, \"transTime\": \"2026-07-10T09:00:01Z\", \"status\": \"won\", \"currency\": 3}]"
+                #expect(throws: TicketDecodingError.self) { try Self.decodeAll(Array(control.utf8)) }
+                let skipped = "[{\"transId\": 1, \"x\": \"\(head)\u{1F}\", \"memberId\": \"m\", \"stake\": 5, \"transTime\": \"2026-07-10T09:00:01Z\", \"status\": \"won\", \"currency\": 3}]"
+                #expect(throws: TicketDecodingError.self) { try Self.decodeAll(Array(skipped.utf8)) }
+            }
+        }
+    }
+
+    /// The word-at-a-time scan against a byte-at-a-time one, from every start of random
+    /// bytes (mostly plain text, some of every kind the scan stops at, and bytes above 0x7F).
+    @Test func theWordScanStopsWhereTheByteScanDoes() {
+        var random = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = [0x22, 0x5C, 0x00, 0x1F, 0x20, 0x21, 0x23, 0x5B, 0x5D, 0x7F, 0x80, 0xA2, 0xDC, 0xFF]
+        for _ in 0..<300 {
+            let bytes = (0..<Int.random(in: 0...40, using: &random)).map { _ in
+                Int.random(in: 0..<4, using: &random) == 0 ? alphabet.randomElement(using: &random) ?? 0x61 : UInt8.random(in: 0x61...0x7A, using: &random)
+            }
+            bytes.withUnsafeBufferPointer { p in
+                for start in 0...p.count {
+                    let expected = (start..<p.count).first { p[$0] == 0x22 || p[$0] == 0x5C || p[$0] < 0x20 } ?? p.count
+                    #expect(TicketFastParser.Cursor(p: p, i: 0).special(from: start) == expected, "\(bytes) from \(start)")
+                }
+            }
+        }
+    }
+
     @Test func aBodySplitAtEveryByteOffsetGivesTheSameTickets() throws {
         let bytes = Array(Self.body.utf8)
         let whole = try Self.decodeAll(bytes)

@@ -97,47 +97,65 @@ enum TicketFastParser {
         @inline(__always) mutating func plainString() -> Range<Int>? {
             guard i < p.count, p[i] == 0x22 else { return nil }
             let start = i + 1
+            let j = special(from: start)
+            guard j < p.count, p[j] == 0x22 else { return nil }
+            i = j + 1
+            return start..<j
+        }
+
+        /// The first `"`, `\` or control character at or after `start` (`p.count` when none),
+        /// eight bytes a step: most of a body is strings, and most strings are plain.
+        @inline(__always) func special(from start: Int) -> Int {
             var j = start
+            if let base = p.baseAddress {
+                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                while j + 8 <= p.count {
+                    let v = UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self).littleEndian
+                    let quote = v ^ 0x2222_2222_2222_2222, slash = v ^ 0x5C5C_5C5C_5C5C_5C5C
+                    // A byte's high bit is set where it is zero (so `"` or `\`) or below 0x20; a
+                    // byte past the first such may be flagged wrongly, so only the lowest counts.
+                    let found = ((quote &- ones) & ~quote | (slash &- ones) & ~slash | (v &- 0x2020_2020_2020_2020) & ~v) & highs
+                    if found != 0 { return j + found.trailingZeroBitCount >> 3 }
+                    j += 8
+                }
+            }
             while j < p.count {
                 let c = p[j]
-                if c == 0x22 { i = j + 1; return start..<j }
-                if c == 0x5C || c < 0x20 { return nil }
+                if c == 0x22 || c == 0x5C || c < 0x20 { return j }
                 j += 1
             }
-            return nil
+            return j
         }
 
         /// Skips a string, checking its escapes and control characters as JSON requires.
         mutating func skipString() -> Bool {
             guard i < p.count, p[i] == 0x22 else { return false }
             var j = i + 1
-            while j < p.count {
+            while true {
+                j = special(from: j)
+                guard j < p.count else { return false }
                 let c = p[j]
                 if c == 0x22 { i = j + 1; return true }
                 if c < 0x20 { return false }
-                if c == 0x5C {
-                    guard j + 1 < p.count else { return false }
-                    switch p[j + 1] {
-                    case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:
-                        j += 2
-                    case 0x75:
-                        // \uXXXX; surrogate pairing is left to the general path.
-                        guard j + 5 < p.count else { return false }
-                        for k in 2...5 {
-                            let h = p[j + k]
-                            guard (h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66) else { return false }
-                        }
-                        let v = p[j + 2]
-                        if v == 0x44 || v == 0x64 { return false }  // D800-DFFF: let the general path pair them
-                        j += 6
-                    default:
-                        return false
+                // A backslash.
+                guard j + 1 < p.count else { return false }
+                switch p[j + 1] {
+                case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:
+                    j += 2
+                case 0x75:
+                    // \uXXXX; surrogate pairing is left to the general path.
+                    guard j + 5 < p.count else { return false }
+                    for k in 2...5 {
+                        let h = p[j + k]
+                        guard (h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66) else { return false }
                     }
-                    continue
+                    let v = p[j + 2]
+                    if v == 0x44 || v == 0x64 { return false }  // D800-DFFF: let the general path pair them
+                    j += 6
+                default:
+                    return false
                 }
-                j += 1
             }
-            return false
         }
 
         /// Skips a number, checking JSON's grammar.
