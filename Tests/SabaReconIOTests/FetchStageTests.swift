@@ -77,9 +77,8 @@ final class SteppingClock: WallClock, Sendable {
     /// Every staged ticket and call, as text: what the match and the manifest read.
     static func dump(_ store: RunStore) throws -> [String] {
         try store.tickets.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM tickets ORDER BY trans_id").map { "\($0)" }
-                + Row.fetchAll(db, sql: "SELECT idx, settled, start, \"end\", is_edge, tickets, bytes, attempts FROM windows ORDER BY idx, settled").map { "\($0)" }
-        }
+            try Row.fetchAll(db, sql: "SELECT idx, settled, start, \"end\", is_edge, tickets, bytes, attempts FROM windows ORDER BY idx, settled").map { "\($0)" }
+        } + store.stagedTickets().map { "\($0.ticket) from call \($0.callOrder)" }
     }
 
     func stage(_ scene: JobScene, concurrency: Int, transport: any HTTPTransport) throws -> (RunStore, RunMetrics) {
@@ -167,12 +166,12 @@ final class SteppingClock: WallClock, Sendable {
             try sink.stage(version("10"), of: FetchCall(window: window(0), kind: .unsettled))
             try sink.stage(version("20"), of: FetchCall(window: window(1), kind: .settled))
         }
-        let stake = try store.tickets.read { try String.fetchOne($0, sql: "SELECT CAST(stake AS TEXT) FROM tickets WHERE trans_id = 'T1'") }
-        #expect(stake == "10000000", "the version of window 0's call (10.00, in millionths) stays: \(stake ?? "none")")
+        let stake = try store.stagedTickets().map(\.ticket.stake)
+        #expect(stake == [Money.parse("10")], "the version of window 0's call (10.00) stays: \(stake)")
         // The same call fetched again (a retry, a resume over a killed attempt's rows): its last version wins.
         try store.staging { sink in try sink.stage(version("40"), of: FetchCall(window: window(0), kind: .unsettled)) }
-        let again = try store.tickets.read { try String.fetchOne($0, sql: "SELECT CAST(stake AS TEXT) FROM tickets WHERE trans_id = 'T1'") }
-        #expect(again == "40000000")
+        let again = try store.stagedTickets().map(\.ticket.stake)
+        #expect(again == [Money.parse("40")])
     }
 
     @Test func aPushbackHoldsEveryCallUntilItsTime() throws {

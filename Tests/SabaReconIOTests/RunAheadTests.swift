@@ -110,9 +110,7 @@ import TestSupport
         ahead.committed(&lines, of: Self.call("r1", index: 1, settled: false))
         #expect(ahead.handOverTickets(of: "r1", into: runFolder).isEmpty)
         let store = try RunStore.files(in: runFolder)
-        let rows = try store.tickets.read { db in
-            try Row.fetchAll(db, sql: "SELECT trans_id, status, call_order FROM tickets ORDER BY trans_id").map { "\($0["trans_id"] as String):\($0["status"] as String):\($0["call_order"] as Int)" }
-        }
+        let rows = try store.stagedTickets().map { "\($0.ticket.transId):\($0.ticket.status):\($0.callOrder)" }
         #expect(rows == ["t1:running:\(a.fetch.planOrder)", "t2:won:\(b.fetch.planOrder)"])
     }
 
@@ -148,9 +146,7 @@ import TestSupport
             defer { try? FileManager.default.removeItem(at: runFolder) }
             let handed = ahead.handOverTickets(of: runId, into: runFolder)
             let store = try RunStore.files(in: runFolder)
-            let rows = try store.tickets.read { db in
-                try Row.fetchAll(db, sql: "SELECT trans_id, status, call_order FROM tickets ORDER BY trans_id").map { "\($0["trans_id"] as String):\($0["status"] as String):\($0["call_order"] as Int)" }
-            }
+            let rows = try store.stagedTickets().map { "\($0.ticket.transId):\($0.ticket.status):\($0.callOrder)" }
             return (handed, [other.fetch.planOrder], rows)
         }
         #expect(outcome.handed == outcome.expected)

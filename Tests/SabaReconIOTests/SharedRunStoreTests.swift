@@ -385,13 +385,9 @@ extension SharedRunStoreTests {
     static func copied(_ store: SharedRunStore, runId: String) throws -> [String: (status: String, member: String, order: Int)] {
         let local = try RunStore.inMemory()
         try store.forEachTicketBatch(of: runId) { try local.stage($0, order: $1) }
-        return try local.tickets.read { db in
-            var out: [String: (String, String, Int)] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT trans_id, status, member_id, call_order FROM tickets") {
-                out[row["trans_id"]] = (row["status"], row["member_id"], row["call_order"])
-            }
-            return out
-        }
+        var out: [String: (status: String, member: String, order: Int)] = [:]
+        for (t, order) in try local.stagedTickets() { out[t.transId] = (t.status.description, t.memberId, order) }
+        return out
     }
 
     @Test(arguments: [false, true])

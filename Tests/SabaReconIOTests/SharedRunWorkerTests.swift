@@ -129,11 +129,6 @@ import SabaSandbox
     }
 
     static func tickets(of store: RunStore) throws -> [(Ticket, Int)] {
-        try store.tickets.read { db in
-            let s = try RawStatement(db, sql: "SELECT \(RunStore.ticketColumns), call_order FROM tickets ORDER BY trans_id")
-            var out: [(Ticket, Int)] = []
-            while try s.next(db) { out.append((try RunStore.ticket(s), Int(s.int(20)))) }
-            return out
-        }
+        try store.stagedTickets().map { ($0.ticket, $0.callOrder) }
     }
 }

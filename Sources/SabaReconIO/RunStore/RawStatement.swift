@@ -31,6 +31,12 @@ struct RawStatement {
     }
 
     func bind(_ i: Int32, _ value: Int?) { bind(i, value.map(Int64.init)) }
+
+    /// Bytes bound in place (SQLITE_STATIC): valid only until the statement next runs, so
+    /// the caller steps it inside the buffer's scope.
+    func bind(_ i: Int32, blob: UnsafeRawBufferPointer) {
+        sqlite3_bind_blob(handle, i, blob.baseAddress, Int32(blob.count), nil)
+    }
     func bind(_ i: Int32, _ value: Bool) { sqlite3_bind_int64(handle, i, value ? 1 : 0) }
 
     func bind(_ i: Int32, _ value: Double?) {
@@ -81,6 +87,12 @@ struct RawStatement {
     }
 
     func text(_ c: Int32) -> String? { bytes(c).map { String(decoding: $0, as: UTF8.self) } }
+
+    /// A BLOB column's bytes as SQLite holds them (valid until the next step); empty for NULL.
+    func blob(_ c: Int32) -> UnsafeRawBufferPointer {
+        let p = sqlite3_column_blob(handle, c)
+        return UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(handle, c)))
+    }
     func string(_ c: Int32) -> String { text(c) ?? "" }
 
     /// Money stored by `bind(_:_: Money?)`: INTEGER millionths, or exact text.

@@ -1,8 +1,9 @@
 import Foundation
 import SabaReconCore
 
-/// A ticket's `resettles[]` as one short JSON text in the run store (most tickets have none
-/// and store NULL): `[{"d":unix|null,"b":bool,"s":"status","p":"exact amount"}]`.
+/// A ticket's `resettles[]` as one short JSON text (most tickets have none): in a shared
+/// store's ticket lines (`TicketLine`), and in a `run.sqlite` written before the tickets'
+/// blobs (`RunStore.moveTicketsIntoBodies`): `[{"d":unix|null,"b":bool,"s":"status","p":"exact amount"}]`.
 enum ResettleText {
     static func encode(_ list: [Resettle]) -> String {
         let items = list.map { r -> String in

@@ -3,24 +3,7 @@ import GRDB
 import SabaReconCore
 
 extension RunStore {
-    static let ticketColumns = """
-        trans_id, member_id, event_id, bet_type, parlay_ticket_no, price, stake, trans_time, status, settlement_price,
-        currency, odds_type, cashout_enabled, already_cashout, cashout_price, settlement_time, max_payout, parlay_legs,
-        resettles, settlement_rank
-        """
     static let ledgerColumns = "entry_id, provider, ticket_id, member_id, kind, amount, currency, created_at, ref, event_id, market_id, specifiers"
-
-    static func ticket(_ s: RawStatement) throws -> Ticket {
-        let id = s.string(0)
-        guard let stake = s.money(6) else { throw RunStoreError("run store: ticket \(id) has no readable stake") }
-        return Ticket(
-            transId: id, memberId: s.string(1), eventId: s.optionalInt(2), betType: s.optionalInt(3),
-            parlayTicketNo: s.text(4), price: s.money(5), stake: stake, transTime: Date(timeIntervalSince1970: s.double(7)),
-            status: TicketStatus(s.string(8)), settlementPrice: s.money(9), currency: Int(s.int(10)), oddsType: s.optionalInt(11),
-            cashoutEnabled: s.int(12) != 0, alreadyCashout: s.int(13) != 0, cashoutPrice: s.money(14),
-            settlementTime: s.optionalDouble(15).map(Date.init(timeIntervalSince1970:)), maxPayOut: s.money(16),
-            parlayLegs: Int(s.int(17)), resettles: try ResettleText.decode(s.text(18)))
-    }
 
     static func entry(_ s: RawStatement) throws -> LedgerEntry {
         let id = s.string(0)
@@ -77,14 +60,14 @@ extension RunStore {
     private func forEachGroup(from lower: String?, below upper: String?, entries nextEntry: () throws -> LedgerEntry?,
                               _ body: (Ticket?, [LedgerEntry]) throws -> Void) throws -> String {
         try tickets.read { tdb in
-            let ticketRows = try RawStatement(tdb, sql: "SELECT \(Self.ticketColumns) FROM tickets WHERE trans_id >= ?1 AND (?2 IS NULL OR trans_id < ?2) ORDER BY trans_id")
+            let ticketRows = try RawStatement(tdb, sql: "SELECT trans_id, settlement_rank, body FROM tickets WHERE trans_id >= ?1 AND (?2 IS NULL OR trans_id < ?2) ORDER BY trans_id")
             ticketRows.bind(1, lower ?? "")
             ticketRows.bind(2, upper)
             var hasher = RowDigest()
             func nextTicket() throws -> Ticket? {
                 guard try ticketRows.next(tdb) else { return nil }
-                let t = try Self.ticket(ticketRows)
-                hasher.add(t, order: ticketRows.int(19))
+                let t = try TicketRecord.decode(transId: ticketRows.string(0), ticketRows.blob(2))
+                hasher.add(t, order: ticketRows.int(1))
                 return t
             }
             var ticket = try nextTicket()

@@ -8,9 +8,10 @@ import SabaReconCore
 /// refund providers'). Separate files and connections, so the ledger is staged on one core
 /// while the windows are fetched on the other.
 ///
-/// Rows are compact: money as INTEGER millionths (exact text only for an amount that is
-/// not a whole number of them), times as Unix seconds, the "most settled" order as one
-/// integer. Takes any `DatabaseWriter`, so tests use memory.
+/// A ticket is a row of its key, its "most settled" order as one integer, the call it came
+/// from, and its fields in one exact blob (`TicketRecord`); the refund providers' ledger
+/// rows keep money as INTEGER millionths (exact text only for an amount that is not a whole
+/// number of them) and times as Unix seconds. Takes any `DatabaseWriter`, so tests use memory.
 public struct RunStore: Sendable, CallStore {
     /// Tickets and windows (`run.sqlite`).
     public let tickets: any DatabaseWriter
@@ -148,6 +149,11 @@ public struct RunStore: Sendable, CallStore {
         m.registerMigration("tickets-v3-call-order") { db in
             // The call a ticket's kept version came from (FetchCall.planOrder): the tie-break of MoreSettledWins.
             try db.execute(sql: "ALTER TABLE tickets ADD COLUMN call_order INTEGER NOT NULL DEFAULT 0")
+        }
+        m.registerMigration("tickets-v4-body") { db in
+            // A ticket's fields in one blob (TicketRecord): a third of the staging's cost was
+            // SQLite handling nineteen columns a row.
+            try moveTicketsIntoBodies(db)
         }
         return m
     }
