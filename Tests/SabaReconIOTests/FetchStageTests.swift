@@ -59,6 +59,32 @@ final class OrderingTransport: HTTPTransport {
     }
 }
 
+/// A book whose every `every`-th request (counted across calls in flight) is refused with
+/// Saba's access limit, E009, as `saba-sandbox serve --e009-every` does.
+final class RefusingTransport: HTTPTransport {
+    let inner: BookTransport
+    let every: Int
+    private let requests = Mutex(0)
+
+    init(book: SandboxBook, every: Int) {
+        inner = BookTransport(book: book)
+        self.every = every
+    }
+
+    var count: Int { requests.withLock { $0 } }
+
+    func perform(_ request: HTTPRequest, onHead: (HTTPResponseHead) throws -> Void,
+                 onBody: (UnsafeRawBufferPointer) throws -> Void) throws -> HTTPResponseHead {
+        let n = requests.withLock { $0 += 1; return $0 }
+        Thread.sleep(forTimeInterval: 0.005)
+        guard n % every == 0 else { return try inner.perform(request, onHead: onHead, onBody: onBody) }
+        let head = HTTPResponseHead(status: 400)
+        try onHead(head)
+        try Array(#"{"statusCode":400,"errorCode":"E009","message":"access limit reached"}"#.utf8).withUnsafeBytes { try onBody($0) }
+        return head
+    }
+}
+
 /// A clock that only moves when something sleeps on it.
 final class SteppingClock: WallClock, Sendable {
     private let instant: Mutex<Date>
@@ -172,6 +198,67 @@ final class SteppingClock: WallClock, Sendable {
         try store.staging { sink in try sink.stage(version("40"), of: FetchCall(window: window(0), kind: .unsettled)) }
         let again = try store.stagedTickets().map(\.ticket.stake)
         #expect(again == [Money.parse("40")])
+    }
+
+    /// With four calls in flight and every third request refused, a refused call asks again
+    /// alone, so no call is refused more than twice running (a request another call started
+    /// just before the refusal was known may still come first); calls that all rushed back
+    /// together let one be refused four times running, one short of failing the run. The run
+    /// makes as many attempts as one call at a time does.
+    @Test func aRefusedCallAsksAgainAloneSoNoCallIsRefusedThreeTimesRunning() throws {
+        let scene = try JobScene()
+        for _ in 0..<12 {
+            let transport = RefusingTransport(book: scene.book, every: 3)
+            let store = try RunStore.inMemory()
+            var metrics = RunMetrics(command: "run", startedAt: JobScene.now)
+            // Real waits, short ones: the calls held by a pushback all start again together,
+            // as against a provider.
+            var client = try Self.client(transport)
+            client.config.retry = RetryPolicy(maxAttempts: 5, baseBackoff: 0.02, maxBackoff: 0.1)
+            client.sleep = { Thread.sleep(forTimeInterval: $0) }
+            try FetchStage(client: client, store: store, clock: SystemWallClock(), logger: Logger(label: "test"), concurrency: 4)
+                .run(scene.plan.calls, metrics: &metrics)
+            let attempts = try store.windowRecords().map(\.attempts)
+            #expect(attempts.count == scene.plan.calls.count)
+            #expect(attempts.allSatisfy { $0 <= 3 }, "attempts per call: \(attempts)")
+            #expect(attempts.reduce(0, +) == transport.count)
+            let calls = scene.plan.calls.count
+            #expect(transport.count == calls + (calls - 1) / 2, "one refusal in every three requests, as one at a time")
+        }
+    }
+
+    @Test func aRefusedCallGoesFirstAndTheOthersWaitForItsAnswer() throws {
+        let clock = SteppingClock(JobScene.now)
+        let gate = ProviderGate()
+        let a = gate.enter(), b = gate.enter(), c = gate.enter()
+        gate.pushBack(until: clock.now().addingTimeInterval(5), refused: a)
+        gate.pushBack(until: clock.now().addingTimeInterval(3), refused: c)
+        // b waits out the 5 s, then for a's answer and c's, polling.
+        var polls = 0
+        let waited = try gate.waitTurn(call: b, clock: clock, sleep: { seconds in
+            clock.sleep(seconds)
+            guard seconds == ProviderGate.poll else { return }
+            polls += 1
+            if polls == 3 { gate.answered(a) }
+            if polls == 5 { gate.answered(c) }
+        })
+        #expect(polls == 5)
+        #expect(abs(waited - (5 + 5 * ProviderGate.poll)) < 1e-9)
+        // The oldest refused call waits only for the time; the next waits for its answer too.
+        gate.pushBack(until: clock.now().addingTimeInterval(2), refused: a)
+        gate.pushBack(until: clock.now(), refused: c)
+        #expect(try gate.waitTurn(call: a, clock: clock, sleep: clock.sleep) == 2)
+        var cPolls = 0
+        try gate.waitTurn(call: c, clock: clock, sleep: { seconds in
+            clock.sleep(seconds)
+            cPolls += 1
+            if cPolls == 2 { gate.answered(a) }
+        })
+        #expect(cPolls == 2)
+        // A call that gave up lets the others go (the client answers for it when it throws).
+        gate.pushBack(until: clock.now(), refused: c)
+        gate.answered(c)
+        #expect(try gate.waitTurn(call: b, clock: clock, sleep: clock.sleep) == 0)
     }
 
     @Test func aPushbackHoldsEveryCallUntilItsTime() throws {

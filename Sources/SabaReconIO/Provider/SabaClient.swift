@@ -102,10 +102,15 @@ public struct SabaClient: Sendable {
         let started = Date()
         var attempt = 0
         var loggedInAgain = false
+        let gate = self.gate
+        let number = gate?.enter()
+        // However the call ends, a call waiting for its answer must not wait on.
+        func answered() { if let gate, let number { gate.answered(number) } }
+        defer { answered() }
         while true {
             attempt += 1
             // A pushback another call received holds this one too (a fixed clock in tests never moves: no wait).
-            try gate?.waitTurn(clock: clock, sleep: sleep, stop: stopWaiting)
+            try gate?.waitTurn(call: number, clock: clock, sleep: sleep, stop: stopWaiting)
             try onAttempt(attempt)
             let outcome: Attempt
             let token: String
@@ -115,7 +120,7 @@ public struct SabaClient: Sendable {
                 throw SabaError(call: call, message: String(describing: error), attempts: attempt)
             }
             do {
-                outcome = try once(call, token: token, attempt: attempt, onTicket: onTicket)
+                outcome = try once(call, token: token, attempt: attempt, answered: answered, onTicket: onTicket)
             } catch let error as SabaError where error.httpStatus == 401 && !loggedInAgain && attempt < config.maxAttempts {
                 // A refused token (revoked, rotated) is worth one more try with a fresh one.
                 guard tokens.invalidate(refused: token) else { throw error }
@@ -135,16 +140,19 @@ public struct SabaClient: Sendable {
                 logger.warning("GetBetDetails \(call): \(reason); retry \(attempt + 1)/\(config.maxAttempts) in \(String(format: "%.1f", delay)) s")
                 if let gate, error.httpStatus != nil {
                     // The provider's own pushback (429, 5xx, E009): every call in flight waits it
-                    // out, this one at the gate before its next attempt.
-                    gate.pushBack(until: clock.now().addingTimeInterval(delay))
+                    // out, this one at the gate before its next attempt, which goes first.
+                    gate.pushBack(until: clock.now().addingTimeInterval(delay), refused: number)
                 } else {
+                    answered()
                     sleep(delay)
                 }
             }
         }
     }
 
-    private func once(_ call: FetchCall, token: String, attempt: Int, onTicket: (Ticket) throws -> Void) throws -> Attempt {
+    /// `answered` runs once the answer's head says 200: calls waiting for this one go on
+    /// while its body comes.
+    private func once(_ call: FetchCall, token: String, attempt: Int, answered: () -> Void, onTicket: (Ticket) throws -> Void) throws -> Attempt {
         var headers = [("Authorization", "Bearer \(token)"), ("Accept", "application/json")]
         if let forwarded = config.forwardedFor { headers.append(("X-Forwarded-For", forwarded)) }
         let request = HTTPRequest(url: url(for: call), headers: headers,
@@ -156,7 +164,10 @@ public struct SabaClient: Sendable {
         var bytes = 0
         let head: HTTPResponseHead
         do {
-            head = try transport.perform(request, onHead: { status = $0.status }, onBody: { chunk in
+            head = try transport.perform(request, onHead: {
+                status = $0.status
+                if status == 200 { answered() }
+            }, onBody: { chunk in
                 bytes += chunk.count
                 if status == 200 {
                     try decoder.feed(chunk, emit: onTicket)
