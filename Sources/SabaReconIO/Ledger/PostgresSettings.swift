@@ -66,7 +66,7 @@ public struct PostgresSettings: Sendable, Equatable {
             if let p = param, let v = query[p], !v.isEmpty { sources.append((name, "URL parameter \(p)")); return v }
             if let v = urlValue, !v.isEmpty { sources.append((name, "URL")); return v }
             if let variable, let v = env[variable], !v.isEmpty { sources.append((name, variable)); return v }
-            if let fallback { sources.append((name, "default")) }
+            if fallback != nil { sources.append((name, "default")) }
             return fallback
         }
         let home = home ?? env["HOME"] ?? NSHomeDirectory()

@@ -13,7 +13,9 @@ public enum MetricsTextfile {
         let registry = PrometheusCollectorRegistry()
         let command = [("command", m.command)]
         func gauge(_ name: String, _ help: String, _ value: Double, _ labels: [(String, String)] = []) {
-            registry.makeGauge(name: name, labels: command + labels, help: help).set(to: value)
+            // The whole name as the metric's, no unit: joined, it is `name` as written.
+            let descriptor = MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+            registry.makeGauge(descriptor: descriptor, labels: command + labels).set(to: value)
         }
         let finished = (m.finishedAt ?? m.startedAt).timeIntervalSince1970
         gauge("saba_recon_last_run_timestamp_seconds", "When the last run ended (Unix time).", finished)
