@@ -27,11 +27,18 @@ struct LedgerRecord {
     /// Where each text's length word is, from the record's start.
     private var starts = InlineArray<10, Int32>(repeating: 0)
 
+    /// A record's length word, checked: room for the amount, the time and ten text lengths,
+    /// at most `LedgerSpool.maxRecordBytes`.
+    static func length(_ word: UInt32) throws(Damage) -> Int {
+        let length = Int(word)
+        guard length >= fixedBytes + 40, length <= LedgerSpool.maxRecordBytes else { throw Damage(what: "a record length of \(length)") }
+        return length
+    }
+
     /// Views the record at the start of `bytes` (which may run on past it).
     init(_ bytes: UnsafeRawBufferPointer) throws(Damage) {
         guard bytes.count >= 4 else { throw Damage(what: "a record cut short") }
-        let length = Int(bytes.loadUnaligned(as: UInt32.self).littleEndian)
-        guard length >= Self.fixedBytes + 40, length <= LedgerSpool.maxRecordBytes else { throw Damage(what: "a record length of \(length)") }
+        let length = try Self.length(bytes.loadUnaligned(as: UInt32.self).littleEndian)
         guard length <= bytes.count - 4 else { throw Damage(what: "a record cut short") }
         self.bytes = UnsafeRawBufferPointer(rebasing: bytes[0..<(4 + length)])
         var at = 4 + Self.fixedBytes

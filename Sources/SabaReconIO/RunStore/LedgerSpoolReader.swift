@@ -64,9 +64,12 @@ final class LedgerSpoolReader {
     /// The length of the record at `position`, whole in the block, or nil at the end.
     private func nextRecord() throws -> Int? {
         guard try available(4) else { return nil }
-        let length = Int(word(at: position))
-        // 24 bytes of amount and time, then ten field lengths at least.
-        guard length >= LedgerRecord.fixedBytes + 40, length <= LedgerSpool.maxRecordBytes else { throw damaged("a record length of \(length)") }
+        let length: Int
+        do {
+            length = try LedgerRecord.length(word(at: position))
+        } catch {
+            throw damaged(error.what)
+        }
         guard try available(4 + length) else { throw damaged("a record cut short") }
         return length
     }
